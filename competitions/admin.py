@@ -1,0 +1,241 @@
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from competitions.models import (
+    MEDAL_TIERS,
+    Award,
+    Competition,
+    Entry,
+    EntryCoach,
+    EntryMember,
+    Event,
+    Organization,
+    Photo,
+    Skill,
+)
+
+
+@admin.register(Award)
+class AwardAdmin(admin.ModelAdmin):
+    list_display = ["label", "tier", "entry_count"]
+    list_filter = ["tier"]
+    search_fields = ["label"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_entries=Count("entries"))
+
+    @admin.display(description=_("entries"), ordering="n_entries")
+    def entry_count(self, obj):
+        return obj.n_entries
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "kind", "is_home", "is_illustrative", "entry_count"]
+    list_filter = ["kind", "is_home", "is_illustrative"]
+    search_fields = ["name", "short_name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_entries=Count("entries"))
+
+    @admin.display(description=_("entries"), ordering="n_entries")
+    def entry_count(self, obj):
+        return obj.n_entries
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_en", "event_count"]
+    search_fields = ["name", "name_en"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_events=Count("events"))
+
+    @admin.display(description=_("events"), ordering="n_events")
+    def event_count(self, obj):
+        return obj.n_events
+
+
+class EventInline(admin.TabularInline):
+    model = Event
+    extra = 0
+    autocomplete_fields = ["skill"]
+    show_change_link = True
+
+
+@admin.register(Competition)
+class CompetitionAdmin(admin.ModelAdmin):
+    list_display = ["name", "year", "edition", "level", "category", "medal_count", "is_illustrative"]
+    list_filter = ["year", "level", "category", "is_illustrative"]
+    search_fields = ["name", "host"]
+    filter_horizontal = ["unranked_organizations", "excluded_organizations"]
+    inlines = [EventInline]
+    fieldsets = [
+        (None, {"fields": ["name", "edition", "year", ("start_date", "end_date"), "host"]}),
+        (_("Kind"), {"fields": ["level", "category", "award_rule", "is_illustrative", "notes"]}),
+        (
+            _("Medal table"),
+            {
+                "fields": [
+                    ("weight_special", "weight_gold", "weight_silver"),
+                    ("weight_bronze", "weight_excellence", "weight_other"),
+                    "unranked_organizations",
+                    "excluded_organizations",
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_medals=Count("events__entries", filter=Q(events__entries__award__tier__in=MEDAL_TIERS)))
+        )
+
+    @admin.display(description=_("medals"), ordering="n_medals")
+    def medal_count(self, obj):
+        return obj.n_medals
+
+
+class EntryInline(admin.TabularInline):
+    model = Entry
+    extra = 0
+    fields = ["organization", "award", "rank", "score", "notes"]
+    autocomplete_fields = ["organization", "award"]
+    show_change_link = True
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["name", "competition", "skill", "is_team", "team_sizes", "is_selection", "entry_count"]
+    list_filter = ["competition__year", "competition__level", "competition__category", "is_team", "is_selection"]
+    list_select_related = ["competition", "skill"]
+    search_fields = ["name", "skill__name", "competition__name"]
+    autocomplete_fields = ["competition", "skill"]
+    inlines = [EntryInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_entries=Count("entries"))
+
+    @admin.display(description=_("entries"), ordering="n_entries")
+    def entry_count(self, obj):
+        return obj.n_entries
+
+    @admin.display(description=_("team size"))
+    def team_sizes(self, obj):
+        if obj.min_team_size == obj.max_team_size:
+            return obj.max_team_size
+        return f"{obj.min_team_size}–{obj.max_team_size}"
+
+
+class MemberFormSet(BaseInlineFormSet):
+    """Refuses more named members than the event allows (DOMAIN.md rule 7)."""
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("name")
+        ]
+        event = self.instance.event if self.instance.event_id else None
+        if event is None:
+            return
+        try:
+            event.check_team_size(len(kept))
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+        # The member rows get their event on save, so the database constraint cannot be checked
+        # by the form itself: check it here to show a message instead of a server error.
+        students = [form.cleaned_data["student"] for form in kept if form.cleaned_data.get("student")]
+        if len(set(students)) < len(students):
+            raise ValidationError(_("A student is listed twice in this entry."))
+        taken = (
+            EntryMember.objects.filter(event=event, student__in=students)
+            .exclude(entry=self.instance)
+            .values_list("name", flat=True)
+        )
+        if taken:
+            raise ValidationError(
+                _("Already entered in this event: %(names)s.") % {"names": "、".join(taken)}
+            )
+
+
+class EntryMemberInline(admin.TabularInline):
+    model = EntryMember
+    formset = MemberFormSet
+    extra = 0
+    fields = ["position", "name", "student", "coach"]
+    autocomplete_fields = ["student", "coach"]
+
+
+class EntryCoachInline(admin.TabularInline):
+    model = EntryCoach
+    extra = 0
+    autocomplete_fields = ["coach"]
+    verbose_name = _("coach")
+    verbose_name_plural = _("coaches")
+
+
+class PhotoInline(admin.TabularInline):
+    model = Photo.entries.through
+    extra = 0
+    autocomplete_fields = ["photo"]
+    verbose_name = _("photo")
+    verbose_name_plural = _("photos")
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "competition", "organization", "award", "tier", "rank", "member_names"]
+    list_filter = [
+        "event__competition__year",
+        "event__competition__level",
+        "event__competition__category",
+        "award__tier",
+        "members__student__department",
+    ]
+    list_select_related = ["event__competition", "organization", "award"]
+    search_fields = [
+        "event__name",
+        "event__competition__name",
+        "organization__name",
+        "members__name",
+        "members__student__student_number",
+        "coaches__name",
+    ]
+    autocomplete_fields = ["event", "organization", "award"]
+    inlines = [EntryMemberInline, EntryCoachInline, PhotoInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("members")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Members carry their event for the once-per-event constraint; move an entry by
+        # recording it again in the other event instead.
+        return ["event"] if obj is not None else []
+
+    @admin.display(description=_("competition"), ordering="event__competition__year")
+    def competition(self, obj):
+        return obj.event.competition
+
+    @admin.display(description=_("tier"), ordering="award__tier")
+    def tier(self, obj):
+        return obj.award.get_tier_display() if obj.award_id else "—"
+
+    @admin.display(description=_("members"))
+    def member_names(self, obj):
+        return "、".join(member.name for member in obj.members.all())
+
+
+@admin.register(Photo)
+class PhotoAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "competition", "credit", "uploaded_at"]
+    list_filter = ["competition__year"]
+    list_select_related = ["competition"]
+    search_fields = ["caption", "credit", "competition__name"]
+    autocomplete_fields = ["competition", "entries"]

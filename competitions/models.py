@@ -1,0 +1,461 @@
+import unicodedata
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+
+class Tier(models.TextChoices):
+    """Award tiers from best to worst (DOMAIN.md rule 1)."""
+
+    SPECIAL = "special", _("Special prize")
+    GOLD = "gold", _("Gold")
+    SILVER = "silver", _("Silver")
+    BRONZE = "bronze", _("Bronze")
+    EXCELLENCE = "excellence", _("Excellence")
+    OTHER = "other", _("Other")
+
+
+# Tiers that count as medals in a medal table's total, best first.
+MEDAL_TIERS = [Tier.SPECIAL, Tier.GOLD, Tier.SILVER, Tier.BRONZE, Tier.EXCELLENCE]
+
+
+class Level(models.TextChoices):
+    WORLD = "world", _("World / international")
+    NATIONAL = "national", _("National")
+    INDUSTRY = "industry", _("National industry")
+    PROVINCIAL = "provincial", _("Provincial")
+    MUNICIPAL = "municipal", _("Municipal")
+    REGIONAL = "regional", _("Regional / invitational")
+    SCHOOL = "school", _("School")
+
+
+class Category(models.TextChoices):
+    SKILLS = "skills", _("Vocational skills")
+    TEACHER = "teacher", _("Teacher ability")
+    SPORTS = "sports", _("Sports")
+    ARTS = "arts", _("Arts and culture")
+    INNOVATION = "innovation", _("Innovation and entrepreneurship")
+    OTHER = "other", _("Other")
+
+
+class AwardRule(models.TextChoices):
+    """How a competition hands out awards by rank (DOMAIN.md rule 3), when it is known."""
+
+    NONE = "", _("Not known")
+    MEDALS_HALF = "medals_half", _("Top 3 gold/silver/bronze, excellence for the rest of the top half")
+    PERCENT_10_20_30 = "percent_10_20_30", _("First/second/third prize for the top 10%/20%/30%")
+
+
+def normalize_label(label: str) -> str:
+    """The key an award label is looked up by: width, case, spaces and quotes do not matter."""
+    text = unicodedata.normalize("NFKC", label).casefold()
+    text = "".join(text.split())
+    return text.strip("\"'“”‘’「」『』《》")
+
+
+class AwardQuerySet(models.QuerySet):
+    def parse(self, label: str) -> "Award":
+        """The vocabulary entry for a label as written; unknown labels are refused, never guessed."""
+        try:
+            return self.get(normalized=normalize_label(label))
+        except Award.DoesNotExist:
+            raise ValidationError(
+                _("Unknown award “%(label)s”: add it to the award vocabulary with its tier first."),
+                code="unknown_award",
+                params={"label": label},
+            ) from None
+
+
+class Award(models.Model):
+    """One label of the award vocabulary (金牌, 一等奖, Medallion for Excellence ...) and its tier."""
+
+    label = models.CharField(_("label"), max_length=100, help_text=_("The award as written."))
+    normalized = models.CharField(max_length=100, unique=True, editable=False)
+    tier = models.CharField(_("tier"), max_length=12, choices=Tier)
+
+    objects = AwardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tier", "label"]
+        verbose_name = _("award")
+        verbose_name_plural = _("awards")
+        constraints = [
+            models.CheckConstraint(condition=Q(tier__in=Tier.values), name="award_tier_known")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def save(self, *args, **kwargs):
+        self.normalized = normalize_label(self.label)
+        super().save(*args, **kwargs)
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        COLLEGE = "college", _("College or school")
+        DELEGATION = "delegation", _("Delegation (province, city, country)")
+        COMPANY = "company", _("Company")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind, default=Kind.COLLEGE)
+    is_home = models.BooleanField(
+        _("home college"),
+        default=False,
+        help_text=_("The college this tracker belongs to; its members are matched to students."),
+    )
+    is_illustrative = models.BooleanField(
+        _("illustrative"), default=False, help_text=_("Made up to fill out demo tables; not real data.")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_home"], condition=Q(is_home=True), name="one_home_organization"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def home(cls) -> "Organization | None":
+        return cls.objects.filter(is_home=True).first()
+
+
+class Skill(models.Model):
+    """A skill that recurs across competitions and years (移动机器人 Mobile Robotics ...)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CompetitionQuerySet(models.QuerySet):
+    def find(self, name: str, year: int | None = None) -> "Competition":
+        """The one competition of that name (and year); a clear error when none or several match."""
+        matches = self.filter(name=name.strip())
+        if year is not None:
+            matches = matches.filter(year=year)
+        found = list(matches[:2])
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise Competition.DoesNotExist(
+                _("No competition named “%(name)s”%(year)s.")
+                % {"name": name, "year": f" ({year})" if year else ""}
+            )
+        years = ", ".join(str(y) for y in matches.values_list("year", flat=True))
+        raise Competition.MultipleObjectsReturned(
+            _("Several competitions are named “%(name)s” (years %(years)s): give --year.")
+            % {"name": name, "years": years}
+        )
+
+
+class Competition(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    edition = models.PositiveSmallIntegerField(
+        _("edition"), null=True, blank=True, help_text=_("届: the 2 of 第二届.")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    host = models.CharField(_("host"), max_length=200, blank=True)
+    level = models.CharField(_("level"), max_length=12, choices=Level)
+    category = models.CharField(_("category"), max_length=12, choices=Category, default=Category.SKILLS)
+    award_rule = models.CharField(
+        _("award rule"), max_length=20, choices=AwardRule, blank=True, default=AwardRule.NONE
+    )
+    unranked_organizations = models.ManyToManyField(
+        Organization,
+        blank=True,
+        related_name="+",
+        verbose_name=_("out of the ranking"),
+        help_text=_("Guests and neutral teams: medals shown without a rank; ranks below do not shift."),
+    )
+    excluded_organizations = models.ManyToManyField(
+        Organization,
+        blank=True,
+        related_name="+",
+        verbose_name=_("left out of the table"),
+    )
+    weight_special = models.PositiveSmallIntegerField(_("points for special"), default=5)
+    weight_gold = models.PositiveSmallIntegerField(_("points for gold"), default=4)
+    weight_silver = models.PositiveSmallIntegerField(_("points for silver"), default=3)
+    weight_bronze = models.PositiveSmallIntegerField(_("points for bronze"), default=2)
+    weight_excellence = models.PositiveSmallIntegerField(_("points for excellence"), default=1)
+    weight_other = models.PositiveSmallIntegerField(_("points for other awards"), default=0)
+    notes = models.TextField(_("notes"), blank=True)
+    is_illustrative = models.BooleanField(
+        _("illustrative"), default=False, help_text=_("Made up to fill out demo tables; not real data.")
+    )
+
+    objects = CompetitionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "name"]
+        verbose_name = _("competition")
+        verbose_name_plural = _("competitions")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "year"], name="competition_unique_name_year"),
+            models.CheckConstraint(
+                condition=Q(year__gte=1900, year__lte=2200), name="competition_year_plausible"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="competition_ends_after_start",
+            ),
+        ]
+        indexes = [
+            # Competition list filtered by level within a year range.
+            models.Index(fields=["level", "year"], name="competition_level_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.year})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("competitions:competition-detail", args=[self.pk])
+
+    def weights(self) -> dict[str, int]:
+        return {tier: getattr(self, f"weight_{tier}") for tier in Tier.values}
+
+
+class Event(models.Model):
+    competition = models.ForeignKey(
+        Competition, on_delete=models.CASCADE, related_name="events", verbose_name=_("competition")
+    )
+    skill = models.ForeignKey(
+        Skill, on_delete=models.PROTECT, related_name="events", verbose_name=_("skill")
+    )
+    name = models.CharField(_("name"), max_length=200, help_text=_("The event as the competition names it."))
+    is_team = models.BooleanField(_("team event"), default=False)
+    min_team_size = models.PositiveSmallIntegerField(_("smallest team"), default=1)
+    max_team_size = models.PositiveSmallIntegerField(
+        _("largest team"),
+        default=1,
+        help_text=_("Relay teams may list reserves, so sizes can vary inside one event."),
+    )
+    is_selection = models.BooleanField(
+        _("WorldSkills selection event"), default=False, help_text=_("世赛选拔项目")
+    )
+
+    class Meta:
+        ordering = ["competition", "name"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        constraints = [
+            models.UniqueConstraint(fields=["competition", "name"], name="event_unique_per_competition"),
+            models.CheckConstraint(
+                condition=Q(min_team_size__gte=1, max_team_size__gte=F("min_team_size")),
+                name="event_team_size_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_team=True) | Q(max_team_size=1), name="event_individual_has_one_member"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def check_team_size(self, count: int) -> None:
+        """Refuse a list of named members that cannot fit this event.
+
+        Fewer names than the smallest team are allowed: reports often name only some members.
+        """
+        if count > self.max_team_size:
+            raise ValidationError(
+                _("%(count)d members named, but “%(event)s” allows at most %(max)d."),
+                code="team_too_large",
+                params={"count": count, "event": self.name, "max": self.max_team_size},
+            )
+
+
+class EntryQuerySet(models.QuerySet):
+    def for_year(self, year: int):
+        return self.filter(event__competition__year=year)
+
+    def for_competition(self, competition: "Competition"):
+        return self.filter(event__competition=competition)
+
+    def selection_events(self):
+        return self.filter(event__is_selection=True)
+
+    def medal_table(self, **options):
+        """Rows of a medal table over these entries; see competitions.tallies.medal_table."""
+        from competitions.tallies import medal_table
+
+        return medal_table(self, **options)
+
+
+class Entry(models.Model):
+    """One individual or team in one event, for one organization, with its result."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="entries", verbose_name=_("event")
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="entries", verbose_name=_("organization")
+    )
+    award = models.ForeignKey(
+        Award,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=_("award"),
+        help_text=_("Empty when the entry took part without an award."),
+    )
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    score = models.CharField(_("score"), max_length=50, blank=True, help_text=_("As published."))
+    notes = models.TextField(_("notes"), blank=True)
+    coaches = models.ManyToManyField(
+        "students.Coach",
+        through="EntryCoach",
+        blank=True,
+        related_name="coached_entries",
+        verbose_name=_("coaches"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["event", "rank", "id"]
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+        constraints = [
+            models.CheckConstraint(condition=Q(rank__isnull=True) | Q(rank__gte=1), name="entry_rank_positive")
+        ]
+        indexes = [
+            # Organization medal tables: entries of an organization grouped by award.
+            models.Index(fields=["organization", "award"], name="entry_org_award"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.organization}"
+
+    @property
+    def is_team(self) -> bool:
+        return self.event.is_team
+
+    @property
+    def tier(self) -> str | None:
+        return self.award.tier if self.award_id else None
+
+
+class EntryMember(models.Model):
+    """A named member of an entry: a home student, a teacher, or an outside competitor's name."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="members")
+    # Copied from the entry so the database itself can refuse a student twice in one event.
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    name = models.CharField(_("name"), max_length=100, help_text=_("As written in the results."))
+    student = models.ForeignKey(
+        "students.Student",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("student"),
+    )
+    coach = models.ForeignKey(
+        "students.Coach",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("teacher"),
+        help_text=_("When a teacher competes (teacher-ability contests)."),
+    )
+
+    class Meta:
+        ordering = ["entry", "position"]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "student"],
+                condition=Q(student__isnull=False),
+                name="student_once_per_event",
+                violation_error_message=_("This student already has an entry in this event."),
+            ),
+            models.UniqueConstraint(
+                fields=["event", "coach"],
+                condition=Q(coach__isnull=False),
+                name="teacher_once_per_event",
+                violation_error_message=_("This teacher already has an entry in this event."),
+            ),
+            models.UniqueConstraint(fields=["entry", "position"], name="member_position_unique"),
+            models.CheckConstraint(
+                condition=Q(student__isnull=True) | Q(coach__isnull=True),
+                name="member_student_or_teacher",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="member_has_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.event_id = self.entry.event_id
+        super().save(*args, **kwargs)
+
+
+class EntryCoach(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE)
+    coach = models.ForeignKey("students.Coach", on_delete=models.PROTECT, related_name="coachings")
+
+    class Meta:
+        verbose_name = _("coach of an entry")
+        verbose_name_plural = _("coaches of entries")
+        constraints = [models.UniqueConstraint(fields=["entry", "coach"], name="coach_once_per_entry")]
+
+
+def photo_path(photo: "Photo", filename: str) -> str:
+    return f"photos/{photo.competition_id}/{filename}"
+
+
+class Photo(models.Model):
+    competition = models.ForeignKey(
+        Competition, on_delete=models.CASCADE, related_name="photos", verbose_name=_("competition")
+    )
+    image = models.ImageField(_("image"), upload_to=photo_path)
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    credit = models.CharField(_("credit"), max_length=200, blank=True)
+    entries = models.ManyToManyField(
+        Entry, blank=True, related_name="photos", verbose_name=_("entries shown")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["competition", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name

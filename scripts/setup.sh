@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Sets up the project in .venv: finds Python 3.12+, installs the pinned requirements,
+# compiles the translations and migrates the database (DATABASE_URL, default SQLite).
+#   bash scripts/setup.sh          runtime requirements
+#   bash scripts/setup.sh --dev    also the test requirements
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+find_python() {
+    local candidates=()
+    [ -n "${PYTHON:-}" ] && candidates+=("$PYTHON")
+    candidates+=(python3.13 python3.12 python3)
+    if command -v pyenv >/dev/null 2>&1; then
+        local root
+        root=$(pyenv root)
+        for dir in "$root"/versions/3.13* "$root"/versions/3.12* "$root"/versions/3.1[4-9]*; do
+            [ -x "$dir/bin/python" ] && candidates+=("$dir/bin/python")
+        done
+    fi
+    for dir in "$HOME"/.pyenv/versions/3.1[2-9]*; do
+        [ -x "$dir/bin/python" ] && candidates+=("$dir/bin/python")
+    done
+    for candidate in "${candidates[@]}"; do
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+            command -v "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then
+    if ! python=$(find_python); then
+        echo "This project needs Python 3.12 or newer (Django 6.1 requires it)." >&2
+        echo "None was found on PATH or under pyenv. Install one (e.g. 'pyenv install 3.12')" >&2
+        echo "or point the PYTHON variable at it: PYTHON=/path/to/python3.12 bash $0" >&2
+        exit 1
+    fi
+    echo "Using $python ($("$python" --version))"
+    rm -rf .venv
+    "$python" -m venv .venv
+fi
+
+requirements=requirements.txt
+[ "${1:-}" = "--dev" ] && requirements=requirements-dev.txt
+stamp=".venv/.installed-$(cat requirements.txt "$requirements" | sha256sum | cut -c1-16)"
+if [ ! -e "$stamp" ]; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    touch "$stamp"
+fi
+
+if ! command -v msgfmt >/dev/null 2>&1; then
+    echo "Installing gettext (msgfmt) to compile the translations ..."
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && apt-get install -y -qq gettext >/dev/null
+    else
+        echo "Please install gettext (e.g. 'sudo apt-get install gettext') and run this again." >&2
+        exit 1
+    fi
+fi
+export DJANGO_DEBUG="${DJANGO_DEBUG:-true}"
+.venv/bin/python manage.py compilemessages --ignore=.venv --verbosity 0
+.venv/bin/python manage.py migrate --noinput --verbosity 0

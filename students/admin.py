@@ -1,0 +1,73 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from students.models import Coach, Department, Major, Student
+
+
+class MajorInline(admin.TabularInline):
+    model = Major
+    extra = 0
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_en", "student_count"]
+    search_fields = ["name", "name_en"]
+    inlines = [MajorInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_students=Count("student"))
+
+    @admin.display(description=_("students"), ordering="n_students")
+    def student_count(self, obj):
+        return obj.n_students
+
+
+@admin.register(Major)
+class MajorAdmin(admin.ModelAdmin):
+    list_display = ["name", "department"]
+    list_filter = ["department"]
+    list_select_related = ["department"]
+    search_fields = ["name"]
+
+
+@admin.register(Student)
+class StudentAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "student_number",
+        "department",
+        "major",
+        "class_name",
+        "cohort_year",
+        "training_level",
+        "entry_count",
+    ]
+    list_filter = ["department", "training_level", "cohort_year"]
+    list_select_related = ["department", "major"]
+    search_fields = ["name", "name_pinyin", "name_initials", "student_number", "class_name"]
+    autocomplete_fields = ["department", "major"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_entries=Count("memberships"))
+
+    @admin.display(description=_("entries"), ordering="n_entries")
+    def entry_count(self, obj):
+        return obj.n_entries
+
+
+@admin.register(Coach)
+class CoachAdmin(admin.ModelAdmin):
+    list_display = ["name", "staff_number", "department", "organization", "coached_count"]
+    list_filter = ["department"]
+    list_select_related = ["department", "organization"]
+    search_fields = ["name", "name_pinyin", "name_initials", "staff_number"]
+    autocomplete_fields = ["department", "organization"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_coached=Count("coachings"))
+
+    @admin.display(description=_("entries coached"), ordering="n_coached")
+    def coached_count(self, obj):
+        return obj.n_coached

@@ -1,0 +1,153 @@
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from students.names import initials_key, pinyin_key
+
+
+class Department(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Major(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="majors", verbose_name=_("department")
+    )
+
+    class Meta:
+        ordering = ["department__name", "name"]
+        verbose_name = _("major")
+        verbose_name_plural = _("majors")
+        constraints = [
+            models.UniqueConstraint(fields=["department", "name"], name="major_unique_per_department")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PersonQuerySet(models.QuerySet):
+    def search(self, text: str):
+        """Match a name, its full pinyin, its pinyin initials or (for students) a number."""
+        text = text.strip()
+        if not text:
+            return self
+        latin = text.lower().replace(" ", "")
+        query = Q(name__icontains=text) | Q(name_pinyin__startswith=latin)
+        query |= Q(name_initials__startswith=latin)
+        if self.model is Student:
+            query |= Q(student_number__istartswith=text)
+        return self.filter(query)
+
+
+class Person(models.Model):
+    """What students and coaches share: a name with its pinyin search keys."""
+
+    name = models.CharField(_("name"), max_length=100)
+    name_pinyin = models.CharField(
+        _("pinyin"),
+        max_length=200,
+        blank=True,
+        db_index=True,
+        help_text=_("Full pinyin without spaces, for search and sorting; filled in from the name."),
+    )
+    name_initials = models.CharField(_("pinyin initials"), max_length=50, blank=True, db_index=True)
+    department = models.ForeignKey(
+        Department, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("department")
+    )
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    def fill_search_keys(self) -> None:
+        # Derived from the name; staff may correct a reading, so only fill what is empty.
+        if not self.name_pinyin:
+            self.name_pinyin = pinyin_key(self.name)
+        if not self.name_initials:
+            self.name_initials = initials_key(self.name)
+
+    def save(self, *args, **kwargs):
+        self.fill_search_keys()
+        super().save(*args, **kwargs)
+
+
+class Student(Person):
+    class TrainingLevel(models.TextChoices):
+        SENIOR = "senior", _("Senior worker (高级工)")
+        PRE_TECHNICIAN = "pre_technician", _("Pre-technician (预备技师)")
+        TECHNICIAN = "technician", _("Technician (技师)")
+
+    student_number = models.CharField(
+        _("student number"),
+        max_length=40,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("学号. Personal data: never shown to anonymous visitors."),
+    )
+    major = models.ForeignKey(
+        Major, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("major")
+    )
+    class_name = models.CharField(_("class"), max_length=100, blank=True)
+    cohort_year = models.PositiveSmallIntegerField(_("cohort year"), null=True, blank=True)
+    training_level = models.CharField(
+        _("training level"), max_length=20, choices=TrainingLevel, blank=True
+    )
+    photo = models.ImageField(_("photo"), upload_to="students/", blank=True)
+
+    class Meta:
+        ordering = ["name_pinyin", "name"]
+        verbose_name = _("student")
+        verbose_name_plural = _("students")
+        constraints = [
+            # Blank numbers are stored as NULL so that many students may lack one.
+            models.CheckConstraint(
+                condition=~Q(student_number=""), name="student_number_null_not_blank"
+            )
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("students:student-detail", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        self.student_number = (self.student_number or "").strip() or None
+        super().save(*args, **kwargs)
+
+
+class Coach(Person):
+    """A teacher who coaches entries; teachers also compete (teacher-ability contests)."""
+
+    staff_number = models.CharField(_("staff number"), max_length=40, blank=True)
+    organization = models.ForeignKey(
+        "competitions.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="coaches",
+        verbose_name=_("organization"),
+        help_text=_("Empty for the home college's own teachers."),
+    )
+
+    class Meta:
+        ordering = ["name_pinyin", "name"]
+        verbose_name = _("coach")
+        verbose_name_plural = _("coaches")
+
+    def get_absolute_url(self) -> str:
+        return reverse("students:coach-detail", args=[self.pk])

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from students import views
+
+app_name = "students"
+urlpatterns = [
+    path("students/", views.StudentListView.as_view(), name="student-list"),
+    path("students/<int:pk>/", views.student_detail, name="student-detail"),
+    path("coaches/", views.CoachListView.as_view(), name="coach-list"),
+    path("coaches/<int:pk>/", views.coach_detail, name="coach-detail"),
+]
