@@ -55,5 +55,5 @@ def remove_labels(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("competitions", "0001_initial")]
+    dependencies = [("competitions", "0002_initial")]
     operations = [migrations.RunPython(add_labels, remove_labels)]
