@@ -1,0 +1,72 @@
+"""Recording one entry with its members and coaches, checked against the rules of DOMAIN.md."""
+
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from competitions.models import Award, Entry, EntryCoach, EntryMember, Event, Organization
+from students.models import Coach, Student
+
+Member = Student | Coach | str
+
+
+def member_row(entry: Entry, position: int, member: Member) -> EntryMember:
+    """An unsaved member row: a home student, a competing teacher, or an outside name."""
+    row = EntryMember(entry=entry, event_id=entry.event_id, position=position)
+    if isinstance(member, Student):
+        row.student, row.name = member, member.name
+    elif isinstance(member, Coach):
+        row.coach, row.name = member, member.name
+    else:
+        row.name = " ".join(str(member).split())
+        if not row.name:
+            raise ValidationError(_("A member's name is empty."))
+    return row
+
+
+def check_members(event: Event, members: Sequence[Member], *, entry: Entry | None = None) -> None:
+    """Refuse a team that does not fit the event or a person already entered in it."""
+    event.check_team_size(len(members))
+    people = [m for m in members if not isinstance(m, str)]
+    if len({(type(m), m.pk) for m in people}) < len(people):
+        raise ValidationError(_("The same person is listed twice in one entry."))
+    if not people:
+        return
+    taken = EntryMember.objects.filter(event=event)
+    if entry is not None:
+        taken = taken.exclude(entry=entry)
+    students = [m.pk for m in people if isinstance(m, Student)]
+    teachers = [m.pk for m in people if isinstance(m, Coach)]
+    clash = set(taken.filter(Q(student__in=students) | Q(coach__in=teachers)).values_list("name", flat=True))
+    if clash:
+        raise ValidationError(
+            _("Already entered in “%(event)s”: %(names)s.")
+            % {"event": event.name, "names": "、".join(sorted(clash))}
+        )
+
+
+@transaction.atomic
+def record_entry(
+    *,
+    event: Event,
+    organization: Organization,
+    award: Award | None = None,
+    rank: int | None = None,
+    score: str = "",
+    notes: str = "",
+    members: Sequence[Member] = (),
+    coaches: Iterable[Coach] = (),
+) -> Entry:
+    """Create one entry with its named members (in order) and coaches; nothing is saved on error."""
+    check_members(event, members)
+    entry = Entry.objects.create(
+        event=event, organization=organization, award=award, rank=rank, score=score, notes=notes
+    )
+    EntryMember.objects.bulk_create(
+        [member_row(entry, position, member) for position, member in enumerate(members, start=1)]
+    )
+    EntryCoach.objects.bulk_create([EntryCoach(entry=entry, coach=coach) for coach in dict.fromkeys(coaches)])
+    return entry
