@@ -1,0 +1,694 @@
+"""Importing a result sheet (CSV or XLSX): one row per entry, validated whole, applied all or nothing.
+
+The sheet format is the interface of `import_results` in DOMAIN.md. Reading (bytes → rows of text),
+planning (rows → what would be created, what is already there, what is wrong) and applying (one
+transaction of bulk inserts) are separate steps, so that a dry run and a preview show exactly what
+applying would do.
+"""
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from competitions.models import (
+    Award,
+    Category,
+    Competition,
+    Entry,
+    EntryCoach,
+    EntryMember,
+    Event,
+    Level,
+    Organization,
+    Skill,
+    normalize_label,
+)
+from students.models import Coach, Student
+
+# Column → the header spellings accepted for it (compared without case, spaces, "_" or "-").
+COLUMNS = {
+    "competition": ["competition", "赛事", "赛事名称"],
+    "year": ["year", "年份", "年度"],
+    "level": ["level", "级别"],
+    "category": ["category", "类别"],
+    "event": ["event", "赛项", "项目"],
+    "organization": ["organization", "单位", "代表队"],
+    "competitors": ["competitors", "选手", "参赛选手"],
+    "student_numbers": ["student_numbers", "学号"],
+    "coaches": ["coaches", "指导教师", "教练"],
+    "award": ["award", "奖项"],
+    "rank": ["rank", "名次"],
+    "score": ["score", "成绩"],
+    "notes": ["notes", "备注"],
+}
+REQUIRED_COLUMNS = ["competition", "year", "level", "event", "organization", "competitors", "award"]
+
+LEVEL_WORDS = {
+    Level.WORLD: ["世界", "国际", "世界级", "国际级", "世赛"],
+    Level.NATIONAL: ["国家级", "全国", "国家", "国赛", "全国性"],
+    Level.INDUSTRY: ["全国行业", "国家一类行业赛", "行业", "行业赛", "国家一类"],
+    Level.PROVINCIAL: ["省级", "省", "省赛"],
+    Level.MUNICIPAL: ["市级", "市", "市赛"],
+    Level.REGIONAL: ["区域", "邀请赛", "区域赛", "地区"],
+    Level.SCHOOL: ["校级", "校", "校赛"],
+}
+CATEGORY_WORDS = {
+    Category.SKILLS: ["职业技能", "技能", "技能类"],
+    Category.TEACHER: ["教师能力", "教师", "教师职业能力"],
+    Category.SPORTS: ["体育", "体育类"],
+    Category.ARTS: ["文化艺术", "文艺", "艺术", "文体"],
+    Category.INNOVATION: ["创新创业", "创新", "创业", "双创"],
+    Category.OTHER: ["其他", "其它", "综合"],
+}
+NAME_SEPARATORS = re.compile(r"[、;；,，\n\r]+")
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_CELL_CHARS = 2000
+
+
+def squash(text: str) -> str:
+    """The lookup key for headers and words: width, case, spaces, "_" and "-" do not matter."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[\s_\-]+", "", text)
+
+
+def clean_text(text: str) -> str:
+    """A name as written, with runs of spaces collapsed."""
+    return " ".join(text.split())
+
+
+def lookup_table(words: dict[str, list[str]], choices) -> dict[str, str]:
+    table = {}
+    for value, label in choices.choices:
+        table[squash(value)] = value
+        table[squash(str(label))] = value
+    for value, spellings in words.items():
+        for spelling in spellings:
+            table[squash(spelling)] = value
+    return table
+
+
+HEADER_LOOKUP = {squash(spelling): column for column, spellings in COLUMNS.items() for spelling in spellings}
+
+
+class SheetError(Exception):
+    """The file cannot be read as a result sheet at all (encoding, format, header)."""
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.column:
+            return _("Row %(row)d, %(column)s: %(message)s") % {
+                "row": self.row,
+                "column": self.column,
+                "message": self.message,
+            }
+        return _("Row %(row)d: %(message)s") % {"row": self.row, "message": self.message}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def decode_csv(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise SheetError(_("The file is neither UTF-8 nor GB18030 text, nor an XLSX workbook.")) from None
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def read_xlsx(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise SheetError(_("The file is not a valid XLSX workbook.")) from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise SheetError(_("The workbook unpacks to more than 200 MB; it is refused."))
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged workbook
+        raise SheetError(_("The XLSX workbook cannot be read: %(error)s") % {"error": error}) from None
+    try:
+        sheet = workbook.worksheets[0]
+        return [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def read_sheet(data: bytes, filename: str = "") -> list[list[str]]:
+    """All rows of the first sheet as lists of text, the header first."""
+    if data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"):
+        return read_xlsx(data)
+    text = decode_csv(data)
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise SheetError(_("The CSV file is malformed: %(error)s") % {"error": error}) from None
+
+
+def map_header(header: list[str]) -> dict[int, str]:
+    """Column index → column name; unknown, doubled and missing columns are refused."""
+    columns: dict[int, str] = {}
+    problems = []
+    for index, title in enumerate(header):
+        if not title.strip():
+            continue
+        column = HEADER_LOOKUP.get(squash(title))
+        if column is None:
+            problems.append(_("unknown column “%(title)s”") % {"title": title.strip()})
+        elif column in columns.values():
+            problems.append(_("column “%(title)s” appears twice") % {"title": title.strip()})
+        else:
+            columns[index] = column
+    missing = [column for column in REQUIRED_COLUMNS if column not in columns.values()]
+    if missing:
+        problems.append(_("missing columns: %(columns)s") % {"columns": ", ".join(missing)})
+    if problems:
+        raise SheetError(
+            _("Row 1 (header): %(problems)s. Expected columns: %(expected)s.")
+            % {"problems": "; ".join(problems), "expected": ", ".join(COLUMNS)}
+        )
+    return columns
+
+
+# ---------------------------------------------------------------------------------------------
+# Planning
+
+
+@dataclass
+class SheetRow:
+    number: int
+    competition: Competition
+    event: Event
+    organization: Organization
+    members: list  # Student, Coach or str, in order
+    coaches: list
+    award: Award
+    rank: int | None
+    score: str
+    notes: str
+    present: bool = False
+
+    def member_key(self) -> tuple:
+        return tuple(sorted(identity(member) for member in self.members))
+
+
+@dataclass
+class ImportPlan:
+    rows: list[SheetRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    new_competitions: list[Competition] = field(default_factory=list)
+    new_events: list[Event] = field(default_factory=list)
+    new_organizations: list[Organization] = field(default_factory=list)
+    new_skills: list[Skill] = field(default_factory=list)
+    new_students: list[Student] = field(default_factory=list)
+    new_coaches: list[Coach] = field(default_factory=list)
+
+    @property
+    def to_add(self) -> list[SheetRow]:
+        return [row for row in self.rows if not row.present]
+
+    @property
+    def already_present(self) -> list[SheetRow]:
+        return [row for row in self.rows if row.present]
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "entries": len(self.to_add),
+            "already_present": len(self.already_present),
+            "competitions": len(self.new_competitions),
+            "events": len(self.new_events),
+            "organizations": len(self.new_organizations),
+            "skills": len(self.new_skills),
+            "students": len(self.new_students),
+            "coaches": len(self.new_coaches),
+        }
+
+
+def identity(member) -> tuple:
+    """What makes two member lists the same for re-import matching."""
+    if isinstance(member, Student):
+        return ("student", member.pk or f"new:{member.student_number or member.name}")
+    if isinstance(member, Coach):
+        return ("teacher", member.pk or f"new:{member.name}")
+    return ("name", member)
+
+
+def split_names(text: str) -> list[str]:
+    return [clean_text(part) for part in NAME_SEPARATORS.split(text) if clean_text(part)]
+
+
+def parse_year(text: str) -> int:
+    match = re.fullmatch(r"(\d{4})(?:\.0+)?\s*年?", text.strip())
+    if not match or not 1900 <= int(match.group(1)) <= 2200:
+        raise ValueError(_("“%(value)s” is not a year") % {"value": text})
+    return int(match.group(1))
+
+
+def parse_rank(text: str) -> int | None:
+    text = unicodedata.normalize("NFKC", text).strip()
+    if not text:
+        return None
+    match = re.fullmatch(r"(?:并列|=|T)?\s*第?\s*(\d+)\s*(?:\.0+)?\s*名?", text, flags=re.IGNORECASE)
+    if not match or int(match.group(1)) < 1:
+        raise ValueError(_("“%(value)s” is not a rank (a whole number from 1)") % {"value": text})
+    return int(match.group(1))
+
+
+class Planner:
+    """Turns sheet rows into an ImportPlan, loading what already exists in a few queries."""
+
+    def __init__(self) -> None:
+        self.plan = ImportPlan()
+        self.levels = lookup_table(LEVEL_WORDS, Level)
+        self.categories = lookup_table(CATEGORY_WORDS, Category)
+        self.home = Organization.home()
+        self.awards = {award.normalized: award for award in Award.objects.all()}
+        self.competitions: dict[tuple[str, int], Competition] = {}
+        self.events: dict[tuple[tuple[str, int], str], Event] = {}
+        self.organizations: dict[str, Organization] = {}
+        self.skills: dict[str, Skill] = {}
+        self.students_by_number: dict[str, Student] = {}
+        self.students_by_name: dict[str, list[Student]] = {}
+        self.teachers: dict[tuple[str | None, str], list[Coach]] = {}  # (organization, name)
+        self.event_sizes: dict[int, list[int]] = {}  # id(new event) → member counts seen
+
+    def error(self, row: int, column: str, message: str) -> None:
+        self.plan.errors.append(RowError(row, column, message))
+
+    # -- loading what exists ------------------------------------------------------------------
+
+    def preload(self, records: list[dict[str, str]]) -> None:
+        comp_names = {clean_text(r.get("competition", "")) for r in records}
+        for competition in Competition.objects.filter(name__in=comp_names):
+            self.competitions[(competition.name, competition.year)] = competition
+        for event in Event.objects.filter(competition__in=list(self.competitions.values())).select_related(
+            "competition"
+        ):
+            self.events[((event.competition.name, event.competition.year), event.name)] = event
+        org_names = {clean_text(r.get("organization", "")) for r in records}
+        for organization in Organization.objects.filter(name__in=org_names):
+            self.organizations[organization.name] = organization
+        if self.home is not None:
+            self.organizations.setdefault(self.home.name, self.home)
+        event_names = {clean_text(r.get("event", "")) for r in records}
+        for skill in Skill.objects.filter(name__in=event_names):
+            self.skills[skill.name] = skill
+        names, numbers = set(), set()
+        for record in records:
+            names.update(split_names(record.get("competitors", "")))
+            numbers.update(split_names(record.get("student_numbers", "")))
+        for student in Student.objects.filter(student_number__in=numbers):
+            self.students_by_number[student.student_number] = student
+        for student in Student.objects.filter(name__in=names):
+            self.students_by_name.setdefault(student.name, []).append(student)
+        names.update(name for r in records for name in split_names(r.get("coaches", "")))
+        for coach in Coach.objects.filter(name__in=names).select_related("organization"):
+            owner = coach.organization.name if coach.organization_id else None
+            self.teachers.setdefault((owner, coach.name), []).append(coach)
+
+    # -- one row ------------------------------------------------------------------------------
+
+    def competition_for(self, number, name, year, level, category) -> Competition | None:
+        competition = self.competitions.get((name, year))
+        if competition is None:
+            competition = Competition(name=name, year=year, level=level, category=category or Category.SKILLS)
+            self.competitions[(name, year)] = competition
+            self.plan.new_competitions.append(competition)
+            return competition
+        ok = True
+        if competition.level != level:
+            self.error(
+                number,
+                "level",
+                _("“%(level)s” differs from the level “%(known)s” of %(competition)s")
+                % {"level": level, "known": competition.level, "competition": competition},
+            )
+            ok = False
+        if category and competition.category != category:
+            self.error(
+                number,
+                "category",
+                _("“%(category)s” differs from the category “%(known)s” of %(competition)s")
+                % {"category": category, "known": competition.category, "competition": competition},
+            )
+            ok = False
+        return competition if ok else None
+
+    def event_for(self, competition: Competition, name: str) -> Event:
+        key = ((competition.name, competition.year), name)
+        event = self.events.get(key)
+        if event is None:
+            skill = self.skills.get(name)
+            if skill is None:
+                skill = self.skills[name] = Skill(name=name)
+                self.plan.new_skills.append(skill)
+            event = self.events[key] = Event(competition=competition, skill=skill, name=name)
+            self.plan.new_events.append(event)
+            self.event_sizes[id(event)] = []
+        return event
+
+    def organization_for(self, name: str) -> Organization:
+        organization = self.organizations.get(name)
+        if organization is None:
+            organization = self.organizations[name] = Organization(name=name)
+            self.plan.new_organizations.append(organization)
+        return organization
+
+    def student_for(self, number: int, name: str, student_number: str) -> Student | None:
+        if student_number:
+            student = self.students_by_number.get(student_number)
+            if student is None:
+                student = Student(name=name, student_number=student_number)
+                self.students_by_number[student_number] = student
+                self.students_by_name.setdefault(name, []).append(student)
+                self.plan.new_students.append(student)
+            elif student.name != name:
+                self.error(
+                    number,
+                    "student_numbers",
+                    _("student number %(number)s belongs to %(known)s, not %(name)s")
+                    % {"number": student_number, "known": student.name, "name": name},
+                )
+                return None
+            return student
+        matches = self.students_by_name.get(name, [])
+        if len(matches) > 1:
+            self.error(
+                number,
+                "competitors",
+                _("%(count)d students are named %(name)s: give their student numbers")
+                % {"count": len(matches), "name": name},
+            )
+            return None
+        if matches:
+            return matches[0]
+        student = Student(name=name)
+        self.students_by_name[name] = [student]
+        self.plan.new_students.append(student)
+        return student
+
+    def teacher_for(self, number: int, column: str, name: str, organization: Organization) -> Coach | None:
+        # Home teachers have no organization; other organizations' coaches are kept apart.
+        owner = None if organization.is_home else organization
+        key = (owner.name if owner else None, name)
+        matches = self.teachers.get(key, [])
+        if len(matches) > 1:
+            self.error(
+                number,
+                column,
+                _("%(count)d teachers are named %(name)s; record this entry in the admin")
+                % {"count": len(matches), "name": name},
+            )
+            return None
+        if matches:
+            return matches[0]
+        coach = Coach(name=name, organization=owner)
+        self.teachers[key] = [coach]
+        self.plan.new_coaches.append(coach)
+        return coach
+
+    def plan_row(self, number: int, record: dict[str, str]) -> None:
+        errors_before = len(self.plan.errors)
+        values = {column: clean_text(record.get(column, "")) for column in COLUMNS}
+        for column in ("competition", "year", "level", "event", "organization", "award"):
+            if not values[column]:
+                self.error(number, column, _("this cell must not be empty"))
+        for column, value in record.items():
+            if len(value) > MAX_CELL_CHARS:
+                self.error(number, column, _("the cell is longer than %(n)d characters") % {"n": MAX_CELL_CHARS})
+        year = level = category = award = rank = None
+        if values["year"]:
+            try:
+                year = parse_year(values["year"])
+            except ValueError as error:
+                self.error(number, "year", str(error))
+        if values["level"]:
+            level = self.levels.get(squash(values["level"]))
+            if level is None:
+                self.error(number, "level", _("unknown level “%(value)s”") % {"value": values["level"]})
+        if values["category"]:
+            category = self.categories.get(squash(values["category"]))
+            if category is None:
+                self.error(
+                    number, "category", _("unknown category “%(value)s”") % {"value": values["category"]}
+                )
+        if values["award"]:
+            award = self.awards.get(normalize_label(values["award"]))
+            if award is None:
+                self.error(
+                    number,
+                    "award",
+                    _("unknown award “%(label)s”: add it to the award vocabulary with its tier first")
+                    % {"label": values["award"]},
+                )
+        try:
+            rank = parse_rank(values["rank"])
+        except ValueError as error:
+            self.error(number, "rank", str(error))
+        if len(values["score"]) > 50:
+            self.error(number, "score", _("the score is longer than 50 characters"))
+        names = split_names(record.get("competitors", ""))
+        numbers = split_names(record.get("student_numbers", ""))
+        if numbers and len(numbers) != len(names):
+            self.error(
+                number,
+                "student_numbers",
+                _("%(numbers)d student numbers for %(names)d competitors")
+                % {"numbers": len(numbers), "names": len(names)},
+            )
+            numbers = []
+        people = list(zip(names, numbers or [""] * len(names), strict=True))
+        doubled = [name for (name, num), n in Counter(people).items() if n > 1]
+        if doubled:
+            self.error(number, "competitors", _("listed twice: %(names)s") % {"names": "、".join(doubled)})
+        if len(self.plan.errors) > errors_before:
+            return
+
+        competition = self.competition_for(number, values["competition"], year, level, category)
+        if competition is None:
+            return
+        event = self.event_for(competition, values["event"])
+        organization = self.organization_for(values["organization"])
+        members = self.members_for(number, organization, competition, people)
+        coaches = [
+            self.teacher_for(number, "coaches", name, organization)
+            for name in dict.fromkeys(split_names(record.get("coaches", "")))
+        ]
+        if members is None or None in coaches:
+            return
+        if event.pk:
+            try:
+                event.check_team_size(len(members))
+            except ValidationError as error:
+                self.error(number, "competitors", " ".join(error.messages))
+                return
+        else:
+            self.event_sizes[id(event)].append(len(members))
+        self.plan.rows.append(
+            SheetRow(
+                number=number,
+                competition=competition,
+                event=event,
+                organization=organization,
+                members=members,
+                coaches=coaches,
+                award=award,
+                rank=rank,
+                score=values["score"],
+                notes=(record.get("notes") or "").strip(),
+            )
+        )
+
+    def members_for(self, number, organization, competition, people) -> list | None:
+        """Home members become students (teachers in teacher contests); others stay names."""
+        if not organization.is_home:
+            return [name for name, _num in people]
+        members = []
+        for name, student_number in people:
+            if competition.category == Category.TEACHER:
+                member = self.teacher_for(number, "competitors", name, organization)
+            else:
+                member = self.student_for(number, name, student_number)
+            if member is None:
+                return None
+            members.append(member)
+        return members
+
+    # -- the whole sheet ----------------------------------------------------------------------
+
+    def finish(self) -> None:
+        for event in self.plan.new_events:
+            sizes = [size for size in self.event_sizes[id(event)] if size] or [1]
+            event.min_team_size, event.max_team_size = min(sizes), max(sizes)
+            event.is_team = event.max_team_size > 1
+        self.match_existing()
+        self.check_people_once_per_event()
+
+    def match_existing(self) -> None:
+        """Mark rows whose entry is already recorded, counting identical rows as a multiset."""
+        events = {row.event.pk for row in self.plan.rows if row.event.pk}
+        existing = Counter()
+        entries = Entry.objects.filter(event__in=events).prefetch_related("members__student", "members__coach")
+        for entry in entries:
+            members = []
+            for member in entry.members.all():
+                members.append(member.student or member.coach or member.name)
+            key = (entry.event_id, entry.organization_id, tuple(sorted(map(identity, members))))
+            existing[key + (entry.award_id, entry.rank)] += 1
+        for row in self.plan.rows:
+            key = (row.event.pk, row.organization.pk, row.member_key(), row.award.pk, row.rank)
+            if row.event.pk and row.organization.pk and existing[key] > 0:
+                existing[key] -= 1
+                row.present = True
+
+    def check_people_once_per_event(self) -> None:
+        seen: dict[tuple[int, tuple], int] = {}
+        recorded = set()
+        events = {row.event.pk for row in self.plan.to_add if row.event.pk}
+        for student_id, coach_id, event_id in EntryMember.objects.filter(
+            event__in=events
+        ).values_list("student", "coach", "event"):
+            if student_id:
+                recorded.add((event_id, ("student", student_id)))
+            if coach_id:
+                recorded.add((event_id, ("teacher", coach_id)))
+        for row in self.plan.to_add:
+            for member in row.members:
+                if isinstance(member, str):
+                    continue
+                key = (id(row.event), identity(member))
+                if (row.event.pk, identity(member)) in recorded:
+                    self.error(
+                        row.number,
+                        "competitors",
+                        _("%(name)s already has an entry in “%(event)s”")
+                        % {"name": member.name, "event": row.event.name},
+                    )
+                elif key in seen:
+                    self.error(
+                        row.number,
+                        "competitors",
+                        _("%(name)s is also entered in “%(event)s” in row %(other)d")
+                        % {"name": member.name, "event": row.event.name, "other": seen[key]},
+                    )
+                else:
+                    seen[key] = row.number
+
+
+def plan_import(rows: list[list[str]]) -> ImportPlan:
+    """Check every row of a sheet (header first) and work out what importing it would do."""
+    if not rows:
+        raise SheetError(_("The sheet is empty."))
+    columns = map_header(rows[0])
+    records: list[tuple[int, dict[str, str]]] = []
+    planner = Planner()
+    for number, cells in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if any(cell.strip() for index, cell in enumerate(cells) if index not in columns):
+            planner.error(number, "", _("the row has values in columns without a header"))
+            continue
+        records.append(
+            (number, {column: cells[index] if index < len(cells) else "" for index, column in columns.items()})
+        )
+    if not records and not planner.plan.errors:
+        raise SheetError(_("The sheet has a header but no rows."))
+    planner.preload([record for _number, record in records])
+    for number, record in records:
+        planner.plan_row(number, record)
+    if not planner.plan.errors:
+        planner.finish()
+    planner.plan.errors.sort(key=lambda error: error.row)
+    return planner.plan
+
+
+# ---------------------------------------------------------------------------------------------
+# Applying
+
+
+@transaction.atomic
+def apply_plan(plan: ImportPlan) -> list[Entry]:
+    """Create everything the plan lists, in one transaction. The plan must have no errors."""
+    if plan.errors:
+        raise ValueError("a plan with errors cannot be applied")
+    Organization.objects.bulk_create(plan.new_organizations)
+    Skill.objects.bulk_create(plan.new_skills)
+    Competition.objects.bulk_create(plan.new_competitions)
+    # Objects planned before their parents existed pick up the parents' new ids in bulk_create.
+    Event.objects.bulk_create(plan.new_events)
+    for person in [*plan.new_students, *plan.new_coaches]:
+        person.fill_search_keys()
+    Student.objects.bulk_create(plan.new_students)
+    Coach.objects.bulk_create(plan.new_coaches)
+
+    rows = plan.to_add
+    entries = Entry.objects.bulk_create(
+        [
+            Entry(
+                event=row.event,
+                organization=row.organization,
+                award=row.award,
+                rank=row.rank,
+                score=row.score,
+                notes=row.notes,
+            )
+            for row in rows
+        ]
+    )
+    members, coaches = [], []
+    for entry, row in zip(entries, rows, strict=True):
+        for position, member in enumerate(row.members, start=1):
+            member_row = EntryMember(entry=entry, event=row.event, position=position)
+            if isinstance(member, Student):
+                member_row.student, member_row.name = member, member.name
+            elif isinstance(member, Coach):
+                member_row.coach, member_row.name = member, member.name
+            else:
+                member_row.name = member
+            members.append(member_row)
+        coaches.extend(EntryCoach(entry=entry, coach=coach) for coach in row.coaches)
+    EntryMember.objects.bulk_create(members)
+    EntryCoach.objects.bulk_create(coaches)
+    return entries
+
+
+def import_sheet(data: bytes, filename: str = "", *, dry_run: bool = False) -> ImportPlan:
+    """Read, check and (unless dry_run or any row is bad) import a sheet. Raises SheetError."""
+    plan = plan_import(read_sheet(data, filename))
+    if not plan.errors and not dry_run:
+        apply_plan(plan)
+    return plan

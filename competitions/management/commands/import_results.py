@@ -1,0 +1,55 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from competitions.importing import SheetError, import_sheet
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a result sheet (CSV in UTF-8, UTF-8 with BOM or GB18030, or XLSX), one row per entry. "
+        "Every row is checked first; if any row is bad, nothing is imported."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="the CSV or XLSX file")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check the sheet and report what would be created"
+        )
+
+    def handle(self, *args, path, dry_run, **options):
+        file = Path(path)
+        if not file.is_file():
+            raise CommandError(_("No such file: %(path)s") % {"path": path})
+        try:
+            plan = import_sheet(file.read_bytes(), file.name, dry_run=dry_run)
+        except SheetError as error:
+            raise CommandError(str(error)) from None
+        if plan.errors:
+            for error in plan.errors:
+                self.stderr.write(str(error))
+            bad_rows = len({error.row for error in plan.errors})
+            raise CommandError(
+                _("%(count)d bad rows; nothing was imported.") % {"count": bad_rows}
+            )
+        summary = plan.summary()
+        if dry_run:
+            lead = _("Dry run, nothing saved. Would add %(entries)d entries (%(present)d already present).")
+        else:
+            lead = _("Added %(entries)d entries (%(present)d already present).")
+        self.stdout.write(lead % {"entries": summary["entries"], "present": summary["already_present"]})
+        verb = _("would be created") if dry_run else _("created")
+        labels = {
+            "competitions": (_("competitions"), plan.new_competitions),
+            "events": (_("events"), plan.new_events),
+            "organizations": (_("organizations"), plan.new_organizations),
+            "skills": (_("skills"), plan.new_skills),
+            "students": (_("students"), plan.new_students),
+            "coaches": (_("coaches"), plan.new_coaches),
+        }
+        for label, objects in labels.values():
+            if objects:
+                names = "、".join(str(obj) for obj in objects[:20])
+                more = "" if len(objects) <= 20 else " …"
+                self.stdout.write(f"  {label} {verb}: {len(objects)} ({names}{more})")
