@@ -105,14 +105,15 @@ class SheetError(Exception):
 @dataclass
 class RowError:
     row: int
-    column: str
+    column: str  # the column's name in COLUMNS ("" for the whole row)
     message: str
+    title: str = ""  # the column's header as written in the sheet
 
     def __str__(self) -> str:
         if self.column:
             return _("Row %(row)d, %(column)s: %(message)s") % {
                 "row": self.row,
-                "column": self.column,
+                "column": self.title or self.column,
                 "message": self.message,
             }
         return _("Row %(row)d: %(message)s") % {"row": self.row, "message": self.message}
@@ -261,9 +262,9 @@ class ImportPlan:
 def identity(member) -> tuple:
     """What makes two member lists the same for re-import matching."""
     if isinstance(member, Student):
-        return ("student", member.pk or f"new:{member.student_number or member.name}")
+        return ("student", str(member.pk) if member.pk else f"new:{member.student_number or member.name}")
     if isinstance(member, Coach):
-        return ("teacher", member.pk or f"new:{member.name}")
+        return ("teacher", str(member.pk) if member.pk else f"new:{member.name}")
     return ("name", member)
 
 
@@ -291,8 +292,9 @@ def parse_rank(text: str) -> int | None:
 class Planner:
     """Turns sheet rows into an ImportPlan, loading what already exists in a few queries."""
 
-    def __init__(self) -> None:
+    def __init__(self, titles: dict[str, str] | None = None) -> None:
         self.plan = ImportPlan()
+        self.titles = titles or {}  # column → its header as written
         self.levels = lookup_table(LEVEL_WORDS, Level)
         self.categories = lookup_table(CATEGORY_WORDS, Category)
         self.home = Organization.home()
@@ -307,7 +309,7 @@ class Planner:
         self.event_sizes: dict[int, list[int]] = {}  # id(new event) → member counts seen
 
     def error(self, row: int, column: str, message: str) -> None:
-        self.plan.errors.append(RowError(row, column, message))
+        self.plan.errors.append(RowError(row, column, message, self.titles.get(column, column)))
 
     # -- loading what exists ------------------------------------------------------------------
 
@@ -615,7 +617,7 @@ def plan_import(rows: list[list[str]]) -> ImportPlan:
         raise SheetError(_("The sheet is empty."))
     columns = map_header(rows[0])
     records: list[tuple[int, dict[str, str]]] = []
-    planner = Planner()
+    planner = Planner({column: rows[0][index].strip() for index, column in columns.items()})
     for number, cells in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in cells):
             continue

@@ -1,0 +1,273 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import Workbook
+
+from competitions.importing import SheetError, import_sheet
+from competitions.models import Competition, Entry, EntryCoach, EntryMember, Event, Organization, Tier
+from students.models import Coach, Student
+from tests.factories import home_organization, make_competition, make_event, make_student
+
+pytestmark = pytest.mark.django_db
+
+HOME = "本校技师学院"
+HEADER = ["赛事", "年份", "级别", "赛项", "单位", "选手", "学号", "指导教师", "奖项", "名次"]
+GOOD_ROWS = [
+    ["中华人民共和国第二届职业技能大赛", "2023", "国家级", "移动机器人", HOME, "蒋家俊、李文博", "S001、S002", "王老师", "金牌", "1"],
+    ["中华人民共和国第二届职业技能大赛", "2023", "国家级", "移动机器人", "外省技师学院", "张三,李四", "", "", "银牌", "2"],
+    ["中华人民共和国第二届职业技能大赛", "2023", "national", "机电一体化", HOME, "", "", "", "铜牌", ""],
+    ["中华人民共和国第二届职业技能大赛", "2023", "国家级", "机电一体化", HOME, "", "", "", "铜牌", ""],
+]
+
+
+def csv_bytes(rows, encoding="utf-8"):
+    text = "\r\n".join(",".join(f'"{cell}"' if "," in cell or "\n" in cell else cell for cell in row) for row in rows)
+    return text.encode(encoding)
+
+
+def xlsx_bytes(rows):
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append([int(cell) if cell.isdigit() and len(cell) < 6 else cell for cell in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def home():
+    return home_organization()
+
+
+def counts():
+    return (
+        Competition.objects.count(),
+        Event.objects.count(),
+        Organization.objects.count(),
+        Entry.objects.count(),
+        EntryMember.objects.count(),
+        Student.objects.count(),
+        Coach.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(csv_bytes([HEADER, *GOOD_ROWS]), id="utf-8"),
+        pytest.param(b"\xef\xbb\xbf" + csv_bytes([HEADER, *GOOD_ROWS]), id="utf-8-bom"),
+        pytest.param(csv_bytes([HEADER, *GOOD_ROWS], "gb18030"), id="gb18030"),
+        pytest.param(xlsx_bytes([HEADER, *GOOD_ROWS]), id="xlsx"),
+    ],
+)
+def test_a_good_sheet_imports_in_every_encoding(data):
+    plan = import_sheet(data, "results.xlsx" if data.startswith(b"PK") else "results.csv")
+    assert plan.errors == []
+    competition = Competition.objects.get()
+    assert (competition.name, competition.year, competition.level) == ("中华人民共和国第二届职业技能大赛", 2023, "national")
+    robot = Event.objects.get(name="移动机器人")
+    assert robot.is_team and robot.max_team_size == 2
+    home_gold = Entry.objects.get(organization__is_home=True, award__tier=Tier.GOLD)
+    assert [m.student.student_number for m in home_gold.members.order_by("position")] == ["S001", "S002"]
+    assert [c.name for c in home_gold.coaches.all()] == ["王老师"]
+    outside = Entry.objects.get(organization__name="外省技师学院")
+    assert [m.name for m in outside.members.order_by("position")] == ["张三", "李四"]
+    assert not outside.members.filter(student__isnull=False).exists()
+    assert Entry.objects.filter(award__tier=Tier.BRONZE, members__isnull=True).count() == 2
+
+
+def test_english_headers_in_any_case_and_spacing():
+    header = ["Competition", "YEAR", "level", "Event", " Organization ", "Competitors", "Student Numbers",
+              "coaches", "Award", "rank", "Score", "Notes"]
+    row = ["WorldSkills Lyon", "2024", "world", "Mobile Robotics", "China", "A; B", "", "", "Gold Medal", "1", "750", "x"]
+    plan = import_sheet(csv_bytes([header, row]), "r.csv")
+    assert plan.errors == []
+    entry = Entry.objects.get()
+    assert (entry.award.tier, entry.rank, entry.score, entry.notes) == (Tier.GOLD, 1, "750", "x")
+
+
+def test_a_team_of_twenty_odd_members_in_one_row_and_sizes_varying_inside_an_event():
+    names = "\n".join(f"队员{i}" for i in range(23))
+    rows = [
+        HEADER[:6] + ["奖项"],
+        ["全运会", "2025", "国家级", "4x100米接力", "广东代表团", names, "金牌"],
+        ["全运会", "2025", "国家级", "4x100米接力", "上海代表团", "甲、乙、丙、丁", "银牌"],
+    ]
+    assert import_sheet(csv_bytes(rows), "r.csv").errors == []
+    event = Event.objects.get()
+    assert (event.min_team_size, event.max_team_size, event.is_team) == (4, 23, True)
+    assert EntryMember.objects.filter(entry__organization__name="广东代表团").count() == 23
+
+
+def test_home_students_are_matched_by_number_then_by_name():
+    by_number = make_student("李文博", student_number="S002")
+    by_name = make_student("蒋家俊")
+    import_sheet(csv_bytes([HEADER, GOOD_ROWS[0]]), "r.csv")
+    members = Entry.objects.get().members.order_by("position")
+    # 蒋家俊 is given the number S001, which nobody has yet: a new student with that number.
+    assert members[1].student == by_number
+    assert members[0].student != by_name and members[0].student.student_number == "S001"
+    rows = [HEADER, ["振兴杯", "2023", "国家级", "仪器仪表维修工", HOME, "蒋家俊", "", "", "金奖", ""]]
+    plan = import_sheet(csv_bytes(rows), "r.csv")
+    # Two students are now named 蒋家俊: the name alone is ambiguous and the row is refused.
+    assert "蒋家俊" in str(plan.errors[0]) and plan.errors[0].row == 2
+
+
+def test_a_name_matches_the_only_home_student_of_that_name():
+    student = make_student("苏镇邦")
+    rows = [HEADER, ["振兴杯", "2023", "国家级", "仪器仪表维修工", HOME, "苏镇邦", "", "", "金奖", ""]]
+    import_sheet(csv_bytes(rows), "r.csv")
+    assert Entry.objects.get().members.get().student == student
+
+
+def test_teachers_compete_in_teacher_contests():
+    rows = [
+        ["赛事", "年份", "级别", "类别", "赛项", "单位", "选手", "奖项"],
+        ["第三届全国技工院校教师职业能力大赛", "2023", "国家级", "教师能力", "电工电子类", HOME, "刘欢", "一等奖"],
+    ]
+    assert import_sheet(csv_bytes(rows), "r.csv").errors == []
+    member = EntryMember.objects.get()
+    assert member.coach.name == "刘欢" and member.student is None
+
+
+def test_re_importing_the_same_sheet_adds_nothing():
+    data = csv_bytes([HEADER, *GOOD_ROWS])
+    import_sheet(data, "r.csv")
+    before = counts()
+    plan = import_sheet(data, "r.csv")
+    assert (len(plan.to_add), len(plan.already_present)) == (0, 4)
+    assert counts() == before
+
+
+def test_identical_unnamed_rows_are_a_multiset():
+    data = csv_bytes([HEADER, GOOD_ROWS[2], GOOD_ROWS[3]])
+    import_sheet(csv_bytes([HEADER, GOOD_ROWS[2]]), "r.csv")
+    plan = import_sheet(data, "r.csv")
+    assert len(plan.to_add) == 1
+    assert Entry.objects.count() == 2
+    assert len(import_sheet(data, "r.csv").to_add) == 0
+    assert Entry.objects.count() == 2
+
+
+def test_a_dry_run_reports_what_would_be_created_and_saves_nothing():
+    before = counts()
+    plan = import_sheet(csv_bytes([HEADER, *GOOD_ROWS]), "r.csv", dry_run=True)
+    assert counts() == before
+    assert plan.summary() == {
+        "entries": 4,
+        "already_present": 0,
+        "competitions": 1,
+        "events": 2,
+        "organizations": 1,
+        "skills": 2,
+        "students": 2,
+        "coaches": 1,
+    }
+
+
+def bad_sheet(row_index, column, value):
+    rows = [list(row) for row in GOOD_ROWS]
+    rows[row_index][HEADER.index(column)] = value
+    return csv_bytes([HEADER, *rows])
+
+
+@pytest.mark.parametrize(
+    ("data", "row", "expected"),
+    [
+        pytest.param(bad_sheet(1, "级别", "宇宙级"), 3, "宇宙级", id="unknown-level"),
+        pytest.param(bad_sheet(2, "奖项", "金杯"), 4, "金杯", id="bad-award"),
+        pytest.param(bad_sheet(1, "选手", "张三,张三"), 3, "张三", id="duplicate-member"),
+        pytest.param(bad_sheet(3, "赛事", ""), 5, "赛事", id="empty-required-cell"),
+        pytest.param(bad_sheet(3, "奖项", ""), 5, "奖项", id="empty-award"),
+        pytest.param(bad_sheet(1, "年份", "二〇二三"), 3, "year", id="bad-year"),
+        pytest.param(bad_sheet(1, "名次", "first"), 3, "rank", id="bad-rank"),
+        pytest.param(bad_sheet(0, "学号", "S001"), 2, "student numbers", id="numbers-do-not-match-names"),
+    ],
+)
+def test_a_bad_row_is_reported_by_number_and_nothing_is_saved(data, row, expected):
+    before = counts()
+    plan = import_sheet(data, "r.csv")
+    assert counts() == before
+    assert [error.row for error in plan.errors] == [row]
+    assert expected in str(plan.errors[0])
+    assert f"Row {row}" in str(plan.errors[0]) or f"第 {row} 行" in str(plan.errors[0])
+
+
+def test_a_team_too_large_for_a_known_event_is_refused():
+    event = make_event(make_competition("中华人民共和国第二届职业技能大赛", year=2023), name="移动机器人",
+                       is_team=True, min_team_size=2, max_team_size=2)
+    rows = [HEADER, [event.competition.name, "2023", "国家级", "移动机器人", "外省技师学院", "甲、乙、丙", "", "", "金牌", ""]]
+    plan = import_sheet(csv_bytes(rows), "r.csv")
+    assert plan.errors[0].row == 2 and "at most 2" in str(plan.errors[0]) and "选手" in str(plan.errors[0])
+    assert Entry.objects.count() == 0
+
+
+def test_a_student_in_two_rows_of_one_event_is_refused():
+    rows = [HEADER, GOOD_ROWS[0], [*GOOD_ROWS[0][:4], "别的学院", *GOOD_ROWS[0][5:]]]
+    rows[2][4] = HOME
+    rows[2][8] = "银牌"
+    plan = import_sheet(csv_bytes(rows), "r.csv")
+    assert {error.row for error in plan.errors} == {3}
+    assert "row 2" in str(plan.errors[0])
+    assert Entry.objects.count() == 0
+
+
+def test_every_bad_row_is_listed():
+    rows = [list(row) for row in GOOD_ROWS]
+    rows[0][HEADER.index("级别")] = "宇宙级"
+    rows[3][HEADER.index("奖项")] = "金杯"
+    plan = import_sheet(csv_bytes([HEADER, *rows]), "r.csv")
+    assert [error.row for error in plan.errors] == [2, 5]
+    assert Entry.objects.count() == 0
+
+
+def test_a_level_that_contradicts_the_recorded_competition_is_refused():
+    make_competition("广东省第三届职业技能大赛", year=2023, level="provincial")
+    rows = [HEADER, ["广东省第三届职业技能大赛", "2023", "国家级", "移动机器人", HOME, "", "", "", "金牌", ""]]
+    plan = import_sheet(csv_bytes(rows), "r.csv")
+    assert plan.errors[0].row == 2 and plan.errors[0].column == "level"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        pytest.param([h if h != "奖项" else "奖品" for h in HEADER], "奖品", id="unknown-column"),
+        pytest.param([h for h in HEADER if h != "奖项"], "award", id="missing-column"),
+        pytest.param([*HEADER, "赛事"], "赛事", id="doubled-column"),
+    ],
+)
+def test_a_wrong_header_is_refused_naming_the_column(header, expected):
+    with pytest.raises(SheetError, match=expected):
+        import_sheet(csv_bytes([header, *GOOD_ROWS]), "r.csv")
+    assert Entry.objects.count() == 0
+
+
+def test_a_file_that_is_not_a_sheet_is_refused():
+    with pytest.raises(SheetError):
+        import_sheet(b"\x89PNG\r\n\x1a\n\x00\xff\xfe\xfd", "photo.csv")
+    with pytest.raises(SheetError):
+        import_sheet(b"PK\x03\x04 not really a zip", "r.xlsx")
+
+
+def test_the_command_exits_non_zero_listing_bad_rows(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(bad_sheet(1, "级别", "宇宙级"))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_results", str(path), stderr=err)
+    assert "Row 3" in err.getvalue() and "宇宙级" in err.getvalue()
+    assert Entry.objects.count() == 0
+
+
+def test_the_command_dry_run_and_import(tmp_path):
+    path = tmp_path / "good.csv"
+    path.write_bytes(csv_bytes([HEADER, *GOOD_ROWS], "gb18030"))
+    out = io.StringIO()
+    call_command("import_results", str(path), "--dry-run", stdout=out)
+    assert "Would add 4 entries" in out.getvalue()
+    assert Entry.objects.count() == 0
+    call_command("import_results", str(path), stdout=out)
+    assert Entry.objects.count() == 4
+    assert EntryCoach.objects.count() == 1
