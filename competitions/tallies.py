@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from competitions.models import MEDAL_TIERS, Tier
+from students.names import pinyin_key
 
 # What each kind of table groups entries by, and the name shown for a group.
 # Team entries count once per organization (one entry) and once per member (one row per member);
@@ -78,6 +79,7 @@ def rank_rows(rows: Iterable[MedalRow], order: str) -> list[MedalRow]:
         key=lambda row: (
             tuple(-n for n in order_key(row, order)),
             tuple(-n for n in row.tier_counts()),
+            pinyin_key(row.name),  # rows that tie are listed alphabetically, as Chinese readers sort
             row.name,
             row.key,
         ),
