@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from competitions.models import (
     Award,
@@ -31,6 +32,7 @@ from competitions.models import (
     Skill,
     normalize_label,
 )
+from competitions.recording import member_row
 from students.models import Coach, Student
 
 # Column → the header spellings accepted for it (compared without case, spaces, "_" or "-").
@@ -643,22 +645,30 @@ def plan_import(rows: list[list[str]]) -> ImportPlan:
 
 
 @transaction.atomic
-def apply_plan(plan: ImportPlan) -> list[Entry]:
-    """Create everything the plan lists, in one transaction. The plan must have no errors."""
+def apply_plan(plan: ImportPlan, *, user=None) -> list[Entry]:
+    """Create everything the plan lists, in one transaction. The plan must have no errors.
+
+    Audited models get their history rows (attributed to `user`) in bulk as well.
+    """
     if plan.errors:
         raise ValueError("a plan with errors cannot be applied")
+
+    def create(model, objects):
+        return bulk_create_with_history(objects, model, batch_size=1000, default_user=user)
+
     Organization.objects.bulk_create(plan.new_organizations)
     Skill.objects.bulk_create(plan.new_skills)
-    Competition.objects.bulk_create(plan.new_competitions)
+    create(Competition, plan.new_competitions)
     # Objects planned before their parents existed pick up the parents' new ids in bulk_create.
-    Event.objects.bulk_create(plan.new_events)
+    create(Event, plan.new_events)
     for person in [*plan.new_students, *plan.new_coaches]:
         person.fill_search_keys()
     Student.objects.bulk_create(plan.new_students)
     Coach.objects.bulk_create(plan.new_coaches)
 
     rows = plan.to_add
-    entries = Entry.objects.bulk_create(
+    entries = create(
+        Entry,
         [
             Entry(
                 event=row.event,
@@ -669,28 +679,20 @@ def apply_plan(plan: ImportPlan) -> list[Entry]:
                 notes=row.notes,
             )
             for row in rows
-        ]
+        ],
     )
     members, coaches = [], []
     for entry, row in zip(entries, rows, strict=True):
-        for position, member in enumerate(row.members, start=1):
-            member_row = EntryMember(entry=entry, event=row.event, position=position)
-            if isinstance(member, Student):
-                member_row.student, member_row.name = member, member.name
-            elif isinstance(member, Coach):
-                member_row.coach, member_row.name = member, member.name
-            else:
-                member_row.name = member
-            members.append(member_row)
+        members.extend(member_row(entry, position, member) for position, member in enumerate(row.members, 1))
         coaches.extend(EntryCoach(entry=entry, coach=coach) for coach in row.coaches)
-    EntryMember.objects.bulk_create(members)
-    EntryCoach.objects.bulk_create(coaches)
+    create(EntryMember, members)
+    create(EntryCoach, coaches)
     return entries
 
 
-def import_sheet(data: bytes, filename: str = "", *, dry_run: bool = False) -> ImportPlan:
+def import_sheet(data: bytes, filename: str = "", *, dry_run: bool = False, user=None) -> ImportPlan:
     """Read, check and (unless dry_run or any row is bad) import a sheet. Raises SheetError."""
     plan = plan_import(read_sheet(data, filename))
     if not plan.errors and not dry_run:
-        apply_plan(plan)
+        apply_plan(plan, user=user)
     return plan

@@ -1,4 +1,6 @@
 import unicodedata
+import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -6,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 
@@ -79,6 +82,7 @@ class Award(models.Model):
     tier = models.CharField(_("tier"), max_length=12, choices=Tier)
 
     objects = AwardQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["tier", "label"]
@@ -208,6 +212,7 @@ class Competition(models.Model):
     )
 
     objects = CompetitionQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[unranked_organizations, excluded_organizations])
 
     class Meta:
         ordering = ["-year", "name"]
@@ -258,6 +263,13 @@ class Event(models.Model):
     is_selection = models.BooleanField(
         _("WorldSkills selection event"), default=False, help_text=_("世赛选拔项目")
     )
+    version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text=_("Raised on every save of the event's entries, so that two editors never overwrite each other."),
+    )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["competition", "name"]
@@ -339,6 +351,7 @@ class Entry(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = EntryQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["event", "rank", "id"]
@@ -390,6 +403,8 @@ class EntryMember(models.Model):
         help_text=_("When a teacher competes (teacher-ability contests)."),
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["entry", "position"]
         verbose_name = _("member")
@@ -427,6 +442,8 @@ class EntryCoach(models.Model):
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE)
     coach = models.ForeignKey("students.Coach", on_delete=models.PROTECT, related_name="coachings")
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("coach of an entry")
         verbose_name_plural = _("coaches of entries")
@@ -434,14 +451,23 @@ class EntryCoach(models.Model):
 
 
 def photo_path(photo: "Photo", filename: str) -> str:
-    return f"photos/{photo.competition_id}/{filename}"
+    # Random stored names: the uploader's file name is never trusted nor shown in a URL.
+    return f"photos/{photo.competition_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+def thumbnail_path(photo: "Photo", filename: str) -> str:
+    return f"photos/{photo.competition_id}/thumbs/{uuid.uuid4().hex}.jpg"
 
 
 class Photo(models.Model):
     competition = models.ForeignKey(
         Competition, on_delete=models.CASCADE, related_name="photos", verbose_name=_("competition")
     )
-    image = models.ImageField(_("image"), upload_to=photo_path)
+    image = models.ImageField(_("image"), upload_to=photo_path, help_text=_("The original, as uploaded."))
+    thumbnail = models.ImageField(
+        _("thumbnail"), upload_to=thumbnail_path, blank=True, editable=False,
+        help_text=_("Made once at upload, upright (EXIF orientation applied)."),
+    )
     caption = models.CharField(_("caption"), max_length=300, blank=True)
     credit = models.CharField(_("credit"), max_length=200, blank=True)
     entries = models.ManyToManyField(
@@ -451,6 +477,8 @@ class Photo(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    history = HistoricalRecords(m2m_fields=[entries])
 
     class Meta:
         ordering = ["competition", "id"]

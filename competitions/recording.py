@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from competitions.models import Award, Entry, EntryCoach, EntryMember, Event, Organization
 from students.models import Coach, Student
@@ -65,8 +66,8 @@ def record_entry(
     entry = Entry.objects.create(
         event=event, organization=organization, award=award, rank=rank, score=score, notes=notes
     )
-    EntryMember.objects.bulk_create(
-        [member_row(entry, position, member) for position, member in enumerate(members, start=1)]
+    bulk_create_with_history(
+        [member_row(entry, position, member) for position, member in enumerate(members, start=1)], EntryMember
     )
-    EntryCoach.objects.bulk_create([EntryCoach(entry=entry, coach=coach) for coach in dict.fromkeys(coaches)])
+    bulk_create_with_history([EntryCoach(entry=entry, coach=coach) for coach in dict.fromkeys(coaches)], EntryCoach)
     return entry

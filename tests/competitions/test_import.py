@@ -271,3 +271,11 @@ def test_the_command_dry_run_and_import(tmp_path):
     call_command("import_results", str(path), stdout=out)
     assert Entry.objects.count() == 4
     assert EntryCoach.objects.count() == 1
+
+
+def test_an_import_is_recorded_in_the_audit_trail_with_the_importing_user(django_user_model):
+    office = django_user_model.objects.create_user("office", password="x-long-password")
+    import_sheet(csv_bytes([HEADER, *GOOD_ROWS]), "r.csv", user=office)
+    assert Entry.history.filter(history_type="+", history_user=office).count() == 4
+    assert EntryMember.history.filter(history_user=office).count() == 4
+    assert Competition.history.get().history_user == office
