@@ -1,0 +1,54 @@
+"""The three roles and what each may do.
+
+- competition office: records and corrects results, imports sheets, uploads photos;
+- teachers: read everything about students, coaches and results, change nothing;
+- administrators: everything, plus the admin site (their accounts are staff).
+
+The groups are brought up to date after every `migrate` (see CompetitionsConfig.ready), so a new
+model's permissions reach the roles without a hand-written step.
+"""
+
+from django.contrib.auth.models import Group, Permission
+
+OFFICE = "competition office"
+TEACHERS = "teachers"
+ADMINISTRATORS = "administrators"
+
+RESULT_MODELS = [
+    "competition", "event", "entry", "entrymember", "entrycoach", "photo", "award", "organization", "skill",
+]
+PEOPLE_MODELS = ["student", "coach", "department", "major"]
+
+
+def codenames(actions: list[str], models: list[str]) -> list[str]:
+    return [f"{action}_{model}" for action in actions for model in models]
+
+
+ROLE_PERMISSIONS = {
+    OFFICE: codenames(["add", "change", "delete", "view"], RESULT_MODELS)
+    + codenames(["add", "change", "view"], ["student", "coach"])
+    + codenames(["view"], ["department", "major"]),
+    TEACHERS: codenames(["view"], RESULT_MODELS + PEOPLE_MODELS),
+}
+
+
+def ensure_roles() -> None:
+    apps = ["competitions", "students"]
+    for role, wanted in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set(Permission.objects.filter(content_type__app_label__in=apps, codename__in=wanted))
+    administrators, _ = Group.objects.get_or_create(name=ADMINISTRATORS)
+    administrators.permissions.set(Permission.objects.all())
+
+
+def role_of(user) -> str | None:
+    """The user's role name, the strongest first; None for anonymous users and users without one."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return ADMINISTRATORS
+    names = {group.name for group in user.groups.all()}
+    for role in (ADMINISTRATORS, OFFICE, TEACHERS):
+        if role in names:
+            return role
+    return None
