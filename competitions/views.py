@@ -1,11 +1,104 @@
-from django.views.generic import ListView
+from collections.abc import Iterable
 
-from competitions.models import Competition
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from competitions.filters import CompetitionFilter
+from competitions.models import MEDAL_TIERS, Competition, Entry, EntryMember
+from competitions.tables import CompetitionTable
+from competitions.tallies import GROUPINGS, ORDERS
 
 
-class CompetitionListView(ListView):
+def entries_with_people(entries: QuerySet[Entry]) -> QuerySet[Entry]:
+    """Entries with everything a results table shows, in a fixed number of queries."""
+    return entries.select_related("organization", "award").prefetch_related(
+        Prefetch("members", queryset=EntryMember.objects.select_related("student", "coach")),
+        "coaches",
+    )
+
+
+class CompetitionListView(SingleTableMixin, FilterView):
     model = Competition
+    table_class = CompetitionTable
+    filterset_class = CompetitionFilter
+    template_name = "competitions/competition_list.html"
+    # Paginated by the table, not by ListView, so the rows are counted once.
+    table_pagination = {"per_page": 25}
+
+    def get_queryset(self):
+        return Competition.objects.annotate(
+            n_events=Count("events", distinct=True),
+            n_medals=Count(
+                "events__entries",
+                distinct=True,
+                filter=Q(events__entries__award__tier__in=MEDAL_TIERS),
+            ),
+        )
 
 
-def competition_detail(request, pk):
-    raise NotImplementedError
+# What a competition's medal table can be grouped by and ordered by (keys of tallies.GROUPINGS/ORDERS).
+BY_LABELS = {
+    "organization": _("Organization"),
+    "department": _("Department"),
+    "student": _("Student"),
+    "coach": _("Coach"),
+}
+ORDER_LABELS = {
+    "tiers": _("Best tiers first"),
+    "total": _("Total medals"),
+    "points": _("Points"),
+}
+
+
+def choice(value: str | None, allowed: Iterable[str], default: str) -> str:
+    """A GET parameter if it is one of the allowed values, else the default."""
+    return value if value in allowed else default
+
+
+def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    competition = get_object_or_404(
+        Competition.objects.prefetch_related(
+            "photos",
+            Prefetch("unranked_organizations", to_attr="unranked"),
+            Prefetch("excluded_organizations", to_attr="excluded"),
+        ),
+        pk=pk,
+    )
+    by = choice(request.GET.get("by"), GROUPINGS, "organization")
+    order = choice(request.GET.get("order"), ORDERS, "tiers")
+    selection_only = request.GET.get("selection") == "1"
+
+    counted = Entry.objects.for_competition(competition)
+    if selection_only:
+        counted = counted.selection_events()
+    medal_rows = counted.medal_table(
+        by=by,
+        order=order,
+        unranked=[organization.pk for organization in competition.unranked],
+        exclude=[organization.pk for organization in competition.excluded],
+    )
+
+    entries = entries_with_people(Entry.objects.order_by(F("rank").asc(nulls_last=True), "id"))
+    events = competition.events.select_related("skill").prefetch_related(
+        Prefetch("entries", queryset=entries)
+    )
+    return render(
+        request,
+        "competitions/competition_detail.html",
+        {
+            "competition": competition,
+            "events": events,
+            "medal_rows": medal_rows,
+            "medal_tiers": MEDAL_TIERS,
+            "by": by,
+            "by_label": BY_LABELS[by],
+            "order": order,
+            "selection_only": selection_only,
+            "by_choices": [(key, BY_LABELS[key]) for key in GROUPINGS],
+            "order_choices": [(key, ORDER_LABELS[key]) for key in ORDERS],
+        },
+    )

@@ -1,0 +1,22 @@
+import pytest
+
+
+@pytest.fixture
+def user(django_user_model):
+    """A teacher's account: logged in, not staff."""
+    return django_user_model.objects.create_user(username="teacher", password="a-long-test-password")
+
+
+@pytest.fixture
+def user_client(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    staff = django_user_model.objects.create_user(
+        username="office", password="a-long-test-password", is_staff=True
+    )
+    client.force_login(staff)
+    return client
