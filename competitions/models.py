@@ -312,6 +312,13 @@ class EntryQuerySet(models.QuerySet):
     def selection_events(self):
         return self.filter(event__is_selection=True)
 
+    def with_people(self):
+        """Entries with everything a results table shows, in a fixed number of queries."""
+        return self.select_related("organization", "award").prefetch_related(
+            models.Prefetch("members", queryset=EntryMember.objects.select_related("student", "coach")),
+            "coaches",
+        )
+
     def medal_table(self, **options):
         """Rows of a medal table over these entries; see competitions.tallies.medal_table."""
         from competitions.tallies import medal_table
@@ -354,7 +361,9 @@ class Entry(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["event", "rank", "id"]
+        # By id, not by the event's own ordering (which would join events and competitions), with
+        # unranked entries last on every database.
+        ordering = ["event_id", F("rank").asc(nulls_last=True), "id"]
         verbose_name = _("entry")
         verbose_name_plural = _("entries")
         constraints = [

@@ -13,14 +13,6 @@ from competitions.tables import CompetitionTable
 from competitions.tallies import GROUPINGS, ORDERS
 
 
-def entries_with_people(entries: QuerySet[Entry]) -> QuerySet[Entry]:
-    """Entries with everything a results table shows, in a fixed number of queries."""
-    return entries.select_related("organization", "award").prefetch_related(
-        Prefetch("members", queryset=EntryMember.objects.select_related("student", "coach")),
-        "coaches",
-    )
-
-
 class CompetitionListView(SingleTableMixin, FilterView):
     model = Competition
     table_class = CompetitionTable
@@ -82,7 +74,7 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         exclude=[organization.pk for organization in competition.excluded],
     )
 
-    entries = entries_with_people(Entry.objects.order_by(F("rank").asc(nulls_last=True), "id"))
+    entries = Entry.objects.order_by(F("rank").asc(nulls_last=True), "id").with_people()
     events = competition.events.select_related("skill").prefetch_related(
         Prefetch("entries", queryset=entries)
     )

@@ -1,9 +1,17 @@
+import uuid
+from pathlib import Path
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from students.names import initials_key, pinyin_key
+
+
+def student_photo_path(student: "Student", filename: str) -> str:
+    # A random name: uploaders often name the file after the student or their number.
+    return f"students/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
 
 
 class Department(models.Model):
@@ -44,7 +52,7 @@ class PersonQuerySet(models.QuerySet):
         if not text:
             return self
         latin = text.lower().replace(" ", "")
-        query = Q(name__icontains=text) | Q(name_pinyin__startswith=latin)
+        query = Q(name__icontains=text) | Q(name_pinyin__contains=latin)
         query |= Q(name_initials__startswith=latin)
         if self.model is Student:
             query |= Q(student_number__istartswith=text)
@@ -109,7 +117,7 @@ class Student(Person):
     training_level = models.CharField(
         _("training level"), max_length=20, choices=TrainingLevel, blank=True
     )
-    photo = models.ImageField(_("photo"), upload_to="students/", blank=True)
+    photo = models.ImageField(_("photo"), upload_to=student_photo_path, blank=True)
 
     class Meta:
         ordering = ["name_pinyin", "name"]

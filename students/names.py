@@ -19,7 +19,7 @@ SURNAME_READINGS = {
     "翟": "zhai",
     "繁": "po",
     "秘": "bi",
-    "长孙": "zhangsun",
+    "长孙": "zhang sun",
 }
 
 

@@ -7,7 +7,6 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from competitions.models import Entry, EntryMember, Tier
-from competitions.views import entries_with_people
 from students.filters import CoachFilter, StudentFilter
 from students.models import Coach, Student
 from students.tables import CoachTable, StudentTable
@@ -59,7 +58,7 @@ def history(entries: QuerySet[Entry], *, person: Student | Coach | None = None) 
     so a student's page lists the team mates only.
     """
     rows = list(
-        entries_with_people(entries)
+        entries.with_people()
         .select_related("event__competition")
         .prefetch_related("photos")
         .order_by("-event__competition__year", "event__competition__name", "event__name", "id")
