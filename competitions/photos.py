@@ -1,0 +1,193 @@
+"""Competition photos: checking uploads, making thumbnails, and storing a batch all or nothing.
+
+Uploads are checked before anything is written (OWASP File Upload): an extension allow-list, a
+size limit, Pillow opening the file with a formats list, a pixel limit checked from the header
+before decoding (a decompression bomb), and a full decode (a truncated or corrupt file).
+"""
+
+import io
+import struct
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import Storage
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
+
+from competitions.models import Competition, Entry, Photo
+
+ALLOWED_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+ALLOWED_FORMATS = ["JPEG", "PNG", "WEBP"]
+# Far below Pillow's own MAX_IMAGE_PIXELS (89.5 MP), which only warns between 1x and 2x; a phone
+# photo is 12-50 MP, and 40 MP decoded as RGB is already about 120 MB of memory.
+MAX_PIXELS = 40_000_000
+THUMBNAIL_SIZE = (480, 480)
+THUMBNAIL_QUALITY = 85
+
+# What Pillow raises on a file that is not an image, or a broken one, while opening or decoding.
+_BROKEN_IMAGE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
+
+
+def _display_name(uploaded_file: File) -> str:
+    return Path(uploaded_file.name or "").name
+
+
+def validate_image(uploaded_file: File) -> None:
+    """Refuse a file that is not a JPEG, PNG or WebP photo we are willing to store.
+
+    Every message names the file, so a batch upload can list which files were refused.
+    The file is left at position 0.
+    """
+    name = _display_name(uploaded_file)
+    params = {"name": name}
+    if Path(name).suffix.lower() not in ALLOWED_EXTENSIONS:
+        raise ValidationError(
+            _("“%(name)s” is not a photo: only .jpg, .jpeg, .png and .webp files can be uploaded."),
+            code="extension",
+            params=params,
+        )
+    if uploaded_file.size is not None and uploaded_file.size > settings.PHOTO_MAX_BYTES:
+        raise ValidationError(
+            _("“%(name)s” is too large (%(size)s): a photo may be at most %(limit)s."),
+            code="too_large",
+            params={
+                **params,
+                "size": filesizeformat(uploaded_file.size),
+                "limit": filesizeformat(settings.PHOTO_MAX_BYTES),
+            },
+        )
+    too_many_pixels = ValidationError(
+        _("“%(name)s” has too many pixels: a photo may be at most %(limit)d megapixels."),
+        code="too_many_pixels",
+        params={**params, "limit": MAX_PIXELS // 1_000_000},
+    )
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between 1x and 2x its own limit: make that a refusal too.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            uploaded_file.seek(0)
+            with Image.open(uploaded_file, formats=ALLOWED_FORMATS) as image:
+                # Opening reads only the header: refuse huge dimensions before decoding anything.
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    raise too_many_pixels
+                image.verify()
+            # verify() leaves the image unusable; decoding in full catches truncated data.
+            uploaded_file.seek(0)
+            with Image.open(uploaded_file, formats=ALLOWED_FORMATS) as image:
+                image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_many_pixels from None
+    except _BROKEN_IMAGE_ERRORS:
+        raise ValidationError(
+            _("“%(name)s” is not a JPEG, PNG or WebP image, or the file is damaged."),
+            code="not_an_image",
+            params=params,
+        ) from None
+    finally:
+        uploaded_file.seek(0)
+
+
+def make_thumbnail(uploaded_file: File) -> ContentFile:
+    """An upright JPEG that fits in 480×480, without EXIF (no camera data, no GPS position).
+
+    Call it on a file validate_image accepted. The file is left at position 0.
+    """
+    uploaded_file.seek(0)
+    try:
+        with Image.open(uploaded_file, formats=ALLOWED_FORMATS) as original:
+            image = ImageOps.exif_transpose(original)
+    finally:
+        uploaded_file.seek(0)
+    # A colour profile describes the source's colour space: it only still fits if that was RGB.
+    icc_profile = image.info.get("icc_profile") if image.mode in ("RGB", "RGBA", "P", "PA") else None
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        # JPEG has no transparency: put transparent parts on white rather than black.
+        rgba = image.convert("RGBA")
+        image = Image.new("RGB", rgba.size, "white")
+        image.paste(rgba, mask=rgba.getchannel("A"))
+    elif image.mode != "RGB":
+        image = image.convert("RGB")
+    image.thumbnail(THUMBNAIL_SIZE)
+    # JPEG's writer copies a comment from image.info; keep nothing but the colour profile.
+    image.info = {}
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=THUMBNAIL_QUALITY, optimize=True, icc_profile=icc_profile)
+    return ContentFile(buffer.getvalue(), name=f"{Path(_display_name(uploaded_file)).stem or 'photo'}.jpg")
+
+
+def save_photos(
+    *,
+    competition: Competition,
+    files: Iterable[File],
+    caption: str = "",
+    credit: str = "",
+    entries: Iterable[Entry] = (),
+    user=None,
+) -> list[Photo]:
+    """Store several uploaded photos of one competition, all or none.
+
+    Every file is checked first; if any is refused, one ValidationError lists them all (each
+    message names its file) and nothing is stored. Each photo keeps the original as uploaded and
+    a thumbnail made here, once. `entries` are the entries shown, and must belong to `competition`.
+    """
+    files = list(files)
+    entries = list(entries)
+    errors: list[ValidationError] = []
+    for uploaded_file in files:
+        try:
+            validate_image(uploaded_file)
+        except ValidationError as error:
+            errors.extend(error.error_list)
+    ids_of_competition = _entry_ids_of(competition, entries)
+    stray = [entry for entry in entries if entry.pk not in ids_of_competition]
+    if stray:
+        errors.append(
+            ValidationError(
+                _("Not entries of “%(competition)s”: %(entries)s."),
+                code="foreign_entries",
+                params={"competition": competition, "entries": "; ".join(str(e) for e in stray)},
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    photos: list[Photo] = []
+    written: list[tuple[Storage, str]] = []  # every file stored so far
+    try:
+        with transaction.atomic():
+            for uploaded_file in files:
+                photo = Photo(competition=competition, caption=caption, credit=credit, uploaded_by=user)
+                # The thumbnail first: saving the original may move a temporary upload away.
+                thumbnail = make_thumbnail(uploaded_file)
+                photo.thumbnail.save(thumbnail.name, thumbnail, save=False)
+                written.append((photo.thumbnail.storage, photo.thumbnail.name))
+                photo.image.save(_display_name(uploaded_file), uploaded_file, save=False)
+                written.append((photo.image.storage, photo.image.name))
+                photo.save()
+                if entries:
+                    photo.entries.set(entries)
+                photos.append(photo)
+    except BaseException:
+        # The rows are rolled back; take the files already written with them.
+        for storage, name in written:
+            storage.delete(name)
+        raise
+    return photos
+
+
+def _entry_ids_of(competition: Competition, entries: list[Entry]) -> set[int]:
+    """The ids among `entries` that belong to `competition`, in one query."""
+    if not entries:
+        return set()
+    return set(
+        Entry.objects.filter(pk__in=[e.pk for e in entries], event__competition=competition).values_list(
+            "pk", flat=True
+        )
+    )

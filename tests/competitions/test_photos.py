@@ -1,0 +1,352 @@
+import io
+import struct
+import zlib
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.datastructures import MultiValueDict
+from PIL import Image
+
+from competitions.forms import PhotoTagForm, PhotoUploadForm
+from competitions.models import Photo
+from competitions.photos import make_thumbnail, save_photos, validate_image
+from tests.factories import make_competition, make_entry, make_event
+
+pytestmark = pytest.mark.django_db
+
+RED, BLUE = (255, 0, 0), (0, 0, 255)
+ORIENTATION = 0x0112
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded files land in a temporary directory, never in the repository."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def stored_files(media_root):
+    return sorted(p for p in media_root.rglob("*") if p.is_file()) if media_root.exists() else []
+
+
+def image_bytes(format="JPEG", size=(800, 400), mode="RGB", color=RED, **save_options) -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, color).save(buffer, format, **save_options)
+    return buffer.getvalue()
+
+
+def sideways_jpeg() -> bytes:
+    """800×400 stored pixels, red left half and blue right half, EXIF "rotate 90° clockwise"."""
+    image = Image.new("RGB", (800, 400), BLUE)
+    image.paste(RED, (0, 0, 400, 400))
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif, comment=b"Taken by a phone", quality=95)
+    return buffer.getvalue()
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A small real PNG whose header claims other dimensions (IHDR patched, CRC recomputed)."""
+    data = bytearray(image_bytes("PNG", size=(8, 8)))
+    # Signature (8) + chunk length (4) + b"IHDR" (4), then 13 bytes of header data and its CRC.
+    assert data[12:16] == b"IHDR"
+    header = bytearray(data[16:29])
+    header[0:8] = struct.pack(">II", width, height)
+    data[16:29] = header
+    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + header))
+    return bytes(data)
+
+
+def upload(name: str, content: bytes, content_type="image/jpeg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def messages(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def test_thumbnail_of_a_sideways_jpeg_is_upright_and_has_no_exif(media_root):
+    original = sideways_jpeg()
+    [photo] = save_photos(competition=make_competition(), files=[upload("sideways.jpg", original)])
+
+    with Image.open(photo.image.path) as stored:
+        assert stored.size == (800, 400)
+        assert stored.getexif()[ORIENTATION] == 6
+    with Image.open(photo.thumbnail.path) as thumbnail:
+        assert thumbnail.format == "JPEG"
+        assert thumbnail.size == (240, 480)  # upright, and fits in 480×480
+        assert not thumbnail.getexif()
+        assert "exif" not in thumbnail.info
+        assert "comment" not in thumbnail.info
+        rgb = thumbnail.convert("RGB")
+        # Rotated 90° clockwise, the red left half is now on top.
+        assert rgb.getpixel((120, 60))[0] > 200
+        assert rgb.getpixel((120, 420))[2] > 200
+    assert photo.thumbnail.name.endswith(".jpg")
+
+
+def test_make_thumbnail_returns_a_jpeg_file_and_rewinds():
+    uploaded = upload("IMG_0001.JPG", sideways_jpeg())
+    thumbnail = make_thumbnail(uploaded)
+    assert thumbnail.name == "IMG_0001.jpg"
+    assert uploaded.tell() == 0
+    with Image.open(io.BytesIO(thumbnail.read())) as image:
+        assert image.format == "JPEG"
+        assert max(image.size) == 480
+
+
+def test_a_transparent_png_is_stored_with_a_white_backed_thumbnail(media_root):
+    content = image_bytes("PNG", size=(300, 200), mode="RGBA", color=(0, 0, 0, 0))
+    [photo] = save_photos(competition=make_competition(), files=[upload("team.png", content, "image/png")])
+
+    assert photo.image.name.endswith(".png")
+    with Image.open(photo.thumbnail.path) as thumbnail:
+        assert thumbnail.size == (300, 200)  # small images are not enlarged
+        assert thumbnail.convert("RGB").getpixel((10, 10)) == (255, 255, 255)
+
+
+def test_a_webp_is_accepted():
+    validate_image(upload("stage.webp", image_bytes("WEBP"), "image/webp"))
+
+
+def test_the_original_is_kept_byte_for_byte_under_a_random_name(media_root):
+    original = sideways_jpeg()
+    competition = make_competition()
+    [photo] = save_photos(competition=competition, files=[upload("张三 领奖.jpg", original)])
+
+    with photo.image.open("rb") as stored:
+        assert stored.read() == original
+    assert photo.image.name.startswith(f"photos/{competition.pk}/")
+    assert "张三" not in photo.image.name
+
+
+def test_the_thumbnail_is_made_once(media_root):
+    [photo] = save_photos(competition=make_competition(), files=[upload("a.jpg", sideways_jpeg())])
+    thumbnail_name = photo.thumbnail.name
+    files_before = stored_files(media_root)
+
+    photo.caption = "Opening ceremony"
+    photo.save()
+    photo.refresh_from_db()
+
+    assert photo.thumbnail.name == thumbnail_name
+    assert stored_files(media_root) == files_before
+
+
+def test_a_text_file_named_jpg_is_refused_by_name_and_nothing_is_stored(media_root):
+    with pytest.raises(ValidationError) as refused:
+        save_photos(competition=make_competition(), files=[upload("notes.jpg", b"just some text\n")])
+
+    assert "notes.jpg" in messages(refused.value)
+    assert Photo.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_a_truncated_jpeg_is_refused():
+    content = image_bytes("JPEG", size=(640, 480))
+    with pytest.raises(ValidationError) as refused:
+        validate_image(upload("cut.jpg", content[: len(content) // 2]))
+    assert "cut.jpg" in messages(refused.value)
+
+
+@pytest.mark.parametrize("name", ["photo.gif", "photo.svg", "photo.jpg.html", "photo"])
+def test_other_extensions_are_refused_even_for_real_images(name):
+    with pytest.raises(ValidationError) as refused:
+        validate_image(upload(name, image_bytes("JPEG")))
+    assert refused.value.code == "extension"
+    assert name in messages(refused.value)
+
+
+def test_a_format_outside_the_list_is_refused_even_with_a_photo_extension():
+    with pytest.raises(ValidationError) as refused:
+        validate_image(upload("drawing.png", image_bytes("GIF", size=(10, 10)), "image/png"))
+    assert refused.value.code == "not_an_image"
+
+
+def test_a_file_over_the_size_limit_is_refused(settings):
+    settings.PHOTO_MAX_BYTES = 1000
+    content = image_bytes("JPEG", size=(400, 400), quality=95)
+    assert len(content) > 1000
+    with pytest.raises(ValidationError) as refused:
+        validate_image(upload("big.jpg", content))
+    assert refused.value.code == "too_large"
+    assert "big.jpg" in messages(refused.value)
+
+
+@pytest.mark.parametrize(
+    "width, height",
+    [
+        (20000, 20000),  # beyond twice Pillow's limit: Pillow itself refuses while opening
+        (12000, 10000),  # between 1x and 2x Pillow's limit, where Pillow only warns
+        (7000, 7000),  # under Pillow's limit, over ours: refused from the header, never decoded
+    ],
+)
+def test_a_decompression_bomb_is_refused_and_nothing_is_stored(media_root, width, height):
+    bomb = upload("bomb.png", png_declaring(width, height), "image/png")
+    with pytest.raises(ValidationError) as refused:
+        save_photos(competition=make_competition(), files=[bomb])
+
+    [error] = refused.value.error_list
+    assert error.code == "too_many_pixels"
+    assert "bomb.png" in messages(refused.value)
+    assert Photo.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_validation_leaves_the_file_at_the_start():
+    uploaded = upload("a.jpg", sideways_jpeg())
+    uploaded.read(10)
+    validate_image(uploaded)
+    assert uploaded.tell() == 0
+
+    broken = upload("b.jpg", b"not an image")
+    with pytest.raises(ValidationError):
+        validate_image(broken)
+    assert broken.tell() == 0
+
+
+def test_one_bad_file_in_a_batch_stores_nothing_and_every_bad_file_is_named(media_root):
+    files = [
+        upload("good.jpg", sideways_jpeg()),
+        upload("bad.jpg", b"oops"),
+        upload("worse.txt", b"oops"),
+    ]
+    with pytest.raises(ValidationError) as refused:
+        save_photos(competition=make_competition(), files=files)
+
+    assert len(refused.value.error_list) == 2
+    text = messages(refused.value)
+    assert "bad.jpg" in text and "worse.txt" in text and "good.jpg" not in text
+    assert Photo.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_photos_are_tagged_with_entries_of_their_competition(media_root, user):
+    event = make_event()
+    entry = make_entry(event)
+    photos = save_photos(
+        competition=event.competition,
+        files=[upload("a.jpg", sideways_jpeg()), upload("b.png", image_bytes("PNG"), "image/png")],
+        caption="Podium",
+        credit="Media office",
+        entries=[entry],
+        user=user,
+    )
+
+    assert len(photos) == 2
+    for photo in photos:
+        photo.refresh_from_db()
+        assert list(photo.entries.all()) == [entry]
+        assert (photo.caption, photo.credit, photo.uploaded_by) == ("Podium", "Media office", user)
+        assert photo.thumbnail
+
+
+def test_entries_of_another_competition_are_refused_and_nothing_is_stored(media_root):
+    competition = make_competition()
+    elsewhere = make_entry(make_event())
+    with pytest.raises(ValidationError) as refused:
+        save_photos(competition=competition, files=[upload("a.jpg", sideways_jpeg())], entries=[elsewhere])
+
+    assert refused.value.error_list[0].code == "foreign_entries"
+    assert Photo.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_files_written_before_a_failure_are_removed(media_root, monkeypatch):
+    from competitions import photos as photos_module
+
+    calls = []
+    real = photos_module.make_thumbnail
+
+    def fail_on_second(uploaded_file):
+        calls.append(uploaded_file.name)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(uploaded_file)
+
+    monkeypatch.setattr(photos_module, "make_thumbnail", fail_on_second)
+    files = [upload("a.jpg", sideways_jpeg()), upload("b.jpg", sideways_jpeg())]
+    with pytest.raises(OSError):
+        save_photos(competition=make_competition(), files=files)
+
+    assert len(calls) == 2
+    assert Photo.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+# The forms
+
+
+def test_upload_form_stores_two_files(media_root, user, django_assert_max_num_queries):
+    event = make_event(name="Mobile Robotics")
+    gold = make_entry(event, organization="Shanghai", award="金牌")
+    make_entry(event, organization="Beijing", award=None)
+    make_entry(event, organization="Tianjin")
+    with django_assert_max_num_queries(1):
+        rendered = str(PhotoUploadForm(competition=event.competition)["entries"])
+    assert "Mobile Robotics · Shanghai · 金牌" in rendered
+    assert "Mobile Robotics · Beijing<" in rendered
+
+    form = PhotoUploadForm(
+        data={"caption": "Podium", "credit": "Office", "entries": [gold.pk]},
+        files=MultiValueDict(
+            {"images": [upload("a.jpg", sideways_jpeg()), upload("b.png", image_bytes("PNG"), "image/png")]}
+        ),
+        competition=event.competition,
+    )
+    assert form.is_valid(), form.errors
+    photos = form.save(user=user)
+
+    assert len(photos) == 2
+    assert Photo.objects.filter(competition=event.competition, entries=gold).count() == 2
+
+
+def test_upload_form_shows_a_bad_file_on_the_field(media_root):
+    competition = make_competition()
+    form = PhotoUploadForm(
+        data={},
+        files=MultiValueDict({"images": [upload("good.jpg", sideways_jpeg()), upload("fake.jpg", b"text")]}),
+        competition=competition,
+    )
+    assert not form.is_valid()
+    assert list(form.errors) == ["images"]
+    assert "fake.jpg" in " ".join(form.errors["images"])
+    assert stored_files(media_root) == []
+
+
+def test_upload_form_requires_a_file():
+    form = PhotoUploadForm(data={}, files=MultiValueDict(), competition=make_competition())
+    assert not form.is_valid()
+    assert "images" in form.errors
+
+
+def test_upload_form_offers_only_the_competitions_entries():
+    event = make_event()
+    elsewhere = make_entry(make_event())
+    form = PhotoUploadForm(
+        data={"entries": [elsewhere.pk]},
+        files=MultiValueDict({"images": [upload("a.jpg", sideways_jpeg())]}),
+        competition=event.competition,
+    )
+    assert not form.is_valid()
+    assert list(form.errors) == ["entries"]
+
+
+def test_tag_form_limits_entries_to_the_photos_competition(media_root):
+    event = make_event()
+    own = make_entry(event)
+    elsewhere = make_entry(make_event())
+    [photo] = save_photos(competition=event.competition, files=[upload("a.jpg", sideways_jpeg())])
+
+    refused = PhotoTagForm({"caption": "x", "entries": [elsewhere.pk]}, instance=photo)
+    assert not refused.is_valid()
+    assert list(refused.errors) == ["entries"]
+
+    form = PhotoTagForm({"caption": "Team", "credit": "Li", "entries": [own.pk]}, instance=photo)
+    assert form.is_valid(), form.errors
+    form.save()
+    photo.refresh_from_db()
+    assert photo.caption == "Team"
+    assert list(photo.entries.all()) == [own]
