@@ -1,9 +1,27 @@
 from django.urls import path
 
-from competitions import views
+from competitions.views import entries, history, pages, photos, sheets
 
 app_name = "competitions"
 urlpatterns = [
-    path("", views.CompetitionListView.as_view(), name="competition-list"),
-    path("<int:pk>/", views.competition_detail, name="competition-detail"),
+    # Reading (every role)
+    path("", pages.CompetitionListView.as_view(), name="competition-list"),
+    path("<int:pk>/", pages.competition_detail, name="competition-detail"),
+    # Public (anonymous), only when settings.PUBLIC_HONOURS_PAGE is on
+    path("honours/", pages.honours, name="honours"),
+    # Recording results (competition office)
+    path("new/", entries.competition_create, name="competition-create"),
+    path("events/<int:pk>/entries/", entries.event_entries, name="event-entries"),
+    path("people.json", entries.people_search, name="people-search"),
+    # Importing sheets (competition office)
+    path("import/", sheets.import_upload, name="import-upload"),
+    path("import/<str:token>/", sheets.import_preview, name="import-preview"),
+    path("import-template.xlsx", sheets.import_template, name="import-template"),
+    # Photos (office uploads and tags; every role sees them)
+    path("<int:pk>/photos/", photos.photo_upload, name="photo-upload"),
+    path("photos/<int:pk>/", photos.photo_edit, name="photo-edit"),
+    # Audit trail (office)
+    path("entries/<int:pk>/history/", history.entry_history, name="entry-history"),
+    path("events/<int:pk>/deleted/", history.deleted_entries, name="deleted-entries"),
+    path("entries/<int:pk>/restore/", history.entry_restore, name="entry-restore"),
 ]

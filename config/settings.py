@@ -173,6 +173,9 @@ SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 0)
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
+# A public honours page (names, events and awards of the home college; no personal data).
+PUBLIC_HONOURS_PAGE = envbool("PUBLIC_HONOURS_PAGE")
+
 # The largest uploaded photo, in bytes.
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
 

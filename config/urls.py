@@ -9,7 +9,11 @@ from django.views.static import serve
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="competitions:competition-list"), name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(extra_context={"public_honours": settings.PUBLIC_HONOURS_PAGE}),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The language switch works on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -1,7 +1,10 @@
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
@@ -94,3 +97,22 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "order_choices": [(key, ORDER_LABELS[key]) for key in ORDERS],
         },
     )
+
+
+@login_not_required
+def honours(request: HttpRequest) -> HttpResponse:
+    """The public honours page, when settings.PUBLIC_HONOURS_PAGE turns it on.
+
+    Names, events and awards of the home college only: no student numbers, classes, photos or
+    other personal data, and no links to the logged-in pages.
+    """
+    if not settings.PUBLIC_HONOURS_PAGE:
+        raise Http404
+    entries = (
+        Entry.objects.filter(organization__is_home=True, award__tier__in=MEDAL_TIERS)
+        .select_related("event__competition", "award")
+        .prefetch_related(Prefetch("members", queryset=EntryMember.objects.only("entry_id", "name", "position")))
+        .order_by("-event__competition__year", "event__competition__name", "event__name", "id")
+    )
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    return render(request, "competitions/honours.html", {"page": page})

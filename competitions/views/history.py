@@ -1,0 +1,129 @@
+"""The audit trail of entries: who changed what and when, and restoring deleted entries."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from competitions.models import Award, Entry, EntryCoach, EntryMember, Event, Organization
+
+# Members and coaches removed by the deletion of their entry are deleted in the same transaction,
+# just before the entry itself; anything removed longer before that was removed on its own.
+CASCADE_WINDOW = timedelta(minutes=1)
+
+
+def describe_changes(records) -> list[dict]:
+    """Each historical record of an entry with the fields that changed from the one before."""
+    records = list(records)
+    awards = dict(Award.objects.filter(pk__in={r.award_id for r in records}).values_list("pk", "label"))
+    organizations = dict(
+        Organization.objects.filter(pk__in={r.organization_id for r in records}).values_list("pk", "name")
+    )
+    labels = {"award": awards, "organization": organizations}
+    rows = []
+    for record, previous in zip(records, [*records[1:], None], strict=True):
+        changes = []
+        if previous is not None:
+            for change in record.diff_against(previous, excluded_fields=["updated_at", "created_at"]).changes:
+                lookup = labels.get(change.field, {})
+                changes.append(
+                    {
+                        "field": Entry._meta.get_field(change.field).verbose_name,
+                        "old": lookup.get(change.old, change.old),
+                        "new": lookup.get(change.new, change.new),
+                    }
+                )
+        rows.append({"record": record, "changes": changes})
+    return rows
+
+
+@permission_required("competitions.change_entry", raise_exception=True)
+def entry_history(request, pk):
+    records = Entry.history.filter(id=pk).select_related("history_user").order_by("-history_date", "-history_id")
+    if not records:
+        raise Http404
+    latest = records[0]
+    event = get_object_or_404(Event.objects.select_related("competition"), pk=latest.event_id)
+    members = EntryMember.history.filter(entry_id=pk).select_related("history_user").order_by("-history_date")
+    coaches = (
+        EntryCoach.history.filter(entry_id=pk).select_related("history_user", "coach").order_by("-history_date")
+    )
+    return render(
+        request,
+        "competitions/entry_history.html",
+        {
+            "event": event,
+            "entry_id": pk,
+            "exists": Entry.objects.filter(pk=pk).exists(),
+            "rows": describe_changes(records),
+            "members": members,
+            "coaches": coaches,
+        },
+    )
+
+
+def deleted_records(event_id: int):
+    """The last historical record of each entry of the event that is deleted now."""
+    return (
+        Entry.history.filter(event_id=event_id, history_type="-")
+        .exclude(id__in=Entry.objects.filter(event_id=event_id).values("id"))
+        .select_related("history_user", "organization", "award")
+        .order_by("-history_date")
+    )
+
+
+@permission_required("competitions.change_entry", raise_exception=True)
+def deleted_entries(request, pk):
+    event = get_object_or_404(Event.objects.select_related("competition"), pk=pk)
+    records = list(deleted_records(event.pk))
+    names: dict[int, list[str]] = {}
+    for member in EntryMember.history.filter(
+        entry_id__in=[r.id for r in records], history_type="-"
+    ).order_by("position"):
+        names.setdefault(member.entry_id, []).append(member.name)
+    for record in records:
+        record.member_names = names.get(record.id, [])
+    return render(request, "competitions/deleted_entries.html", {"event": event, "records": records})
+
+
+def latest_deleted(history, since) -> list:
+    """Instances whose latest historical record is a deletion made at or after `since`."""
+    latest = {}
+    for record in history.order_by("history_date", "history_id"):
+        latest[record.id] = record
+    return [r.instance for r in latest.values() if r.history_type == "-" and r.history_date >= since]
+
+
+@require_POST
+@permission_required(["competitions.add_entry", "competitions.change_entry"], raise_exception=True)
+def entry_restore(request, pk):
+    if Entry.objects.filter(pk=pk).exists():
+        messages.info(request, _("This entry is not deleted."))
+        return redirect("competitions:entry-history", pk=pk)
+    record = Entry.history.filter(id=pk, history_type="-").order_by("-history_date").first()
+    if record is None:
+        raise Http404
+    since = record.history_date - CASCADE_WINDOW
+    try:
+        with transaction.atomic():
+            record.instance.save()
+            for member in latest_deleted(EntryMember.history.filter(entry_id=pk), since):
+                member.save()
+            for coaching in latest_deleted(EntryCoach.history.filter(entry_id=pk), since):
+                coaching.save()
+            # Editors who opened the event page before the restore must reload it.
+            Event.objects.filter(pk=record.event_id).update(version=F("version") + 1)
+    except IntegrityError:
+        messages.error(
+            request,
+            _("The entry cannot be restored: one of its members has been entered in this event again."),
+        )
+        return redirect("competitions:deleted-entries", pk=record.event_id)
+    messages.success(request, _("The entry has been restored."))
+    return redirect("competitions:entry-history", pk=pk)

@@ -1,0 +1,44 @@
+"""Photos: the office uploads several at once to a competition and tags them with entries."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from competitions.forms import PhotoTagForm, PhotoUploadForm
+from competitions.models import Competition, Photo
+
+
+@permission_required("competitions.add_photo", raise_exception=True)
+def photo_upload(request, pk):
+    competition = get_object_or_404(Competition, pk=pk)
+    form = PhotoUploadForm(request.POST or None, request.FILES or None, competition=competition)
+    if request.method == "POST" and form.is_valid():
+        photos = form.save(user=request.user)
+        messages.success(
+            request,
+            ngettext("%(count)d photo uploaded.", "%(count)d photos uploaded.", len(photos))
+            % {"count": len(photos)},
+        )
+        return redirect(competition.get_absolute_url() + "#photos")
+    return render(request, "competitions/photo_upload.html", {"competition": competition, "form": form})
+
+
+@permission_required("competitions.change_photo", raise_exception=True)
+def photo_edit(request, pk):
+    photo = get_object_or_404(Photo.objects.select_related("competition"), pk=pk)
+    competition = photo.competition
+    if request.method == "POST" and "delete" in request.POST:
+        if not request.user.has_perm("competitions.delete_photo"):
+            raise PermissionDenied
+        photo.delete()  # the history keeps the record; the files stay for recovery
+        messages.success(request, _("Photo deleted."))
+        return redirect(competition.get_absolute_url() + "#photos")
+    form = PhotoTagForm(request.POST or None, instance=photo)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Photo saved."))
+        return redirect(competition.get_absolute_url() + "#photos")
+    return render(request, "competitions/photo_edit.html", {"photo": photo, "competition": competition, "form": form})

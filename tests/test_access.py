@@ -1,0 +1,148 @@
+"""Every URL × every role → the expected status (issue: roles).
+
+The test walks the URL configuration, so a new page without an expectation here fails the suite.
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from competitions import roles
+from competitions.models import Photo
+from tests.factories import make_coach, make_competition, make_entry, make_event, make_student
+
+ROLES = ["anonymous", "teacher", "office", "administrator"]
+LOGIN = 302  # anonymous visitors are sent to the login page
+
+# url name → (arguments, {role: status}) for a GET.
+READ = {"anonymous": LOGIN, "teacher": 200, "office": 200, "administrator": 200}
+OFFICE_ONLY = {"anonymous": LOGIN, "teacher": 403, "office": 200, "administrator": 200}
+POST_ONLY_OFFICE = {"anonymous": LOGIN, "teacher": 405, "office": 405, "administrator": 405}
+EXPECTED = {
+    "home": ((), {"anonymous": LOGIN, "teacher": 302, "office": 302, "administrator": 302}),
+    "login": ((), {"anonymous": 200, "teacher": 200, "office": 200, "administrator": 200}),
+    "logout": ((), {"anonymous": LOGIN, "teacher": 405, "office": 405, "administrator": 405}),
+    "set_language": ((), {"anonymous": 302, "teacher": 302, "office": 302, "administrator": 302}),
+    "competitions:competition-list": ((), READ),
+    "competitions:competition-detail": (("competition",), READ),
+    "competitions:honours": ((), {"anonymous": 404, "teacher": 404, "office": 404, "administrator": 404}),
+    "competitions:competition-create": ((), OFFICE_ONLY),
+    "competitions:event-entries": (("event",), OFFICE_ONLY),
+    "competitions:people-search": ((), READ),
+    "competitions:import-upload": ((), OFFICE_ONLY),
+    "competitions:import-preview": (("token",), {**OFFICE_ONLY, "office": 404, "administrator": 404}),
+    "competitions:import-template": ((), OFFICE_ONLY),
+    "competitions:photo-upload": (("competition",), OFFICE_ONLY),
+    "competitions:photo-edit": (("photo",), OFFICE_ONLY),
+    "competitions:entry-history": (("entry",), OFFICE_ONLY),
+    "competitions:deleted-entries": (("event",), OFFICE_ONLY),
+    "competitions:entry-restore": (("entry",), POST_ONLY_OFFICE),
+    "students:student-list": ((), READ),
+    "students:student-detail": (("student",), READ),
+    "students:coach-list": ((), READ),
+    "students:coach-detail": (("coach",), READ),
+    "media": (("media",), {**READ, "teacher": 404, "office": 404, "administrator": 404}),
+}
+# The admin site: only administrators (staff) get in; everyone else is sent to its login page.
+ADMIN = {"anonymous": 302, "teacher": 302, "office": 302, "administrator": 200}
+ADMIN_SAMPLES = ["admin:index", "admin:competitions_entry_changelist", "admin:students_student_changelist"]
+
+
+def url_names(resolver=None, namespace=""):
+    """Every named URL pattern, with its namespace; media is named by its prefix."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name or ("media" if "<path:path>" in str(pattern.pattern) else None)
+            yield f"{namespace}{name}" if pattern.name else name
+
+
+def test_every_url_has_an_expectation_for_every_role():
+    names = {name for name in url_names() if name and not name.startswith("admin:")}
+    assert names - set(EXPECTED) == set(), "add these pages to EXPECTED with a status per role"
+    assert set(EXPECTED) - names == set(), "these pages no longer exist"
+    assert all(set(statuses) == set(ROLES) for _args, statuses in EXPECTED.values())
+
+
+@pytest.fixture
+def objects():
+    competition = make_competition()
+    event = make_event(competition, is_team=True)
+    student, coach = make_student(), make_coach()
+    entry = make_entry(event, members=[student], coaches=[coach])
+    photo = Photo.objects.create(competition=competition, image="photos/missing.jpg")
+    return {
+        "competition": competition.pk,
+        "event": event.pk,
+        "entry": entry.pk,
+        "student": student.pk,
+        "coach": coach.pk,
+        "photo": photo.pk,
+        "token": "0" * 32,
+        "media": "photos/missing.jpg",
+    }
+
+
+@pytest.fixture
+def login(client, django_user_model):
+    def as_role(role):
+        if role == "anonymous":
+            return client
+        user = django_user_model.objects.create_user(role, password="a-long-test-password")
+        if role == "administrator":
+            user.is_staff = user.is_superuser = True
+            user.save()
+            user.groups.add(Group.objects.get(name=roles.ADMINISTRATORS))
+        else:
+            user.groups.add(Group.objects.get(name=roles.OFFICE if role == "office" else roles.TEACHERS))
+        client.force_login(user)
+        return client
+
+    return as_role
+
+
+def url_for(name, args, objects):
+    if name == "media":
+        return f"/media/{objects['media']}"
+    return reverse(name, args=[objects[arg] for arg in args])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_answers_each_role_as_expected(role, objects, login):
+    client = login(role)
+    wrong = {}
+    for name, (args, statuses) in EXPECTED.items():
+        status = client.get(url_for(name, args, objects)).status_code
+        if status != statuses[role]:
+            wrong[name] = (status, statuses[role])
+    for name in ADMIN_SAMPLES:
+        status = client.get(reverse(name)).status_code
+        if status != ADMIN[role]:
+            wrong[name] = (status, ADMIN[role])
+    assert wrong == {}, "url: (got, expected)"
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_the_login_page(client, objects):
+    response = client.get(reverse("students:student-detail", args=[objects["student"]]))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_the_public_honours_page_shows_names_events_and_awards_only(client, settings):
+    settings.PUBLIC_HONOURS_PAGE = True
+    from tests.factories import home_organization
+
+    home_organization()
+    student = make_student("蒋家俊", student_number="20230001", class_name="机器人2101班")
+    make_entry(make_event(name="移动机器人"), members=[student], award="金牌")
+    response = client.get(reverse("competitions:honours"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "蒋家俊" in page and "移动机器人" in page and "金牌" in page
+    assert "20230001" not in page and "机器人2101班" not in page
+    assert reverse("students:student-detail", args=[student.pk]) not in page
