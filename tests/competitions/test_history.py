@@ -1,0 +1,82 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from competitions import roles
+from competitions.models import Award, Entry, EntryCoach, EntryMember
+from tests.factories import make_coach, make_entry, make_event, make_student
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def office(client, django_user_model):
+    user = django_user_model.objects.create_user("office", password="a-long-test-password")
+    user.groups.add(Group.objects.get(name=roles.OFFICE))
+    client.force_login(user)
+    return user
+
+
+def test_a_change_is_shown_with_who_and_what(client, office):
+    entry = make_entry(members=[make_student("周玮")], award="银牌")
+    entry._history_user = office
+    entry.award = Award.objects.parse("金牌")
+    entry.save()
+    page = client.get(reverse("competitions:entry-history", args=[entry.pk])).content.decode()
+    assert "office" in page
+    assert "银牌 → 金牌" in page
+    assert "周玮" in page
+
+
+def test_a_deleted_entry_is_listed_and_restored_with_its_members_and_coaches(client, office):
+    event = make_event(is_team=True)
+    student, coach = make_student("郑永壕"), make_coach("刘欢")
+    entry = make_entry(event, members=[student, "外校队员"], coaches=[coach], award="铜牌", rank=3)
+    pk = entry.pk
+    entry.delete()
+    assert not EntryMember.objects.exists()
+
+    listing = client.get(reverse("competitions:deleted-entries", args=[event.pk])).content.decode()
+    assert "郑永壕、外校队员" in listing
+    response = client.post(reverse("competitions:entry-restore", args=[pk]))
+    assert response.status_code == 302
+    restored = Entry.objects.get(pk=pk)
+    assert (restored.award.label, restored.rank) == ("铜牌", 3)
+    assert [m.name for m in restored.members.order_by("position")] == ["郑永壕", "外校队员"]
+    assert restored.members.get(position=1).student == student
+    assert list(EntryCoach.objects.filter(entry=restored).values_list("coach__name", flat=True)) == ["刘欢"]
+    event.refresh_from_db()
+    assert event.version == 1  # editors with the page open must reload
+
+
+def test_a_member_removed_before_the_deletion_is_not_brought_back(client, office):
+    event = make_event(is_team=True)
+    entry = make_entry(event, members=["甲", "乙"])
+    entry.members.get(name="乙").delete()
+    # Much later, the entry is deleted.
+    EntryMember.history.filter(name="乙").update(history_date=EntryMember.history.get(name="乙", history_type="-").history_date.replace(year=2000))
+    pk = entry.pk
+    entry.delete()
+    client.post(reverse("competitions:entry-restore", args=[pk]))
+    assert [m.name for m in Entry.objects.get(pk=pk).members.all()] == ["甲"]
+
+
+def test_restoring_is_refused_when_a_member_has_been_entered_again(client, office):
+    event = make_event(is_team=True)
+    student = make_student()
+    entry = make_entry(event, members=[student])
+    pk = entry.pk
+    entry.delete()
+    make_entry(event, members=[student], organization="另一队")
+    response = client.post(reverse("competitions:entry-restore", args=[pk]), follow=True)
+    assert not Entry.objects.filter(pk=pk).exists()
+    assert "cannot be restored" in response.content.decode()
+
+
+def test_teachers_cannot_see_the_audit_trail(client, django_user_model):
+    teacher = django_user_model.objects.create_user("t", password="a-long-test-password")
+    teacher.groups.add(Group.objects.get(name=roles.TEACHERS))
+    client.force_login(teacher)
+    entry = make_entry()
+    assert client.get(reverse("competitions:entry-history", args=[entry.pk])).status_code == 403
+    assert client.post(reverse("competitions:entry-restore", args=[entry.pk])).status_code == 403
