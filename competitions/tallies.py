@@ -20,6 +20,8 @@ GROUPINGS = {
     "department": ("members__student__department", "members__student__department__name"),
     "student": ("members__student", "members__student__name"),
     "coach": ("coaches", "coaches__name"),
+    # Leaderboards by skill count each entry once under its event's skill.
+    "skill": ("event__skill", "event__skill__name"),
 }
 ORDERS = ("tiers", "total", "points")
 TIER_FIELDS = [str(tier) for tier in Tier.values]

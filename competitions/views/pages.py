@@ -41,6 +41,7 @@ BY_LABELS = {
     "department": _("Department"),
     "student": _("Student"),
     "coach": _("Coach"),
+    "skill": _("Skill"),
 }
 ORDER_LABELS = {
     "tiers": _("Best tiers first"),
@@ -93,7 +94,7 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "by_label": BY_LABELS[by],
             "order": order,
             "selection_only": selection_only,
-            "by_choices": [(key, BY_LABELS[key]) for key in GROUPINGS],
+            "by_choices": list(BY_LABELS.items()),
             "order_choices": [(key, ORDER_LABELS[key]) for key in ORDERS],
         },
     )
