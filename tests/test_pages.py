@@ -23,13 +23,15 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 # Queries each page may make, whatever the amount of data; two of them load the session and the user.
+# Every page also reads the user's permissions once (2 queries) for the navigation bar.
+PERMISSIONS = 2
 QUERY_BUDGETS = {
-    "competition-list": 5,  # year choices, count, page
-    "competition-detail": 11,  # competition, photos, 2 ranking settings, medal table, events + 3 prefetches
-    "student-list": 6,  # department and cohort choices, count, page
-    "student-detail": 7,  # student, entries + 3 prefetches
-    "coach-list": 5,  # department choices, count, page
-    "coach-detail": 11,  # coach, 2 x (entries + 3 prefetches)
+    "competition-list": 5 + PERMISSIONS,  # year choices, count, page
+    "competition-detail": 11 + PERMISSIONS,  # competition, photos, 2 ranking settings, medal table, events + 3
+    "student-list": 6 + PERMISSIONS,  # department and cohort choices, count, page
+    "student-detail": 7 + PERMISSIONS,  # student, entries + 3 prefetches
+    "coach-list": 5 + PERMISSIONS,  # department choices, count, page
+    "coach-detail": 11 + PERMISSIONS,  # coach, 2 x (entries + 3 prefetches)
 }
 
 AWARDS = ["金牌", "银牌", "铜牌", "优胜奖", "一等奖", "入围国家集训队", None]
