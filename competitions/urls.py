@@ -1,6 +1,6 @@
 from django.urls import path
 
-from competitions.views import entries, history, pages, photos, sheets
+from competitions.views import entries, history, leaderboards, pages, photos, sheets
 
 app_name = "competitions"
 urlpatterns = [
@@ -9,6 +9,13 @@ urlpatterns = [
     path("<int:pk>/", pages.competition_detail, name="competition-detail"),
     # Public (anonymous), only when settings.PUBLIC_HONOURS_PAGE is on
     path("honours/", pages.honours, name="honours"),
+    # Leaderboards, tallies and the annual summary (every role)
+    path("leaderboards/", leaderboards.leaderboard, name="leaderboard"),
+    path("tallies/", leaderboards.pivot, name="pivot"),
+    path("tallies/entries/", leaderboards.pivot_entries, name="pivot-entries"),
+    path("summary/", leaderboards.annual_summary, name="annual-summary"),
+    path("summary/<int:year>.xlsx", leaderboards.annual_summary_xlsx, name="annual-summary-xlsx"),
+    path("<int:pk>/weights/", leaderboards.competition_weights, name="competition-weights"),
     # Recording results (competition office)
     path("new/", entries.competition_create, name="competition-create"),
     path("events/<int:pk>/entries/", entries.event_entries, name="event-entries"),

@@ -26,6 +26,12 @@ EXPECTED = {
     "competitions:competition-list": ((), READ),
     "competitions:competition-detail": (("competition",), READ),
     "competitions:honours": ((), {"anonymous": 404, "teacher": 404, "office": 404, "administrator": 404}),
+    "competitions:leaderboard": ((), READ),
+    "competitions:pivot": ((), READ),
+    "competitions:pivot-entries": ((), READ),
+    "competitions:annual-summary": ((), READ),
+    "competitions:annual-summary-xlsx": (("year",), READ),
+    "competitions:competition-weights": (("competition",), OFFICE_ONLY),
     "competitions:competition-create": ((), OFFICE_ONLY),
     "competitions:event-entries": (("event",), OFFICE_ONLY),
     "competitions:people-search": ((), READ),
@@ -82,6 +88,7 @@ def objects():
         "coach": coach.pk,
         "photo": photo.pk,
         "token": "0" * 32,
+        "year": 2023,
         "media": "photos/missing.jpg",
     }
 
