@@ -1,0 +1,174 @@
+"""Page benchmark: the same pages on a small and a large synthetic database, and import speed.
+
+    .venv/bin/python benchmarks/pages.py                      # 10,000 and 1,000,000 entries, SQLite
+    .venv/bin/python benchmarks/pages.py --sizes 2000 20000   # quicker
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python benchmarks/pages.py
+
+For each size it builds a fresh database (a SQLite file under /tmp, or a new PostgreSQL database on
+the server DATABASE_URL points at), fills it with `generate_synthetic`, and renders each page
+through Django's test client as a logged-in teacher: median and p95 over --requests requests, and
+the number of queries. Then the ratio of each median at the largest size to the smallest, and the
+import of an --import-rows sheet against a bare bulk_create of the same rows.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url(size: int) -> str:
+    base = os.environ.get("DATABASE_URL", "")
+    if base.startswith("postgres"):
+        return base.rsplit("/", 1)[0] + f"/bench_{size}"
+    return f"sqlite:////tmp/results_bench_{size}.sqlite3"
+
+
+def reset_database(url: str) -> None:
+    if url.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        return
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(server + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def build(size: int, seed: int) -> None:
+    url = database_url(size)
+    reset_database(url)
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "true"}
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    start = time.perf_counter()
+    subprocess.run(
+        [python, "manage.py", "generate_synthetic", "--entries", str(size), "--seed", str(seed)],
+        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+    )
+    print(f"  built {size:,} entries in {time.perf_counter() - start:.0f} s", flush=True)
+
+
+def measure(size: int, requests: int) -> dict:
+    """Run the measurement in a child process bound to that size's database."""
+    env = {**os.environ, "DATABASE_URL": database_url(size), "DJANGO_DEBUG": "false",
+           "DJANGO_SECRET_KEY": "benchmark", "DJANGO_ALLOWED_HOSTS": "testserver"}
+    # Production settings serve hashed static files: collect them first.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", "--requests", str(requests)],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )
+    if out.returncode:
+        sys.exit(f"measuring {size:,} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def child(requests: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from competitions.models import Competition, EntryMember
+    from competitions.roles import TEACHERS
+    from students.models import Student
+
+    user, _ = get_user_model().objects.get_or_create(username="bench-teacher")
+    user.groups.add(Group.objects.get(name=TEACHERS))
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+
+    largest = Competition.objects.annotate(n=Count("events__entries")).order_by("-n").values_list("pk", flat=True)[0]
+    decorated = (
+        EntryMember.objects.filter(student__isnull=False, entry__award__isnull=False)
+        .values("student").annotate(n=Count("id")).order_by("-n").values_list("student", flat=True)[0]
+    )
+    pinyin = Student.objects.get(pk=decorated).name_pinyin
+    pages = {
+        "competition detail (largest)": reverse("competitions:competition-detail", args=[largest]),
+        "all-time organization table": reverse("competitions:leaderboard") + "?by=organization",
+        "all-time student leaderboard": reverse("competitions:leaderboard") + "?by=student",
+        "year × level × tier pivot": reverse("competitions:pivot"),
+        "student history (most decorated)": reverse("students:student-detail", args=[decorated]),
+        "student search by pinyin": reverse("students:student-list") + f"?q={pinyin}",
+        "competition list": reverse("competitions:competition-list"),
+    }
+    results = {}
+    for label, url in pages.items():
+        times = []
+        queries = None
+        for index in range(requests + 1):
+            with CaptureQueriesContext(connection) as captured:
+                start = time.perf_counter()
+                response = client.get(url)
+                elapsed = time.perf_counter() - start
+            if response.status_code != 200:
+                results[label] = {"error": response.status_code}
+                break
+            if index:  # the first request warms up caches and connections
+                times.append(elapsed * 1000)
+            queries = len(captured)
+        else:
+            times.sort()
+            results[label] = {
+                "median": statistics.median(times),
+                "p95": times[max(0, int(len(times) * 0.95) - 1)],
+                "queries": queries,
+            }
+    print(json.dumps(results))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip-build", action="store_true", help="reuse the databases of a previous run")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.requests)
+        return
+    engine = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+    print(f"Benchmark on {engine}, sizes {', '.join(f'{s:,}' for s in args.sizes)}, {args.requests} requests per page")
+    measured = {}
+    for size in args.sizes:
+        if not args.skip_build:
+            build(size, args.seed)
+        measured[size] = measure(size, args.requests)
+        print(f"\n{size:,} entries")
+        print(f"  {'page':36} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+        for label, row in measured[size].items():
+            if "error" in row:
+                print(f"  {label:36} HTTP {row['error']}")
+            else:
+                print(f"  {label:36} {row['median']:10.1f} {row['p95']:8.1f} {row['queries']:8d}")
+    small, large = min(args.sizes), max(args.sizes)
+    if small != large:
+        print(f"\nratio of medians, {large:,} / {small:,}")
+        for label, row in measured[large].items():
+            base = measured[small].get(label, {})
+            if "median" in row and "median" in base:
+                same = "same" if row["queries"] == base["queries"] else f"{base['queries']} → {row['queries']}"
+                print(f"  {label:36} {row['median'] / base['median']:6.2f}   queries {same}")
+
+
+if __name__ == "__main__":
+    main()
