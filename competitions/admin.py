@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from competitions.admin_tallies import RefreshesTallies
 from competitions.models import (
     MEDAL_TIERS,
     Award,
@@ -19,7 +20,7 @@ from competitions.models import (
 
 
 @admin.register(Award)
-class AwardAdmin(admin.ModelAdmin):
+class AwardAdmin(RefreshesTallies, admin.ModelAdmin):
     list_display = ["label", "tier", "entry_count"]
     list_filter = ["tier"]
     search_fields = ["label"]
@@ -30,6 +31,10 @@ class AwardAdmin(admin.ModelAdmin):
     @admin.display(description=_("entries"), ordering="n_entries")
     def entry_count(self, obj):
         return obj.n_entries
+
+    def tally_competitions(self, pks):
+        # A tier change moves every entry with this award between columns.
+        return set(Entry.objects.filter(award__in=pks).values_list("event__competition", flat=True).distinct())
 
 
 @admin.register(Organization)
@@ -67,7 +72,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Competition)
-class CompetitionAdmin(admin.ModelAdmin):
+class CompetitionAdmin(RefreshesTallies, admin.ModelAdmin):
     list_display = ["name", "year", "edition", "level", "category", "medal_count", "is_illustrative"]
     list_filter = ["year", "level", "category", "is_illustrative"]
     search_fields = ["name", "host"]
@@ -100,6 +105,9 @@ class CompetitionAdmin(admin.ModelAdmin):
     def medal_count(self, obj):
         return obj.n_medals
 
+    def tally_competitions(self, pks):
+        return {int(pk) for pk in pks}
+
 
 class EntryInline(admin.TabularInline):
     model = Entry
@@ -110,7 +118,7 @@ class EntryInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(RefreshesTallies, admin.ModelAdmin):
     list_display = ["name", "competition", "skill", "is_team", "team_sizes", "is_selection", "entry_count"]
     list_filter = ["competition__year", "competition__level", "competition__category", "is_team", "is_selection"]
     list_select_related = ["competition", "skill"]
@@ -124,6 +132,9 @@ class EventAdmin(admin.ModelAdmin):
     @admin.display(description=_("entries"), ordering="n_entries")
     def entry_count(self, obj):
         return obj.n_entries
+
+    def tally_competitions(self, pks):
+        return set(Event.objects.filter(pk__in=pks).values_list("competition", flat=True))
 
     @admin.display(description=_("team size"))
     def team_sizes(self, obj):
@@ -190,7 +201,7 @@ class PhotoInline(admin.TabularInline):
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(RefreshesTallies, admin.ModelAdmin):
     list_display = ["__str__", "competition", "organization", "award", "tier", "rank", "member_names"]
     list_filter = [
         "event__competition__year",
@@ -218,6 +229,9 @@ class EntryAdmin(admin.ModelAdmin):
         # Members carry their event for the once-per-event constraint; move an entry by
         # recording it again in the other event instead.
         return ["event"] if obj is not None else []
+
+    def tally_competitions(self, pks):
+        return set(Entry.objects.filter(pk__in=pks).values_list("event__competition", flat=True))
 
     @admin.display(description=_("competition"), ordering="event__competition__year")
     def competition(self, obj):

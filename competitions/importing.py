@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from competitions.aggregates import refresh_competitions
 from competitions.models import (
     Award,
     Category,
@@ -270,6 +271,13 @@ def identity(member) -> tuple:
     return ("name", member)
 
 
+def in_chunks(queryset, field: str, values, size: int = 5000):
+    """Objects whose `field` is one of `values`, asked in chunks (SQLite limits query parameters)."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield from queryset.filter(**{f"{field}__in": values[start : start + size]})
+
+
 def split_names(text: str) -> list[str]:
     return [clean_text(part) for part in NAME_SEPARATORS.split(text) if clean_text(part)]
 
@@ -317,30 +325,29 @@ class Planner:
 
     def preload(self, records: list[dict[str, str]]) -> None:
         comp_names = {clean_text(r.get("competition", "")) for r in records}
-        for competition in Competition.objects.filter(name__in=comp_names):
+        for competition in in_chunks(Competition.objects, "name", comp_names):
             self.competitions[(competition.name, competition.year)] = competition
-        for event in Event.objects.filter(competition__in=list(self.competitions.values())).select_related(
-            "competition"
-        ):
+        events = in_chunks(Event.objects.select_related("competition"), "competition", self.competitions.values())
+        for event in events:
             self.events[((event.competition.name, event.competition.year), event.name)] = event
         org_names = {clean_text(r.get("organization", "")) for r in records}
-        for organization in Organization.objects.filter(name__in=org_names):
+        for organization in in_chunks(Organization.objects, "name", org_names):
             self.organizations[organization.name] = organization
         if self.home is not None:
             self.organizations.setdefault(self.home.name, self.home)
         event_names = {clean_text(r.get("event", "")) for r in records}
-        for skill in Skill.objects.filter(name__in=event_names):
+        for skill in in_chunks(Skill.objects, "name", event_names):
             self.skills[skill.name] = skill
         names, numbers = set(), set()
         for record in records:
             names.update(split_names(record.get("competitors", "")))
             numbers.update(split_names(record.get("student_numbers", "")))
-        for student in Student.objects.filter(student_number__in=numbers):
+        for student in in_chunks(Student.objects, "student_number", numbers):
             self.students_by_number[student.student_number] = student
-        for student in Student.objects.filter(name__in=names):
+        for student in in_chunks(Student.objects, "name", names):
             self.students_by_name.setdefault(student.name, []).append(student)
         names.update(name for r in records for name in split_names(r.get("coaches", "")))
-        for coach in Coach.objects.filter(name__in=names).select_related("organization"):
+        for coach in in_chunks(Coach.objects.select_related("organization"), "name", names):
             owner = coach.organization.name if coach.organization_id else None
             self.teachers.setdefault((owner, coach.name), []).append(coach)
 
@@ -687,6 +694,7 @@ def apply_plan(plan: ImportPlan, *, user=None) -> list[Entry]:
         coaches.extend(EntryCoach(entry=entry, coach=coach) for coach in row.coaches)
     create(EntryMember, members)
     create(EntryCoach, coaches)
+    refresh_competitions({row.event.competition_id for row in rows})
     return entries
 
 

@@ -496,3 +496,96 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return self.caption or self.image.name
+
+
+class TallyKind(models.TextChoices):
+    ORGANIZATION = "organization", _("Organization")
+    STUDENT = "student", _("Student")
+    COACH = "coach", _("Coach")
+    DEPARTMENT = "department", _("Department")
+    SKILL = "skill", _("Skill")
+
+
+class TallyCounts(models.Model):
+    """Entry counts by tier and weighted points of one group (an organization, a student ...).
+
+    These tables are derived from the entries and kept up to date in the same transaction as every
+    result change (competitions.aggregates); `verify_tallies` recounts them from the entries.
+    """
+
+    kind = models.CharField(max_length=12, choices=TallyKind)
+    key = models.BigIntegerField(
+        help_text=_("The id of the organization, student, coach, department or skill.")
+    )
+    special = models.IntegerField(default=0)
+    gold = models.IntegerField(default=0)
+    silver = models.IntegerField(default=0)
+    bronze = models.IntegerField(default=0)
+    excellence = models.IntegerField(default=0)
+    other = models.IntegerField(default=0)
+    total = models.IntegerField(default=0, help_text=_("special + gold + silver + bronze + excellence"))
+    points = models.IntegerField(default=0)
+    entries = models.IntegerField(default=0, help_text=_("Entries, with or without an award."))
+
+    COUNTS = ["special", "gold", "silver", "bronze", "excellence", "other", "total", "points", "entries"]
+
+    class Meta:
+        abstract = True
+
+    def counts(self) -> tuple[int, ...]:
+        return tuple(getattr(self, name) for name in self.COUNTS)
+
+
+class TallyCompetition(TallyCounts):
+    """A group's counts in one competition, with the competition's year, level and category."""
+
+    # Not a foreign key: after a competition is deleted its old rows are still needed to subtract.
+    competition_id = models.BigIntegerField()
+    year = models.PositiveSmallIntegerField()
+    level = models.CharField(max_length=12, choices=Level)
+    category = models.CharField(max_length=12, choices=Category)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["competition_id", "kind", "key"], name="tally_competition_unique")
+        ]
+
+
+class TallyPeriod(TallyCounts):
+    """A group's counts summed over the competitions of one year, level and category."""
+
+    year = models.PositiveSmallIntegerField()
+    level = models.CharField(max_length=12, choices=Level)
+    category = models.CharField(max_length=12, choices=Category)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "key", "year", "level", "category"], name="tally_period_unique"
+            )
+        ]
+        indexes = [
+            # Leaderboards over a period: rows of one kind within a year range.
+            models.Index(fields=["kind", "year"], name="tally_period_kind_year"),
+        ]
+
+
+class TallyTotal(TallyCounts):
+    """A group's all-time counts: the all-time leaderboards read these rows in order."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="tally_total_unique")]
+        indexes = [
+            # All-time tables ordered by tiers, by total and by points.
+            models.Index(
+                "kind",
+                F("special").desc(),
+                F("gold").desc(),
+                F("silver").desc(),
+                F("bronze").desc(),
+                F("excellence").desc(),
+                name="tally_total_by_tiers",
+            ),
+            models.Index("kind", F("total").desc(), name="tally_total_by_total"),
+            models.Index("kind", F("points").desc(), name="tally_total_by_points"),
+        ]

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from competitions.aggregates import refresh_competitions
 from competitions.models import Award, Entry, EntryCoach, EntryMember, Event, Organization
 from students.models import Coach, Student
 
@@ -70,4 +71,5 @@ def record_entry(
         [member_row(entry, position, member) for position, member in enumerate(members, start=1)], EntryMember
     )
     bulk_create_with_history([EntryCoach(entry=entry, coach=coach) for coach in dict.fromkeys(coaches)], EntryCoach)
+    refresh_competitions([event.competition_id])
     return entry

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from competitions.aggregates import rebuild
 from competitions.models import (
     Award,
     Category,
@@ -194,8 +195,15 @@ class Generator:
             if competition_count % 200 == 0:
                 self.log(f"  {made} entries in {competition_count} competitions")
         Photo.objects.bulk_create(photo_rows, batch_size=BATCH)
-        return {"entries": made, "competitions": competition_count, "students": len(students),
-                "organizations": len(organizations), "photos": len(photo_rows)}
+        self.log("  counting the tallies")
+        rebuild()
+        return {
+            "entries": made,
+            "competitions": competition_count,
+            "students": len(students),
+            "organizations": len(organizations),
+            "photos": len(photo_rows),
+        }
 
     def award_for(self, awards, rule, rank, count):
         """Awards as a competition hands them out: top 3 and then excellence for the top half."""

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from competitions.admin_tallies import RefreshesTallies
+from competitions.models import Entry
 from students.models import Coach, Department, Major, Student
 
 
@@ -11,7 +13,7 @@ class MajorInline(admin.TabularInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(RefreshesTallies, admin.ModelAdmin):
     list_display = ["name", "name_en", "student_count"]
     search_fields = ["name", "name_en"]
     inlines = [MajorInline]
@@ -23,6 +25,10 @@ class DepartmentAdmin(admin.ModelAdmin):
     def student_count(self, obj):
         return obj.n_students
 
+    def tally_competitions(self, pks):
+        entries = Entry.objects.filter(members__student__department__in=pks)
+        return set(entries.values_list("event__competition", flat=True).distinct())
+
 
 @admin.register(Major)
 class MajorAdmin(admin.ModelAdmin):
@@ -33,7 +39,7 @@ class MajorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Student)
-class StudentAdmin(admin.ModelAdmin):
+class StudentAdmin(RefreshesTallies, admin.ModelAdmin):
     list_display = [
         "name",
         "student_number",
@@ -55,6 +61,11 @@ class StudentAdmin(admin.ModelAdmin):
     @admin.display(description=_("entries"), ordering="n_entries")
     def entry_count(self, obj):
         return obj.n_entries
+
+    def tally_competitions(self, pks):
+        # A student's department counts in the department tallies of all their entries.
+        entries = Entry.objects.filter(members__student__in=pks)
+        return set(entries.values_list("event__competition", flat=True).distinct())
 
 
 @admin.register(Coach)

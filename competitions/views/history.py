@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from competitions.aggregates import refresh_competitions
 from competitions.models import Award, Entry, EntryCoach, EntryMember, Event, Organization
 
 # Members and coaches removed by the deletion of their entry are deleted in the same transaction,
@@ -119,6 +120,9 @@ def entry_restore(request, pk):
                 coaching.save()
             # Editors who opened the event page before the restore must reload it.
             Event.objects.filter(pk=record.event_id).update(version=F("version") + 1)
+            refresh_competitions(
+                Event.objects.filter(pk=record.event_id).values_list("competition", flat=True)
+            )
     except IntegrityError:
         messages.error(
             request,

@@ -1,0 +1,238 @@
+"""Tally tables kept equal to a recount of the entries (issue: scale).
+
+Every result change calls `refresh_competitions(ids)` in its own transaction. The refresh recounts
+the changed competitions from their entries (small: one competition's entries), compares the new
+per-competition counts with the stored ones, and adds the difference to the period and all-time
+tables, so the cost of a change does not grow with the history. `rebuild()` recounts everything
+and `verify()` reports every difference between the tables and a recount.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Count, Q
+
+from competitions.models import (
+    Competition,
+    Entry,
+    TallyCompetition,
+    TallyCounts,
+    TallyKind,
+    TallyPeriod,
+    TallyTotal,
+    Tier,
+)
+
+# What each kind of group is, seen from an entry (the same groupings as tallies.GROUPINGS).
+KIND_FIELDS = {
+    TallyKind.ORGANIZATION: "organization",
+    TallyKind.STUDENT: "members__student",
+    TallyKind.COACH: "coaches",
+    TallyKind.DEPARTMENT: "members__student__department",
+    TallyKind.SKILL: "event__skill",
+}
+TIERS = [str(tier) for tier in Tier.values]  # special ... other, in TallyCounts.COUNTS order
+COUNTS = TallyCounts.COUNTS
+CHUNK = 500
+
+
+def recount(competition_ids: Iterable[int]) -> dict[tuple[int, str, int], list[int]]:
+    """(competition id, kind, key) → counts, recounted from the entries of those competitions."""
+    ids = list(competition_ids)
+    rows: dict[tuple[int, str, int], list[int]] = {}
+    for start in range(0, len(ids), CHUNK):
+        entries = Entry.objects.filter(event__competition__in=ids[start : start + CHUNK])
+        weights = [f"event__competition__weight_{tier}" for tier in TIERS]
+        for kind, field in KIND_FIELDS.items():
+            grouped = (
+                entries.filter(**{f"{field}__isnull": False})
+                .values("event__competition", field, *weights)
+                .annotate(
+                    n_entries=Count("id", distinct=True),
+                    **{f"n_{tier}": Count("id", distinct=True, filter=Q(award__tier=tier)) for tier in TIERS},
+                )
+                .order_by()
+            )
+            for group in grouped:
+                counts = [group[f"n_{tier}"] for tier in TIERS]
+                total = sum(counts[:5])
+                points = sum(n * group[weight] for n, weight in zip(counts, weights, strict=True))
+                rows[(group["event__competition"], str(kind), group[field])] = [
+                    *counts,
+                    total,
+                    points,
+                    group["n_entries"],
+                ]
+    return rows
+
+
+def cells_of(competition_ids: Iterable[int]) -> dict[int, tuple[int, str, str]]:
+    return {
+        pk: (year, level, category)
+        for pk, year, level, category in Competition.objects.filter(pk__in=list(competition_ids)).values_list(
+            "pk", "year", "level", "category"
+        )
+    }
+
+
+def add(target: dict, key, counts, sign: int = 1) -> None:
+    row = target.setdefault(key, [0] * len(COUNTS))
+    for index, value in enumerate(counts):
+        row[index] += sign * value
+
+
+def apply_deltas(model, deltas: dict[tuple, list[int]], key_fields: list[str]) -> None:
+    """Add the deltas to the rows of `model` (created when new, deleted when back to zero)."""
+    deltas = {key: delta for key, delta in deltas.items() if any(delta)}
+    if not deltas:
+        return
+    # Rows are fetched in groups that share everything but the key, so one query reads a group.
+    groups: dict[tuple, list] = defaultdict(list)
+    for key in deltas:
+        groups[key[:-1]].append(key[-1])
+    found = {}
+    for prefix, keys in groups.items():
+        for start in range(0, len(keys), CHUNK):
+            query = dict(zip(key_fields[:-1], prefix, strict=True))
+            rows = model.objects.select_for_update().filter(**query, key__in=keys[start : start + CHUNK])
+            for row in rows:
+                found[tuple(getattr(row, field) for field in key_fields)] = row
+    changed, created, emptied = [], [], []
+    for key, delta in deltas.items():
+        row = found.get(key)
+        if row is None:
+            row = model(**dict(zip(key_fields, key, strict=True)))
+            created.append(row)
+        else:
+            changed.append(row)
+        for name, value in zip(COUNTS, delta, strict=True):
+            setattr(row, name, getattr(row, name) + value)
+        if row.pk and not any(row.counts()):
+            emptied.append(row.pk)
+    model.objects.bulk_create(created, batch_size=CHUNK)
+    gone = set(emptied)
+    model.objects.bulk_update([row for row in changed if row.pk not in gone], COUNTS, batch_size=CHUNK)
+    model.objects.filter(pk__in=emptied).delete()
+
+
+PERIOD_KEY = ["kind", "year", "level", "category", "key"]
+TOTAL_KEY = ["kind", "key"]
+
+
+@transaction.atomic
+def refresh_competitions(competition_ids: Iterable[int]) -> None:
+    """Bring the tally tables up to date after the entries of these competitions changed."""
+    ids = sorted(set(competition_ids))
+    if not ids:
+        return
+    new = recount(ids)
+    cells = cells_of(ids)
+    periods: dict[tuple, list[int]] = {}
+    totals: dict[tuple, list[int]] = {}
+    old_rows = TallyCompetition.objects.select_for_update().filter(competition_id__in=ids)
+    for row in old_rows:
+        add(periods, (row.kind, row.year, row.level, row.category, row.key), row.counts(), -1)
+        add(totals, (row.kind, row.key), row.counts(), -1)
+    for (competition_id, kind, key), counts in new.items():
+        year, level, category = cells[competition_id]
+        add(periods, (kind, year, level, category, key), counts)
+        add(totals, (kind, key), counts)
+    TallyCompetition.objects.filter(competition_id__in=ids).delete()
+    TallyCompetition.objects.bulk_create(
+        [
+            TallyCompetition(
+                competition_id=competition_id,
+                kind=kind,
+                key=key,
+                **cell_fields(cells[competition_id]),
+                **dict(zip(COUNTS, counts, strict=True)),
+            )
+            for (competition_id, kind, key), counts in new.items()
+        ],
+        batch_size=CHUNK,
+    )
+    apply_deltas(TallyPeriod, periods, PERIOD_KEY)
+    apply_deltas(TallyTotal, totals, TOTAL_KEY)
+
+
+def cell_fields(cell: tuple[int, str, str]) -> dict:
+    year, level, category = cell
+    return {"year": year, "level": level, "category": category}
+
+
+def expected_tables():
+    """The three tables as a recount of every entry would have them."""
+    ids = list(Competition.objects.values_list("pk", flat=True))
+    per_competition = recount(ids)
+    cells = cells_of(ids)
+    periods: dict[tuple, list[int]] = {}
+    totals: dict[tuple, list[int]] = {}
+    for (competition_id, kind, key), counts in per_competition.items():
+        year, level, category = cells[competition_id]
+        add(periods, (kind, year, level, category, key), counts)
+        add(totals, (kind, key), counts)
+    return per_competition, periods, totals, cells
+
+
+@transaction.atomic
+def rebuild() -> None:
+    """Recount every table from the entries (after bulk loads, or to repair)."""
+    per_competition, periods, totals, cells = expected_tables()
+    TallyCompetition.objects.all().delete()
+    TallyPeriod.objects.all().delete()
+    TallyTotal.objects.all().delete()
+    TallyCompetition.objects.bulk_create(
+        (
+            TallyCompetition(
+                competition_id=cid,
+                kind=kind,
+                key=key,
+                **cell_fields(cells[cid]),
+                **dict(zip(COUNTS, counts, strict=True)),
+            )
+            for (cid, kind, key), counts in per_competition.items()
+        ),
+        batch_size=CHUNK,
+    )
+    TallyPeriod.objects.bulk_create(
+        (
+            TallyPeriod(**dict(zip(PERIOD_KEY, key, strict=True)), **dict(zip(COUNTS, counts, strict=True)))
+            for key, counts in periods.items()
+            if any(counts)
+        ),
+        batch_size=CHUNK,
+    )
+    TallyTotal.objects.bulk_create(
+        (
+            TallyTotal(**dict(zip(TOTAL_KEY, key, strict=True)), **dict(zip(COUNTS, counts, strict=True)))
+            for key, counts in totals.items()
+            if any(counts)
+        ),
+        batch_size=CHUNK,
+    )
+
+
+def stored(model, key_fields) -> dict[tuple, list[int]]:
+    return {
+        tuple(row[: len(key_fields)]): list(row[len(key_fields) :])
+        for row in model.objects.values_list(*key_fields, *COUNTS).iterator(chunk_size=10_000)
+    }
+
+
+def verify() -> list[str]:
+    """Every difference between the tally tables and a recount of the entries (empty when equal)."""
+    per_competition, periods, totals, _cells = expected_tables()
+    problems = []
+    tables = [
+        ("competition", per_competition, stored(TallyCompetition, ["competition_id", "kind", "key"])),
+        ("period", periods, stored(TallyPeriod, PERIOD_KEY)),
+        ("all-time", totals, stored(TallyTotal, TOTAL_KEY)),
+    ]
+    for name, expected, actual in tables:
+        expected = {key: counts for key, counts in expected.items() if any(counts)}
+        for key in sorted(set(expected) | set(actual), key=str):
+            want, have = expected.get(key), actual.get(key)
+            if want != have:
+                problems.append(f"{name} {key}: stored {have}, recount {want}")
+    return problems
