@@ -176,6 +176,9 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 # A public honours page (names, events and awards of the home college; no personal data).
 PUBLIC_HONOURS_PAGE = envbool("PUBLIC_HONOURS_PAGE")
 
+# The largest result sheet uploaded in the browser, in bytes.
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+
 # The largest uploaded photo, in bytes.
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.http import Http404
 from django.urls import include, path
 from django.views.i18n import set_language
 from django.views.generic import RedirectView
@@ -22,7 +23,16 @@ urlpatterns = [
     path("people/", include("students.urls")),
 ]
 
-# Uploaded photos are personal data: served by Django so that LoginRequiredMiddleware guards them.
-urlpatterns += [
-    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
-]
+
+
+def media(request, path):
+    """Uploaded photos are personal data: served here so that LoginRequiredMiddleware guards them.
+
+    Only photo folders are served; uploaded result sheets (imports/) never are.
+    """
+    if not path.startswith(("photos/", "students/")):
+        raise Http404
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media)]

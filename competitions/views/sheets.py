@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from competitions.importing import COLUMNS, ImportPlan, SheetError, apply_plan, plan_import, read_sheet
+from competitions.importing import ImportPlan, SheetError, apply_plan, plan_import, read_sheet
 from competitions.models import Organization
 
 UPLOAD_DIR = "imports"
@@ -40,7 +40,7 @@ PREVIEW_ROWS = 200
 # Uploads never applied or discarded are removed after this many seconds (they hold personal data).
 KEEP_SECONDS = 2 * 24 * 3600
 
-TEMPLATE_HEADER = ["赛事", "年份", "级别", "类别", "赛项", "单位", "选手", "学号", "指导教师", "奖项", "名次", "成绩", "备注"]
+TEMPLATE_HEADER = "赛事 年份 级别 类别 赛项 单位 选手 学号 指导教师 奖项 名次 成绩 备注".split()
 TEMPLATE_WIDTHS = [36, 8, 10, 10, 20, 24, 20, 14, 14, 10, 8, 10, 20]
 TEMPLATE_FALLBACK_HOME = "广州市机电技师学院"
 
@@ -52,7 +52,9 @@ def max_upload_bytes() -> int:
 class SheetUploadForm(forms.Form):
     sheet = forms.FileField(
         label=gettext_lazy("Result sheet"),
-        help_text=gettext_lazy("CSV (UTF-8 or GB18030) or XLSX, one row per entry, the header in the first row."),
+        help_text=gettext_lazy(
+            "CSV (UTF-8 or GB18030) or XLSX, one row per entry, the header in the first row."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(ALLOWED_EXTENSIONS)}),
     )
 
@@ -110,7 +112,9 @@ class StoredSheet:
         stored = cls(uuid.uuid4().hex, Path(filename).name[:200], user_id)
         upload_dir().mkdir(parents=True, exist_ok=True)
         stored.path.write_bytes(data)
-        stored.sidecar.write_text(json.dumps({"filename": stored.filename, "user": user_id}), encoding="utf-8")
+        stored.sidecar.write_text(
+            json.dumps({"filename": stored.filename, "user": user_id}), encoding="utf-8"
+        )
         return stored
 
     @classmethod
@@ -132,13 +136,12 @@ class StoredSheet:
     def read(self) -> bytes:
         return self.path.read_bytes()
 
-    def claim(self) -> bytes:
+    def claim(self) -> None:
         """Take the file for applying. A second apply of the same token (a double click) finds it gone."""
         try:
             self.path.rename(self.claimed)
         except FileNotFoundError:
             raise Http404 from None
-        return self.claimed.read_bytes()
 
     def release(self) -> None:
         self.claimed.rename(self.path)
@@ -180,7 +183,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "competitions/import_upload.html",
-        {"form": form, "max_bytes": max_upload_bytes(), "columns": list(COLUMNS)},
+        {"form": form, "max_bytes": max_upload_bytes(), "headers": TEMPLATE_HEADER},
     )
 
 
@@ -194,11 +197,11 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("competitions:import-upload")
 
     if request.method == "POST":
-        data = stored.claim()
+        stored.claim()
         try:
             # Planned again inside the transaction: the database may have changed since the preview.
             with transaction.atomic():
-                plan = plan_import(read_sheet(data, stored.filename))
+                plan = plan_import(read_sheet(stored.claimed.read_bytes(), stored.filename))
                 if not plan.errors:
                     entries = apply_plan(plan, user=request.user)
         except SheetError as error:
@@ -296,9 +299,7 @@ def success_message(plan: ImportPlan) -> str:
         "entries": summary["entries"],
         "present": summary["already_present"],
     }
-    created = [
-        f"{item['label']}: {len(item['names'])}" for item in new_object_lists(plan) if item["names"]
-    ]
+    created = [f"{item['label']}: {len(item['names'])}" for item in new_object_lists(plan) if item["names"]]
     return f"{message} {'; '.join(created)}" if created else message
 
 

@@ -1,0 +1,418 @@
+import io
+import json
+import os
+import time
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import resolve, reverse
+from django.utils.html import escape
+from django.utils.translation import gettext, override
+from openpyxl import Workbook, load_workbook
+
+from competitions.importing import plan_import, read_sheet
+from competitions.models import Competition, Entry, EntryMember, Event
+from competitions.roles import OFFICE, TEACHERS
+from students.models import Coach, Student
+from tests.factories import home_organization, make_competition
+
+pytestmark = pytest.mark.django_db
+
+HOME = "本校技师学院"
+COMPETITION = "中华人民共和国第二届职业技能大赛"
+HEADER = ["赛事", "年份", "级别", "赛项", "单位", "选手", "学号", "指导教师", "奖项", "名次"]
+HOME_TEAM = ["蒋家俊、李文博", "S001、S002", "王老师"]  # competitors, student numbers, coaches
+GOOD_ROWS = [
+    [COMPETITION, "2023", "国家级", "移动机器人", HOME, *HOME_TEAM, "金牌", "1"],
+    [COMPETITION, "2023", "国家级", "移动机器人", "外省技师学院", "张三,李四", "", "", "银牌", "2"],
+    [COMPETITION, "2023", "national", "机电一体化", HOME, "", "", "", "铜牌", ""],
+    [COMPETITION, "2023", "国家级", "机电一体化", HOME, "", "", "", "铜牌", ""],
+]
+UPLOAD = reverse("competitions:import-upload")
+TEMPLATE = reverse("competitions:import-template")
+
+
+def csv_bytes(rows, encoding="utf-8"):
+    def quoted(cell):
+        return f'"{cell}"' if "," in cell or "\n" in cell else cell
+
+    return "\r\n".join(",".join(map(quoted, row)) for row in rows).encode(encoding)
+
+
+def xlsx_bytes(rows):
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append([int(cell) if cell.isdigit() and len(cell) < 6 else cell for cell in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def with_cell(row_index, column, value, rows=GOOD_ROWS):
+    rows = [list(row) for row in rows]
+    rows[row_index][HEADER.index(column)] = value
+    return rows
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def home():
+    return home_organization()
+
+
+def member_of(django_user_model, username, role):
+    user = django_user_model.objects.create_user(username, password="a-long-test-password")
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def office(django_user_model):
+    return member_of(django_user_model, "office", OFFICE)
+
+
+@pytest.fixture
+def office_client(client, office):
+    client.force_login(office)
+    return client
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def upload(client, data, name="results.csv"):
+    return client.post(UPLOAD, {"sheet": SimpleUploadedFile(name, data)})
+
+
+def upload_token(client, data, name="results.csv"):
+    response = upload(client, data, name)
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    return resolve(response.url).kwargs["token"]
+
+
+def preview_url(token):
+    return reverse("competitions:import-preview", args=[token])
+
+
+def stored_files(media):
+    folder = media / "imports"
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+
+
+def counts():
+    return (
+        Competition.objects.count(),
+        Event.objects.count(),
+        Entry.objects.count(),
+        EntryMember.objects.count(),
+        Student.objects.count(),
+        Coach.objects.count(),
+    )
+
+
+def test_a_good_sheet_is_previewed_then_applied_and_audited(office_client, office, media, settings):
+    token = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
+    assert stored_files(media) == [token, f"{token}.json"]
+    assert json.loads((media / "imports" / f"{token}.json").read_text()) == {
+        "filename": "results.csv",
+        "user": office.pk,
+    }
+
+    page = office_client.get(preview_url(token)).content.decode()
+    assert Entry.objects.count() == 0
+    assert '<dd id="count-entries">4</dd>' in page and '<dd id="count-present">0</dd>' in page
+    for created in [
+        f"{COMPETITION} (2023)",
+        "移动机器人",
+        "机电一体化",
+        "外省技师学院",
+        "蒋家俊 (S001)",
+        "李文博 (S002)",
+        "王老师",
+    ]:
+        assert created in page
+    assert "张三、李四" in page  # an outside team's members, as written
+    assert 'value="apply"' in page
+
+    response = office_client.post(preview_url(token), {"action": "apply"})
+    competition = Competition.objects.get()
+    assert response.status_code == 302 and response.url == competition.get_absolute_url()
+    assert Entry.objects.count() == 4 and EntryMember.objects.count() == 4
+    assert Entry.history.filter(history_type="+", history_user=office).count() == 4
+    assert EntryMember.history.filter(history_user=office).count() == 4
+    assert stored_files(media) == []
+    with override(settings.LANGUAGE_CODE):
+        added = gettext("Added %(entries)d entries (%(present)d already present).")
+    added %= {"entries": 4, "present": 0}
+    shown = [str(message) for message in office_client.get(UPLOAD).context["messages"]]
+    assert len(shown) == 1 and shown[0].startswith(added)
+
+
+def test_bad_rows_are_all_listed_no_apply_button_and_applying_anyway_saves_nothing(office_client, media):
+    rows = with_cell(1, "级别", "宇宙级", with_cell(3, "奖项", "金杯"))
+    data = csv_bytes([HEADER, *rows])
+    token = upload_token(office_client, data)
+    errors = plan_import(read_sheet(data, "results.csv")).errors
+    assert [error.row for error in errors] == [3, 5]
+
+    page = office_client.get(preview_url(token)).content.decode()
+    for error in errors:
+        assert f'<li data-row="{error.row}">{escape(str(error))}</li>' in page
+    assert "宇宙级" in page and "金杯" in page
+    assert 'value="apply"' not in page
+
+    before = counts()
+    response = office_client.post(preview_url(token), {"action": "apply"})
+    assert response.status_code == 200
+    assert counts() == before
+    assert "宇宙级" in response.content.decode()
+    # The upload is kept, so the office can still look at it (or discard it).
+    assert stored_files(media) == [token, f"{token}.json"]
+
+
+def test_rows_that_turn_bad_after_the_preview_are_refused_at_apply(office_client, media):
+    token = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
+    assert 'value="apply"' in office_client.get(preview_url(token)).content.decode()
+    # Meanwhile someone records the competition at another level.
+    make_competition(COMPETITION, year=2023, level="provincial")
+    before = counts()
+    response = office_client.post(preview_url(token), {"action": "apply"})
+    assert response.status_code == 200
+    assert counts() == before
+    page = response.content.decode()
+    assert 'data-row="2"' in page and 'value="apply"' not in page
+    assert stored_files(media) == [token, f"{token}.json"]
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        pytest.param(csv_bytes([HEADER, *GOOD_ROWS], "gb18030"), "成绩.csv", id="gb18030"),
+        pytest.param(b"\xef\xbb\xbf" + csv_bytes([HEADER, *GOOD_ROWS]), "results.csv", id="utf-8-bom"),
+        pytest.param(xlsx_bytes([HEADER, *GOOD_ROWS]), "成绩.xlsx", id="xlsx"),
+    ],
+)
+def test_gb18030_csv_and_xlsx_uploads_import(office_client, data, name):
+    token = upload_token(office_client, data, name)
+    page = office_client.get(preview_url(token)).content.decode()
+    assert name in page and '<dd id="count-entries">4</dd>' in page
+    office_client.post(preview_url(token), {"action": "apply"})
+    assert Entry.objects.count() == 4
+    assert Student.objects.get(student_number="S001").name == "蒋家俊"
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "expected"),
+    [
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00\xff\xfe\xfd", "results.csv", "UTF-8", id="png-bytes-named-csv"),
+        pytest.param(b"PK\x03\x04 not really a zip", "results.xlsx", "XLSX", id="broken-xlsx"),
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00", "photo.png", "CSV", id="png"),
+        pytest.param(csv_bytes([[*HEADER[:-2], "奖品"], *GOOD_ROWS]), "results.csv", "奖品", id="bad-header"),
+        pytest.param(csv_bytes([HEADER]), "results.csv", "", id="header-only"),
+    ],
+)
+def test_an_unreadable_file_is_refused_on_the_form_and_nothing_is_saved(
+    office_client, media, data, name, expected
+):
+    response = upload(office_client, data, name)
+    assert response.status_code == 200
+    errors = response.context["form"].errors["sheet"]
+    assert errors and expected in " ".join(errors)
+    assert escape(errors[0]) in response.content.decode()
+    assert stored_files(media) == []
+    assert Entry.objects.count() == 0
+
+
+def test_a_file_over_the_size_limit_is_refused(office_client, media, settings):
+    settings.IMPORT_MAX_BYTES = 100
+    response = upload(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
+    assert response.status_code == 200
+    assert "100" in " ".join(response.context["form"].errors["sheet"])
+    assert stored_files(media) == []
+
+
+def test_the_upload_page_has_the_form_and_the_template_link(office_client):
+    page = office_client.get(UPLOAD).content.decode()
+    assert 'enctype="multipart/form-data"' in page and 'name="sheet"' in page
+    assert "csrfmiddlewaretoken" in page
+    assert TEMPLATE in page
+
+
+def test_forms_need_the_csrf_token(office):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(office)
+    assert upload(client, csv_bytes([HEADER, *GOOD_ROWS])).status_code == 403
+
+
+def test_teachers_are_refused_everywhere(office_client, django_user_model, media):
+    token = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
+    teacher = client_for(member_of(django_user_model, "teacher", TEACHERS))
+    for url in [UPLOAD, preview_url(token), TEMPLATE]:
+        assert teacher.get(url).status_code == 403
+    assert upload(teacher, csv_bytes([HEADER, *GOOD_ROWS])).status_code == 403
+    assert teacher.post(preview_url(token), {"action": "apply"}).status_code == 403
+    assert Entry.objects.count() == 0
+    assert len(stored_files(media)) == 2
+
+
+def test_anonymous_users_are_sent_to_log_in(client, office_client):
+    token = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
+    anonymous = Client()
+    for url in [UPLOAD, preview_url(token), TEMPLATE]:
+        response = anonymous.get(url)
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert anonymous.post(preview_url(token)).status_code == 302
+    assert Entry.objects.count() == 0
+
+
+def test_only_the_uploader_or_a_superuser_can_open_a_token(office_client, django_user_model):
+    token = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
+    colleague = client_for(member_of(django_user_model, "colleague", OFFICE))
+    assert colleague.get(preview_url(token)).status_code == 404
+    assert colleague.post(preview_url(token), {"action": "apply"}).status_code == 404
+    assert colleague.post(preview_url(token), {"action": "discard"}).status_code == 404
+    assert Entry.objects.count() == 0
+    admin = client_for(django_user_model.objects.create_superuser("admin", password="a-long-test-password"))
+    assert admin.get(preview_url(token)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/competitions/import/../../etc/",
+        "/competitions/import/..%2F..%2Fetc/",
+        "/competitions/import/%2E%2E/",
+        "/competitions/import/..%5C..%5Cnotes/",
+        "/competitions/import/notes/",
+        "/competitions/import/0123456789ABCDEF0123456789ABCDEF/",
+        "/competitions/import/0123456789abcdef0123456789abcdef/",
+    ],
+)
+def test_a_malformed_or_unknown_token_is_not_found(office_client, office, media, path):
+    # Files an attacker would like the view to read: only hex tokens of 32 digits are looked up.
+    (media / "imports").mkdir()
+    for name in ["notes", "..\\..\\notes"]:
+        (media / "imports" / name).write_bytes(csv_bytes([HEADER, *GOOD_ROWS]))
+        (media / "imports" / f"{name}.json").write_text(json.dumps({"filename": "x.csv", "user": office.pk}))
+    assert office_client.get(path).status_code == 404
+    assert office_client.post(path, {"action": "apply"}).status_code == 404
+    assert Entry.objects.count() == 0
+
+
+def test_applying_twice_adds_nothing_the_second_time(office_client, media):
+    data = csv_bytes([HEADER, *GOOD_ROWS])
+    token = upload_token(office_client, data)
+    assert office_client.post(preview_url(token), {"action": "apply"}).status_code == 302
+    before = counts()
+    assert office_client.post(preview_url(token), {"action": "apply"}).status_code == 404
+    assert counts() == before
+
+    again = upload_token(office_client, data)
+    page = office_client.get(preview_url(again)).content.decode()
+    assert '<dd id="count-entries">0</dd>' in page and '<dd id="count-present">4</dd>' in page
+    assert "2–5" in page  # the rows already recorded
+    response = office_client.post(preview_url(again), {"action": "apply"})
+    assert response.status_code == 302 and response.url == UPLOAD
+    assert counts() == before
+    assert stored_files(media) == []
+
+
+def test_an_upload_can_be_discarded(office_client, media):
+    token = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
+    response = office_client.post(preview_url(token), {"action": "discard"})
+    assert response.status_code == 302 and response.url == UPLOAD
+    assert stored_files(media) == []
+    assert office_client.get(preview_url(token)).status_code == 404
+    assert Entry.objects.count() == 0
+
+
+def test_uploads_left_for_two_days_are_removed(office_client, media):
+    old = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
+    two_days_ago = time.time() - 2 * 24 * 3600 - 60
+    for path in (media / "imports").iterdir():
+        os.utime(path, (two_days_ago, two_days_ago))
+    new = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
+    assert stored_files(media) == sorted([new, f"{new}.json"])
+    assert office_client.get(preview_url(old)).status_code == 404
+
+
+def test_names_in_the_sheet_are_escaped_in_the_preview(office_client):
+    rows = with_cell(1, "单位", '<script>alert(1)</script>"><svg onload=alert(2)>')
+    token = upload_token(office_client, csv_bytes([HEADER, *rows]))
+    page = office_client.get(preview_url(token)).content.decode()
+    assert "<script>alert" not in page and "<svg onload" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_template_downloads_as_a_valid_xlsx_sheet(office_client, home):
+    response = office_client.get(TEMPLATE)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment")
+    assert "filename*=utf-8''%E6%88%90%E7%BB%A9%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx" in disposition
+    data = b"".join(response.streaming_content)
+
+    rows = read_sheet(data, "成绩导入模板.xlsx")
+    assert rows[0] == "赛事 年份 级别 类别 赛项 单位 选手 学号 指导教师 奖项 名次 成绩 备注".split()
+    assert rows[1][:7] == [COMPETITION, "2023", "国家级", "职业技能", "移动机器人", home.name, "张三、李四"]
+    plan = plan_import(rows)
+    assert plan.errors == []
+    assert len(plan.to_add) == 1 and [s.name for s in plan.new_students] == ["张三", "李四"]
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet["A1"].font.b and sheet.column_dimensions["A"].width > 20
+
+
+def big_sheet(size):
+    """`size` rows over 5 competitions and 100 team events; every tenth row is a home team."""
+    rows = [HEADER]
+    awards = ["金牌", "银牌", "铜牌", "优胜奖"]
+    for i in range(size):
+        competition = f"第{i % 5 + 1}届测试职业技能大赛"
+        event = f"测试赛项{i % 100}"
+        if i % 10 == 0:
+            people = [HOME, f"学生{i}甲、学生{i}乙", f"T{i:05d}A、T{i:05d}B", f"教师{i // 10 % 30}"]
+        else:
+            people = [f"测试学院{i % 97}", f"选手{i}甲、选手{i}乙", "", ""]
+        rows.append([competition, "2024", "省级", event, *people, awards[i % 4], str(i // 100 + 1)])
+    return csv_bytes(rows)
+
+
+def test_a_five_thousand_row_sheet_round_trips(office_client, office, media, django_assert_max_num_queries):
+    data = big_sheet(5000)
+    token = upload_token(office_client, data)
+
+    with django_assert_max_num_queries(30):
+        response = office_client.get(preview_url(token))
+    page = response.content.decode()
+    assert '<dd id="count-entries">5000</dd>' in page
+    assert page.count('<td class="num">') == 2 * 200  # row number and rank of the 200 shown rows
+    assert "4800" in page  # the rows not shown, counted exactly
+    assert "测试学院96" in page
+
+    response = office_client.post(preview_url(token), {"action": "apply"})
+    assert response.status_code == 302
+    assert Entry.objects.count() == 5000
+    assert EntryMember.objects.count() == 10000
+    assert (Competition.objects.count(), Event.objects.count()) == (5, 100)
+    assert Student.objects.filter(student_number__startswith="T").count() == 1000
+    assert Coach.objects.count() == 30
+    assert Entry.history.filter(history_user=office).count() == 5000
+
+    again = upload_token(office_client, data)
+    with django_assert_max_num_queries(30):
+        page = office_client.get(preview_url(again)).content.decode()
+    assert '<dd id="count-entries">0</dd>' in page and '<dd id="count-present">5000</dd>' in page
+    assert "2–5001" in page
+    office_client.post(preview_url(again), {"action": "apply"})
+    assert Entry.objects.count() == 5000
