@@ -1,0 +1,128 @@
+"""The tally tables stay equal to a recount of the entries however results change."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from competitions.aggregates import rebuild, refresh_competitions, verify
+from competitions.importing import import_sheet
+from competitions.models import Award, Entry, TallyKind, TallyTotal, Tier
+from tests.factories import (
+    home_organization,
+    make_coach,
+    make_competition,
+    make_department,
+    make_entry,
+    make_event,
+    make_student,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def results():
+    home_organization()
+    competition = make_competition("省赛", level="provincial", weight_gold=5)
+    team = make_event(competition, name="机电一体化", is_team=True)
+    solo = make_event(competition, name="焊接")
+    robotics = make_department("机器人系")
+    alice, bob = make_student("甲", department=robotics), make_student("乙", department=robotics)
+    coach = make_coach("刘欢")
+    gold = make_entry(team, members=[alice, bob], award="金牌", coaches=[coach])
+    make_entry(team, members=["外甲", "外乙"], award="金牌", organization="外校")
+    make_entry(solo, members=[make_student("丙")], award="优胜奖")
+    return {"competition": competition, "gold": gold, "alice": alice, "bob": bob, "robotics": robotics}
+
+
+def total(kind, key):
+    row = TallyTotal.objects.get(kind=kind, key=key)
+    return row.gold, row.total, row.points
+
+
+def test_recording_keeps_the_tables_equal_to_a_recount(results):
+    assert verify() == []
+    assert total(TallyKind.STUDENT, results["alice"].pk) == (1, 1, 5)
+    assert total(TallyKind.DEPARTMENT, results["robotics"].pk) == (1, 1, 5)  # one team, counted once
+
+
+def test_an_import_keeps_them_equal(results):
+    sheet = "赛事,年份,级别,赛项,单位,选手,奖项\n省赛,2023,省级,焊接,外校,某人,金牌\n国赛,2024,国家级,焊接,外校,,铜牌\n"
+    assert import_sheet(sheet.encode(), "r.csv").errors == []
+    assert verify() == []
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", password="a-long-test-password")
+    client.force_login(admin)
+    return client
+
+
+def test_changing_an_awards_tier_in_the_admin_recounts(results, admin_client):
+    award = Award.objects.get(label="优胜奖")
+    response = admin_client.post(
+        reverse("admin:competitions_award_change", args=[award.pk]), {"label": "优胜奖", "tier": Tier.BRONZE}
+    )
+    assert response.status_code == 302
+    assert verify() == []
+
+
+def test_moving_a_student_to_another_department_in_the_admin_recounts(results, admin_client):
+    other = make_department("汽车系")
+    alice = results["alice"]
+    response = admin_client.post(
+        reverse("admin:students_student_change", args=[alice.pk]),
+        {"name": alice.name, "name_pinyin": alice.name_pinyin, "name_initials": alice.name_initials,
+         "department": other.pk, "student_number": "", "class_name": "", "cohort_year": "", "training_level": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert verify() == []
+    assert total(TallyKind.DEPARTMENT, other.pk) == (1, 1, 5)
+
+
+def test_deleting_an_entry_in_the_admin_recounts_and_restoring_it_too(results, admin_client):
+    gold = results["gold"]
+    admin_client.post(reverse("admin:competitions_entry_delete", args=[gold.pk]), {"post": "yes"})
+    assert not Entry.objects.filter(pk=gold.pk).exists()
+    assert verify() == []
+    assert not TallyTotal.objects.filter(kind=TallyKind.STUDENT, key=results["alice"].pk).exists()
+    admin_client.post(reverse("competitions:entry-restore", args=[gold.pk]))
+    assert verify() == []
+    assert total(TallyKind.STUDENT, results["alice"].pk) == (1, 1, 5)
+
+
+def test_deleting_a_whole_competition_in_the_admin_recounts(results, admin_client):
+    competition = results["competition"]
+    admin_client.post(reverse("admin:competitions_competition_delete", args=[competition.pk]), {"post": "yes"})
+    assert verify() == []
+    assert not TallyTotal.objects.exists()
+
+
+def test_a_weight_change_recounts_the_points(results):
+    competition = results["competition"]
+    competition.weight_gold = 10
+    competition.save()
+    refresh_competitions([competition.pk])
+    assert verify() == []
+    assert total(TallyKind.STUDENT, results["alice"].pk) == (1, 1, 10)
+
+
+def test_verify_reports_a_difference_and_the_command_fails_until_fixed(results):
+    TallyTotal.objects.filter(kind=TallyKind.ORGANIZATION).update(gold=99)
+    problems = verify()
+    assert problems and "all-time" in problems[0]
+    with pytest.raises(CommandError):
+        call_command("verify_tallies", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("verify_tallies", "--fix", stdout=out)
+    assert "equal" in out.getvalue()
+    assert verify() == []
+
+
+def test_rebuild_gives_the_same_tables_as_the_step_by_step_updates(results):
+    before = sorted(TallyTotal.objects.values_list("kind", "key", "gold", "total", "points", "entries"))
+    rebuild()
+    assert sorted(TallyTotal.objects.values_list("kind", "key", "gold", "total", "points", "entries")) == before
