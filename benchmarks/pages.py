@@ -72,6 +72,31 @@ def measure(size: int, requests: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def page_urls() -> dict[str, str]:
+    """The measured pages: the largest competition, the most decorated student ..."""
+    from django.db.models import Count
+    from django.urls import reverse
+
+    from competitions.models import Competition, EntryMember
+    from students.models import Student
+
+    largest = Competition.objects.annotate(n=Count("events__entries")).order_by("-n").values_list("pk", flat=True)[0]
+    decorated = (
+        EntryMember.objects.filter(student__isnull=False, entry__award__isnull=False)
+        .values("student").annotate(n=Count("id")).order_by("-n").values_list("student", flat=True)[0]
+    )
+    pinyin = Student.objects.get(pk=decorated).name_pinyin
+    return {
+        "competition detail (largest)": reverse("competitions:competition-detail", args=[largest]),
+        "all-time organization table": reverse("competitions:leaderboard") + "?by=organization",
+        "all-time student leaderboard": reverse("competitions:leaderboard") + "?by=student",
+        "year × level × tier pivot": reverse("competitions:pivot"),
+        "student history (most decorated)": reverse("students:student-detail", args=[decorated]),
+        "student search by pinyin": reverse("students:student-list") + f"?q={pinyin}",
+        "competition list": reverse("competitions:competition-list"),
+    }
+
+
 def child(requests: int) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -81,35 +106,17 @@ def child(requests: int) -> None:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.db import connection
-    from django.db.models import Count
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django.urls import reverse
 
-    from competitions.models import Competition, EntryMember
     from competitions.roles import TEACHERS
-    from students.models import Student
 
     user, _ = get_user_model().objects.get_or_create(username="bench-teacher")
     user.groups.add(Group.objects.get(name=TEACHERS))
     client = Client(raise_request_exception=False)
     client.force_login(user)
 
-    largest = Competition.objects.annotate(n=Count("events__entries")).order_by("-n").values_list("pk", flat=True)[0]
-    decorated = (
-        EntryMember.objects.filter(student__isnull=False, entry__award__isnull=False)
-        .values("student").annotate(n=Count("id")).order_by("-n").values_list("student", flat=True)[0]
-    )
-    pinyin = Student.objects.get(pk=decorated).name_pinyin
-    pages = {
-        "competition detail (largest)": reverse("competitions:competition-detail", args=[largest]),
-        "all-time organization table": reverse("competitions:leaderboard") + "?by=organization",
-        "all-time student leaderboard": reverse("competitions:leaderboard") + "?by=student",
-        "year × level × tier pivot": reverse("competitions:pivot"),
-        "student history (most decorated)": reverse("students:student-detail", args=[decorated]),
-        "student search by pinyin": reverse("students:student-list") + f"?q={pinyin}",
-        "competition list": reverse("competitions:competition-list"),
-    }
+    pages = page_urls()
     results = {}
     for label, url in pages.items():
         times = []
