@@ -142,16 +142,90 @@ def child(requests: int) -> None:
     print(json.dumps(results))
 
 
+def import_child(rows: int) -> None:
+    """Import a `rows`-row sheet, then insert the same rows with a bare bulk_create; verify tallies."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    import random
+
+    from django.db import transaction
+
+    from competitions.aggregates import verify
+    from competitions.importing import import_sheet
+    from competitions.models import Award, Competition, Entry, EntryMember, Event, Organization, Skill
+
+    r = random.Random(7)
+    organizations = [f"导入单位{i:03d}" for i in range(300)]
+    awards = ["金牌", "银牌", "铜牌", "优胜奖", "一等奖", "二等奖", "三等奖"]
+
+    def sheet(tag: str) -> bytes:
+        lines = ["赛事,年份,级别,赛项,单位,选手,奖项,名次"]
+        for index in range(rows):
+            competition = f"{tag}导入赛{index // 5000}"
+            event = f"赛项{(index // 50) % 100}"
+            members = "、".join(f"选手{index}-{k}" for k in range(r.choice((1, 2, 3))))
+            rank = index % 50 + 1
+            lines.append(f"{competition},2025,省级,{event},{r.choice(organizations)},{members},{r.choice(awards)},{rank}")
+        return "\n".join(lines).encode()
+
+    data = sheet("基准")
+    start = time.perf_counter()
+    plan = import_sheet(data, "bench.csv")
+    import_seconds = time.perf_counter() - start
+    assert not plan.errors, plan.errors[:3]
+
+    # The baseline: the same shape of rows as bare inserts, with parents made beforehand.
+    award_ids = {a.label: a for a in Award.objects.filter(label__in=awards)}
+    orgs = {o.name: o for o in Organization.objects.filter(name__in=organizations)}
+    skill = Skill.objects.get_or_create(name="基准赛项")[0]
+    competitions = [Competition.objects.create(name=f"基线赛{i}", year=2025, level="provincial")
+                    for i in range((rows + 4999) // 5000)]
+    events = [Event.objects.create(competition=c, skill=skill, name=f"赛项{j}", is_team=True, max_team_size=3)
+              for c in competitions for j in range(100)]
+    start = time.perf_counter()
+    with transaction.atomic():
+        entries, members = [], []
+        for index in range(rows):
+            event = events[(index // 5000) * 100 + (index // 50) % 100]
+            entries.append(Entry(event=event, organization=r.choice(list(orgs.values())),
+                                 award=award_ids[r.choice(awards)], rank=index % 50 + 1))
+        Entry.objects.bulk_create(entries, batch_size=1000)
+        for index, entry in enumerate(entries):
+            for k in range(r.choice((1, 2, 3))):
+                members.append(EntryMember(entry=entry, event_id=entry.event_id, position=k + 1, name=f"b{index}-{k}"))
+        EntryMember.objects.bulk_create(members, batch_size=1000)
+    baseline_seconds = time.perf_counter() - start
+    # The baseline bypassed the tallies on purpose; count them in so verify compares like with like.
+    from competitions.aggregates import refresh_competitions
+
+    refresh_competitions([c.pk for c in competitions])
+    problems = verify()
+    print(json.dumps({
+        "rows": rows,
+        "import_rows_per_s": rows / import_seconds,
+        "bulk_create_rows_per_s": rows / baseline_seconds,
+        "verify_problems": len(problems),
+    }))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-build", action="store_true", help="reuse the databases of a previous run")
+    parser.add_argument("--import-rows", type=int, default=100_000, help="0 to skip the import benchmark")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--import-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.requests)
+        return
+    if args.import_child:
+        import_child(args.import_child)
         return
     engine = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
     print(f"Benchmark on {engine}, sizes {', '.join(f'{s:,}' for s in args.sizes)}, {args.requests} requests per page")
@@ -175,6 +249,20 @@ def main() -> None:
             if "median" in row and "median" in base:
                 same = "same" if row["queries"] == base["queries"] else f"{base['queries']} → {row['queries']}"
                 print(f"  {label:36} {row['median'] / base['median']:6.2f}   queries {same}")
+    if args.import_rows:
+        env = {**os.environ, "DATABASE_URL": database_url(large), "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "benchmark"}
+        out = subprocess.run([sys.executable, __file__, "--import-child", str(args.import_rows)],
+                             cwd=ROOT, env=env, capture_output=True, text=True)
+        if out.returncode:
+            sys.exit(f"import benchmark failed:\n{out.stderr[-3000:]}")
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"\nimport of {result['rows']:,} rows into the {large:,}-entry database")
+        print(f"  import_results:   {result['import_rows_per_s']:10,.0f} rows/s")
+        print(f"  bare bulk_create: {result['bulk_create_rows_per_s']:10,.0f} rows/s")
+        print(f"  ratio:            {result['import_rows_per_s'] / result['bulk_create_rows_per_s']:10.2f}")
+        print(f"  verify_tallies after these writes: {result['verify_problems']} differences")
+        if result["verify_problems"]:
+            sys.exit(1)
 
 
 if __name__ == "__main__":
