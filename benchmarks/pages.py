@@ -171,7 +171,8 @@ def import_child(rows: int) -> None:
             lines.append(f"{competition},2025,省级,{event},{r.choice(organizations)},{members},{r.choice(awards)},{rank}")
         return "\n".join(lines).encode()
 
-    data = sheet("基准")
+    tag = str(int(time.time()))  # new competitions on every run, so a rerun imports as much
+    data = sheet(f"基准{tag}")
     start = time.perf_counter()
     plan = import_sheet(data, "bench.csv")
     import_seconds = time.perf_counter() - start
@@ -181,7 +182,7 @@ def import_child(rows: int) -> None:
     award_ids = {a.label: a for a in Award.objects.filter(label__in=awards)}
     orgs = {o.name: o for o in Organization.objects.filter(name__in=organizations)}
     skill = Skill.objects.get_or_create(name="基准赛项")[0]
-    competitions = [Competition.objects.create(name=f"基线赛{i}", year=2025, level="provincial")
+    competitions = [Competition.objects.create(name=f"基线赛{tag}-{i}", year=2025, level="provincial")
                     for i in range((rows + 4999) // 5000)]
     events = [Event.objects.create(competition=c, skill=skill, name=f"赛项{j}", is_team=True, max_team_size=3)
               for c in competitions for j in range(100)]
