@@ -1,8 +1,23 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from competitions.models import Competition, Entry, Photo
+from competitions.editing import (
+    ENTRY_FIELDS,
+    EntryRow,
+    EventSpec,
+    Person,
+    RowErrors,
+    copied_events,
+    create_competition,
+    format_person,
+    parse_event_lines,
+    parse_people,
+)
+from competitions.importing import clean_text
+from competitions.models import Award, Competition, Entry, Photo
 from competitions.photos import ALLOWED_EXTENSIONS, save_photos, validate_image
 
 
@@ -89,3 +104,263 @@ class PhotoTagForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["entries"].queryset = entries_of(self.instance.competition)
+
+
+# ---------------------------------------------------------------------------------------------
+# The entries page of an event (competitions.views.entries.event_entries)
+
+
+def people_input(kind: str = "", **attrs) -> forms.TextInput:
+    """A text input of names that static/js/people-autocomplete.js completes from people.json.
+
+    `kind` ("student" or "coach") limits the suggestions to students or to teachers.
+    """
+    url = reverse_lazy("competitions:people-search")
+    if kind:
+        url = format_lazy("{}?kind={}", url, kind)
+    return forms.TextInput(attrs={"data-people-autocomplete": url, "autocomplete": "off", **attrs})
+
+
+class EntryRowForm(forms.Form):
+    """One entry as a row of text fields; the people in it are found when the page is saved.
+
+    Each field also sends the value it was loaded with (show_hidden_initial), so that saving writes
+    only what this editor changed, even after another editor's save was reviewed.
+    """
+
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    organization = forms.CharField(
+        label=_("Organization"),
+        max_length=200,
+        show_hidden_initial=True,
+        widget=forms.TextInput(attrs={"list": "organization-names", "autocomplete": "off", "size": 18}),
+    )
+    members = forms.CharField(
+        label=_("Members"),
+        required=False,
+        max_length=2000,
+        show_hidden_initial=True,
+        widget=people_input(size=30),
+    )
+    coaches = forms.CharField(
+        label=_("Coaches"),
+        required=False,
+        max_length=2000,
+        show_hidden_initial=True,
+        widget=people_input("coach", size=14),
+    )
+    award = forms.CharField(
+        label=_("Award"),
+        required=False,
+        max_length=100,
+        show_hidden_initial=True,
+        widget=forms.TextInput(attrs={"list": "award-labels", "autocomplete": "off", "size": 10}),
+    )
+    rank = forms.IntegerField(
+        label=_("Rank"),
+        required=False,
+        min_value=1,
+        show_hidden_initial=True,
+    )
+    score = forms.CharField(
+        label=_("Score"),
+        required=False,
+        max_length=50,
+        show_hidden_initial=True,
+        widget=forms.TextInput(attrs={"size": 6}),
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        max_length=2000,
+        show_hidden_initial=True,
+        widget=forms.TextInput(attrs={"size": 12}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The page shows the labels once, as column headings.
+        for field in self.visible_fields():
+            field.field.widget.attrs.setdefault("aria-label", field.label)
+
+    def clean_organization(self) -> str:
+        return clean_text(self.cleaned_data["organization"])
+
+    def clean_members(self) -> list[Person]:
+        return parse_people(self.cleaned_data["members"])
+
+    def clean_coaches(self) -> list[Person]:
+        return parse_people(self.cleaned_data["coaches"])
+
+    def clean_award(self) -> Award | None:
+        label = self.cleaned_data["award"].strip()
+        return Award.objects.parse(label) if label else None
+
+    def clean_score(self) -> str:
+        return self.cleaned_data["score"].strip()
+
+    def clean_notes(self) -> str:
+        return self.cleaned_data["notes"].strip()
+
+
+def entry_initial(entry: Entry) -> dict:
+    """What a row shows for an entry (loaded with Entry.objects.with_people())."""
+    return {
+        "id": entry.pk,
+        "organization": entry.organization.name,
+        "members": "、".join(format_person(m.student or m.coach or m.name) for m in entry.members.all()),
+        "coaches": "、".join(format_person(coach) for coach in entry.coaches.all()),
+        "award": entry.award.label if entry.award else "",
+        "rank": entry.rank,
+        "score": entry.score,
+        "notes": entry.notes,
+    }
+
+
+class BaseEntryRowFormSet(forms.BaseFormSet):
+    """All the entries of an event, one row each, plus blank rows for new entries.
+
+    A posted row names its entry by id, and is compared with that entry (not with the row at the
+    same place when the page was loaded), so rows never get mixed up if the entries changed since.
+    """
+
+    def __init__(self, *args, entries: list[Entry], **kwargs):
+        self.entries = {entry.pk: entry for entry in entries}
+        if not args and "data" not in kwargs:
+            kwargs.setdefault("initial", [entry_initial(entry) for entry in entries])
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if self.is_bound:
+            posted = self.data.get(f"{self.add_prefix(index)}-id", "")
+            entry = self.entries.get(int(posted)) if posted.isdigit() else None
+            kwargs["initial"] = entry_initial(entry) if entry else {}
+        return kwargs
+
+    def rows(self) -> list[EntryRow]:
+        """The rows to save (a valid formset's), numbered by their place on the page."""
+        rows = []
+        for number, form in enumerate(self.forms, start=1):
+            entry_id = form.cleaned_data.get("id")
+            if self._should_delete_form(form):
+                if entry_id is not None:
+                    rows.append(EntryRow(number=number, entry_id=entry_id, delete=True))
+                continue
+            if entry_id is None and not form.has_changed():
+                continue  # a blank row
+            data = form.cleaned_data
+            rows.append(
+                EntryRow(
+                    number=number,
+                    entry_id=entry_id,
+                    organization=data["organization"],
+                    members=data["members"],
+                    coaches=data["coaches"],
+                    award=data["award"],
+                    rank=data["rank"],
+                    score=data["score"],
+                    notes=data["notes"],
+                    changed=frozenset(form.changed_data) & ENTRY_FIELDS,
+                )
+            )
+        return rows
+
+    def add_row_errors(self, errors: RowErrors) -> None:
+        for number, fields in errors.errors.items():
+            form = self.forms[number - 1]
+            for name, messages in fields.items():
+                for message in messages:
+                    form.add_error(name or None, message)
+
+    def ranks(self) -> list[int | None]:
+        """Each row's rank as typed (None when empty, unreadable, blank or deleted), for proposals."""
+        ranks = []
+        for form in self.forms:
+            text = (form.data.get(form.add_prefix("rank")) or "").strip()
+            deleted = self.can_delete and form.add_prefix("DELETE") in form.data
+            ranks.append(int(text) if text.isdigit() and int(text) >= 1 and not deleted else None)
+        return ranks
+
+
+EntryRowFormSet = forms.formset_factory(
+    EntryRowForm, formset=BaseEntryRowFormSet, extra=3, can_delete=True, can_delete_extra=False
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# A new competition (competitions.views.entries.competition_create)
+
+
+class CompetitionCreateForm(forms.ModelForm):
+    """A competition with its events, typed as lines or copied from an earlier edition."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=1900, max_value=2200)
+    events = forms.CharField(
+        label=_("Events"),
+        required=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 8,
+                "placeholder": "移动机器人 | team 2-2 | selection\n机电一体化 | team 2-2\n3D数字游戏艺术",
+            }
+        ),
+        help_text=_(
+            "One event per line: its name, optionally “| team 2-3” (team sizes) and “| selection” "
+            "(a WorldSkills selection event)."
+        ),
+    )
+    copy_events_from = forms.ModelChoiceField(
+        label=_("Copy events from a previous edition"),
+        queryset=Competition.objects.order_by("name", "year"),
+        required=False,
+        help_text=_("Its events are created again: name, skill, team sizes and selection flag."),
+    )
+
+    class Meta:
+        model = Competition
+        fields = [
+            "name",
+            "edition",
+            "year",
+            "start_date",
+            "end_date",
+            "host",
+            "level",
+            "category",
+            "award_rule",
+        ]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def clean_name(self) -> str:
+        return clean_text(self.cleaned_data["name"])
+
+    def clean_events(self) -> list[EventSpec]:
+        return parse_event_lines(self.cleaned_data["events"])
+
+    def clean(self):
+        cleaned = super().clean()
+        name, year = cleaned.get("name"), cleaned.get("year")
+        if name and year and Competition.objects.filter(name=name, year=year).exists():
+            self.add_error(
+                "name",
+                _("“%(name)s” of %(year)d is already recorded.") % {"name": name, "year": year},
+            )
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The competition cannot end before it starts."))
+        source = cleaned.get("copy_events_from")
+        specs = (copied_events(source) if source else []) + cleaned.get("events", [])
+        doubled = sorted({spec.name for spec in specs if [s.name for s in specs].count(spec.name) > 1})
+        if doubled:
+            self.add_error("events", _("Events named twice: %(names)s.") % {"names": "、".join(doubled)})
+        cleaned["event_specs"] = specs
+        return cleaned
+
+    def save(self, *, user=None) -> Competition:
+        return create_competition(
+            competition=self.instance, events=self.cleaned_data["event_specs"], user=user
+        )

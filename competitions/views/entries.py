@@ -1,3 +1,150 @@
-def competition_create(request): ...
-def event_entries(request, pk): ...
-def people_search(request): ...
+"""The competition office's recording pages: a new competition, an event's entries, people search."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from competitions.editing import EntriesChanged, RowErrors, format_person, propose_awards, save_event_entries
+from competitions.forms import CompetitionCreateForm, EntryRowFormSet
+from competitions.models import Award, Entry, Event, Organization
+from students.models import Coach, Student
+
+MAX_BLANK_ROWS = 50
+MAX_SUGGESTIONS = 20
+
+
+@permission_required("competitions.change_entry", raise_exception=True)
+def competition_create(request: HttpRequest) -> HttpResponse:
+    form = CompetitionCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        competition = form.save(user=request.user)
+        messages.success(
+            request,
+            _("%(competition)s created with %(count)d events.")
+            % {"competition": competition, "count": competition.events.count()},
+        )
+        return redirect(competition)
+    return render(request, "competitions/competition_form.html", {"form": form})
+
+
+def posted_version(request: HttpRequest) -> int:
+    """The event version the page was opened at; -1 (never current) when missing or unreadable."""
+    text = request.POST.get("version", "")
+    return int(text) if text.isdigit() else -1
+
+
+@permission_required("competitions.change_entry", raise_exception=True)
+def event_entries(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every entry of an event in one form, saved all at once under the event's version."""
+    event = get_object_or_404(Event.objects.select_related("competition"), pk=pk)
+    entries = list(Entry.objects.filter(event=event).with_people())
+    version = event.version
+    stale = False
+    if request.method != "POST":
+        extra = request.GET.get("blank", "")
+        formset = EntryRowFormSet(entries=entries, prefix="entries")
+        if extra.isdigit():
+            formset.extra = min(int(extra), MAX_BLANK_ROWS)
+    else:
+        formset = EntryRowFormSet(request.POST, entries=entries, prefix="entries")
+        version = posted_version(request)
+        rule = event.competition.award_rule
+        if "propose" in request.POST and rule:
+            # Re-shown with the awards filled in, never saved: the office adjusts them, then saves.
+            data = request.POST.copy()
+            ranks = formset.ranks()
+            for form, rank, award in zip(formset.forms, ranks, propose_awards(rule, ranks), strict=True):
+                if rank is not None:
+                    data[form.add_prefix("award")] = award or ""
+            formset = EntryRowFormSet(data, entries=entries, prefix="entries")
+            messages.info(
+                request, _("Awards proposed from the ranks: review them, then save. Nothing is saved yet.")
+            )
+        elif formset.is_valid():
+            try:
+                counts = save_event_entries(
+                    event=event, version=version, rows=formset.rows(), user=request.user
+                )
+            except EntriesChanged:
+                stale = True
+            except RowErrors as errors:
+                formset.add_row_errors(errors)
+            except IntegrityError:
+                # The checks above cover the rules; this is a race with an import or the admin, and
+                # the transaction (version included) was rolled back, so saving again can work.
+                messages.error(
+                    request, _("The entries could not be saved as other data changed meanwhile; save again.")
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Saved: %(added)d added, %(changed)d changed, %(deleted)d deleted.") % counts,
+                )
+                return redirect("competitions:event-entries", pk=event.pk)
+        else:
+            stale = version != event.version
+    if stale:
+        messages.error(
+            request,
+            _(
+                "Someone else saved this event's entries since you opened it; your changes are not saved — "
+                "review the current entries and save again."
+            ),
+        )
+        # The version and entries loaded with this request: the next save goes through after the
+        # office has reviewed them, unless someone saves yet again in between.
+        version = event.version
+    return render(
+        request,
+        "competitions/event_entries.html",
+        {
+            "event": event,
+            "competition": event.competition,
+            "formset": formset,
+            "version": version,
+            "stale": stale,
+            "current_entries": entries,
+            "organization_names": Organization.objects.order_by("name").values_list("name", flat=True),
+            "award_labels": Award.objects.order_by("tier", "label").values_list("label", flat=True),
+        },
+    )
+
+
+def suggestion(person: Student | Coach) -> dict[str, str]:
+    value = format_person(person)
+    details = [person.department.name] if person.department_id else []
+    if isinstance(person, Coach):
+        details.append(_("teacher"))
+    return {
+        "label": " · ".join([value, *details]),
+        "value": value,
+        "kind": "student" if isinstance(person, Student) else "coach",
+    }
+
+
+@require_GET
+def people_search(request: HttpRequest) -> JsonResponse:
+    """Home students and teachers whose name, pinyin, initials or number match `q`, for autocompletion.
+
+    `kind=student` or `kind=coach` asks for one of the two only.
+    """
+    if not (
+        request.user.has_perm("competitions.view_entry") or request.user.has_perm("competitions.change_entry")
+    ):
+        raise PermissionDenied
+    query = request.GET.get("q", "").strip()[:50]
+    kind = request.GET.get("kind", "")
+    found: list[Student | Coach] = []
+    if query and kind != "coach":
+        found += Student.objects.search(query).select_related("department")[:MAX_SUGGESTIONS]
+    if query and kind != "student" and len(found) < MAX_SUGGESTIONS:
+        teachers = Coach.objects.search(query).filter(organization__isnull=True).select_related("department")
+        found += teachers[: MAX_SUGGESTIONS - len(found)]
+    return JsonResponse(
+        [suggestion(person) for person in found], safe=False, json_dumps_params={"ensure_ascii": False}
+    )
