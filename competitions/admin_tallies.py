@@ -1,8 +1,10 @@
 """Keeping the tally tables right when results change in the admin site."""
 
 from django.db import transaction
+from django.db.models import F
 
 from competitions.aggregates import refresh_competitions
+from competitions.models import Event
 
 
 class RefreshesTallies:
@@ -31,6 +33,8 @@ class RefreshesTallies:
         after = self.tally_competitions(pks) if pks else set()
         if pks or before:
             refresh_competitions(before | after)
+            # Editors with an event of these competitions open must reload before saving.
+            Event.objects.filter(competition__in=before | after).update(version=F("version") + 1)
 
     def delete_model(self, request, obj):
         with transaction.atomic():

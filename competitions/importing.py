@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -695,6 +696,8 @@ def apply_plan(plan: ImportPlan, *, user=None) -> list[Entry]:
     create(EntryMember, members)
     create(EntryCoach, coaches)
     refresh_competitions({row.event.competition_id for row in rows})
+    # Editors with one of these events open must reload before saving (optimistic version check).
+    Event.objects.filter(pk__in={row.event.pk for row in rows}).update(version=F("version") + 1)
     return entries
 
 
