@@ -38,7 +38,7 @@ class AwardAdmin(RefreshesTallies, admin.ModelAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(RefreshesTallies, admin.ModelAdmin):
     list_display = ["name", "short_name", "kind", "is_home", "is_illustrative", "entry_count"]
     list_filter = ["kind", "is_home", "is_illustrative"]
     search_fields = ["name", "short_name"]
@@ -49,6 +49,10 @@ class OrganizationAdmin(admin.ModelAdmin):
     @admin.display(description=_("entries"), ordering="n_entries")
     def entry_count(self, obj):
         return obj.n_entries
+
+    def tally_competitions(self, pks):
+        # Renaming an organization changes the cached result lists of its competitions.
+        return set(Entry.objects.filter(organization__in=pks).values_list("event__competition", flat=True).distinct())
 
 
 @admin.register(Skill)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from competitions.models import (
     Competition,
@@ -155,6 +155,8 @@ def refresh_competitions(competition_ids: Iterable[int]) -> None:
     )
     apply_deltas(TallyPeriod, periods, PERIOD_KEY)
     apply_deltas(TallyTotal, totals, TOTAL_KEY)
+    # The cached parts of these competitions' pages are keyed by this version.
+    Competition.objects.filter(pk__in=ids).update(results_version=F("results_version") + 1)
 
 
 def cell_fields(cell: tuple[int, str, str]) -> dict:

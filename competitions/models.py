@@ -210,6 +210,11 @@ class Competition(models.Model):
     is_illustrative = models.BooleanField(
         _("illustrative"), default=False, help_text=_("Made up to fill out demo tables; not real data.")
     )
+    results_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text=_("Raised whenever its results change; cached parts of its page are keyed by it."),
+    )
 
     objects = CompetitionQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[unranked_organizations, excluded_organizations])

@@ -69,7 +69,7 @@ class StudentAdmin(RefreshesTallies, admin.ModelAdmin):
 
 
 @admin.register(Coach)
-class CoachAdmin(admin.ModelAdmin):
+class CoachAdmin(RefreshesTallies, admin.ModelAdmin):
     list_display = ["name", "staff_number", "department", "organization", "coached_count"]
     list_filter = ["department"]
     list_select_related = ["department", "organization"]
@@ -78,6 +78,12 @@ class CoachAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_coached=Count("coachings"))
+
+    def tally_competitions(self, pks):
+        # Renaming a coach changes the cached result lists of the competitions they appear in.
+        coached = Entry.objects.filter(coaches__in=pks).values_list("event__competition", flat=True)
+        competed = Entry.objects.filter(members__coach__in=pks).values_list("event__competition", flat=True)
+        return set(coached.distinct()) | set(competed.distinct())
 
     @admin.display(description=_("entries coached"), ordering="n_coached")
     def coached_count(self, obj):

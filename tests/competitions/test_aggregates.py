@@ -126,3 +126,20 @@ def test_rebuild_gives_the_same_tables_as_the_step_by_step_updates(results):
     before = sorted(TallyTotal.objects.values_list("kind", "key", "gold", "total", "points", "entries"))
     rebuild()
     assert sorted(TallyTotal.objects.values_list("kind", "key", "gold", "total", "points", "entries")) == before
+
+
+def test_the_competition_page_caches_its_results_until_they_change(results, client, django_user_model,
+                                                                      django_assert_max_num_queries):
+    from django.core.cache import cache
+
+    cache.clear()
+    user = django_user_model.objects.create_user("t", password="a-long-test-password")
+    client.force_login(user)
+    url = results["competition"].get_absolute_url()
+    first = client.get(url).content.decode()
+    assert "外甲" in first
+    with django_assert_max_num_queries(9):  # the events and their entries come from the cache
+        client.get(url)
+    make_entry(results["competition"].events.get(name="焊接"), members=["新来的选手"], award="铜牌",
+               organization="外校")
+    assert "新来的选手" in client.get(url).content.decode()
