@@ -1,6 +1,6 @@
 from django.urls import path
 
-from competitions.views import entries, history, leaderboards, pages, photos, sheets
+from competitions.views import entries, history, leaderboards, pages, photos, sheets, skills
 
 app_name = "competitions"
 urlpatterns = [
@@ -9,6 +9,9 @@ urlpatterns = [
     path("<int:pk>/", pages.competition_detail, name="competition-detail"),
     # Public (anonymous), only when settings.PUBLIC_HONOURS_PAGE is on
     path("honours/", pages.honours, name="honours"),
+    # Skills across competitions and years (every role)
+    path("skills/", skills.skill_list, name="skill-list"),
+    path("skills/<int:pk>/", skills.skill_detail, name="skill-detail"),
     # Leaderboards, tallies and the annual summary (every role)
     path("leaderboards/", leaderboards.leaderboard, name="leaderboard"),
     path("tallies/", leaderboards.pivot, name="pivot"),

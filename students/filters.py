@@ -1,7 +1,17 @@
 import django_filters
+from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from students.models import Coach, Department, Student
+from competitions.models import MEDAL_TIERS, Level, Tier
+from students.models import Coach, Department, Major, Student
+
+# The numbers the `best_tier` and `best_level` annotations give (see students.views): 0 is the best.
+TIER_NUMBERS = {tier: number for number, tier in enumerate(Tier.values)}
+LEVEL_NUMBERS = {level: number for number, level in enumerate(Level.values)}
+WORST_MEDAL = TIER_NUMBERS[MEDAL_TIERS[-1]]
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
 def cohort_years() -> list[tuple[int, int]]:
@@ -14,35 +24,89 @@ def cohort_years() -> list[tuple[int, int]]:
     return [(year, year) for year in years]
 
 
+class MajorField(forms.ModelChoiceField):
+    # Two departments may teach a major of the same name: name the department too.
+    def label_from_instance(self, obj: Major) -> str:
+        return f"{obj.department.name} · {obj.name}"
+
+
+class MajorFilter(django_filters.ModelChoiceFilter):
+    field_class = MajorField
+
+
 class PersonSearchFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
 
     def search(self, queryset, name, value):
         # Name, full pinyin, pinyin initials and (for students) student number: see Person.search.
-        return queryset.search(value)
+        return queryset.search(value[:100])
 
 
 class StudentFilter(PersonSearchFilter):
+    """Filters of the student list; `has_medal`, `best_tier` and `best_level` need the view's annotations."""
+
     department = django_filters.ModelChoiceFilter(
         queryset=Department.objects.all(), label=_("Department"), empty_label=_("All")
     )
+    major = MajorFilter(
+        queryset=Major.objects.select_related("department"), label=_("Major"), empty_label=_("All")
+    )
+    class_name = django_filters.CharFilter(lookup_expr="icontains", label=_("Class"))
     cohort_year = django_filters.ChoiceFilter(
         choices=cohort_years, label=_("Cohort year"), empty_label=_("All")
     )
     training_level = django_filters.ChoiceFilter(
         choices=Student.TrainingLevel.choices, label=_("Training level"), empty_label=_("All")
     )
+    has_medal = django_filters.ChoiceFilter(
+        choices=YES_NO, method="filter_has_medal", label=_("Has a medal"), empty_label=_("All")
+    )
+    best_tier = django_filters.ChoiceFilter(
+        choices=Tier.choices, method="filter_best_tier", label=_("Best award"), empty_label=_("All")
+    )
+    best_level = django_filters.ChoiceFilter(
+        choices=Level.choices, method="filter_best_level", label=_("Best medal level"), empty_label=_("All")
+    )
 
     class Meta:
         model = Student
-        fields = ["q", "department", "cohort_year", "training_level"]
+        fields = [
+            "q",
+            "department",
+            "major",
+            "class_name",
+            "cohort_year",
+            "training_level",
+            "has_medal",
+            "best_tier",
+            "best_level",
+        ]
+
+    def filter_has_medal(self, queryset, name, value):
+        if value == "yes":
+            return queryset.filter(best_tier__lte=WORST_MEDAL)
+        # No award at all (NULL) or only awards below the medal tiers.
+        return queryset.filter(Q(best_tier__isnull=True) | Q(best_tier__gt=WORST_MEDAL))
+
+    def filter_best_tier(self, queryset, name, value):
+        return queryset.filter(best_tier=TIER_NUMBERS[value])
+
+    def filter_best_level(self, queryset, name, value):
+        return queryset.filter(best_level=LEVEL_NUMBERS[value])
 
 
 class CoachFilter(PersonSearchFilter):
     department = django_filters.ModelChoiceFilter(
         queryset=Department.objects.all(), label=_("Department"), empty_label=_("All")
     )
+    home = django_filters.ChoiceFilter(
+        choices=YES_NO, method="filter_home", label=_("Home college teacher"), empty_label=_("All")
+    )
 
     class Meta:
         model = Coach
-        fields = ["q", "department"]
+        fields = ["q", "department", "home"]
+
+    def filter_home(self, queryset, name, value):
+        # Coach.organization is empty for the home college's own teachers.
+        return queryset.filter(organization__isnull=value == "yes")

@@ -1,20 +1,39 @@
 import django_tables2 as tables
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from competitions.models import Tier
+from competitions.models import Level, Tier
 from students.models import Coach, Student
 
 NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
+NAME = {"td": {"class": "person-name"}}
 
-# Tiers best first, in the order the `best_tier` annotation numbers them (see students.views).
+# Tiers best first and levels highest first, in the order the `best_tier` and `best_level`
+# annotations number them (see students.views).
 TIERS_BEST_FIRST = list(Tier)
+LEVELS_HIGHEST_FIRST = list(Level)
+
+
+def department_url(record) -> str | None:
+    if record.department_id is None:
+        return None
+    return reverse("students:department-detail", args=[record.department_id])
+
+
+def name_list(names) -> str:
+    """Names as one cell of an export: 、 between them in Chinese, a comma in English."""
+    separator = "、" if (get_language() or "").startswith("zh") else ", "
+    return separator.join(names)
 
 
 class StudentTable(tables.Table):
-    name = tables.Column(linkify=True, order_by=("name_pinyin", "name"))
+    name = tables.Column(linkify=True, order_by=("name_pinyin", "name"), attrs=NAME)
+    department = tables.Column(linkify=department_url, order_by=("department__name",))
     class_name = tables.Column()
     n_entries = tables.Column(verbose_name=_("Entries"), attrs=NUMERIC)
     best_tier = tables.Column(verbose_name=_("Best award"), default="—")
+    best_level = tables.Column(verbose_name=_("Best medal level"), default="—")
 
     class Meta:
         model = Student
@@ -25,21 +44,62 @@ class StudentTable(tables.Table):
             "major",
             "class_name",
             "cohort_year",
+            "training_level",
             "n_entries",
             "best_tier",
+            "best_level",
         ]
         empty_text = _("No students match.")
 
     def render_best_tier(self, value):
         return TIERS_BEST_FIRST[value].label
 
+    def render_best_level(self, value):
+        return LEVELS_HIGHEST_FIRST[value].label
+
 
 class CoachTable(tables.Table):
-    name = tables.Column(linkify=True, order_by=("name_pinyin", "name"))
+    name = tables.Column(linkify=True, order_by=("name_pinyin", "name"), attrs=NAME)
+    department = tables.Column(linkify=department_url, order_by=("department__name",))
     n_coached = tables.Column(verbose_name=_("Entries coached"), attrs=NUMERIC)
+    n_medals = tables.Column(verbose_name=_("Medals coached"), attrs=NUMERIC)
     n_competed = tables.Column(verbose_name=_("Entries competed in"), attrs=NUMERIC)
 
     class Meta:
         model = Coach
-        fields = ["name", "staff_number", "department", "organization", "n_coached", "n_competed"]
+        fields = ["name", "staff_number", "department", "organization", "n_coached", "n_medals", "n_competed"]
         empty_text = _("No coaches match.")
+
+
+class TimelineTable(tables.Table):
+    """A person's entries as exported to CSV/XLSX (the page itself shows them with links and photos).
+
+    The rows are entries from students.views.history, so `people` holds the team mates.
+    """
+
+    year = tables.Column(accessor="event__competition__year", verbose_name=_("Year"))
+    dates = tables.Column(accessor="event__competition__start_date", verbose_name=_("Start date"))
+    competition = tables.Column(accessor="event__competition__name", verbose_name=_("Competition"))
+    level = tables.Column(accessor="event__competition__level", verbose_name=_("Level"))
+    event = tables.Column(accessor="event__name", verbose_name=_("Event"))
+    skill = tables.Column(accessor="event__skill__name", verbose_name=_("Skill"))
+    organization = tables.Column(accessor="organization__name", verbose_name=_("Organization"))
+    people = tables.Column(accessor="people", verbose_name=_("Team mates"))
+    coaches = tables.Column(accessor="pk", verbose_name=_("Coaches"))
+    award = tables.Column(accessor="award__label", verbose_name=_("Award"))
+    tier = tables.Column(accessor="award__tier", verbose_name=_("Tier"))
+    rank = tables.Column(verbose_name=_("Rank"))
+    score = tables.Column(verbose_name=_("Score"))
+
+    class Meta:
+        orderable = False
+        empty_text = _("No entries recorded.")
+
+    def value_people(self, record):
+        return name_list(member.name for member in record.people)
+
+    def value_coaches(self, record):
+        return name_list(coach.name for coach in record.coaches.all())
+
+    def value_tier(self, record):
+        return record.award.get_tier_display() if record.award_id else None

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from competitions import roles
 from competitions.models import Photo
+from students.models import Department
 from tests.factories import make_coach, make_competition, make_entry, make_event, make_student
 
 ROLES = ["anonymous", "teacher", "office", "administrator"]
@@ -47,6 +48,11 @@ EXPECTED = {
     "students:student-detail": (("student",), READ),
     "students:coach-list": ((), READ),
     "students:coach-detail": (("coach",), READ),
+    "students:department-list": ((), READ),
+    "students:department-detail": (("department",), READ),
+    "students:quick-search": ((), READ),
+    "competitions:skill-list": ((), READ),
+    "competitions:skill-detail": (("skill",), READ),
     "media": (("media",), {**READ, "teacher": 404, "office": 404, "administrator": 404}),
 }
 # The admin site: only administrators (staff) get in; everyone else is sent to its login page.
@@ -80,6 +86,7 @@ def objects():
     student, coach = make_student(), make_coach()
     entry = make_entry(event, members=[student], coaches=[coach])
     photo = Photo.objects.create(competition=competition, image="photos/missing.jpg")
+    department = Department.objects.create(name="机器人系")
     return {
         "competition": competition.pk,
         "event": event.pk,
@@ -87,6 +94,8 @@ def objects():
         "student": student.pk,
         "coach": coach.pk,
         "photo": photo.pk,
+        "department": department.pk,
+        "skill": event.skill_id,
         "token": "0" * 32,
         "year": 2023,
         "media": "photos/missing.jpg",

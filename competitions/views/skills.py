@@ -1,0 +1,161 @@
+"""Skills across competitions and years: the list, and one skill's whole history (every 移动机器人 result).
+
+The skill list's table and filter live here with their only view; move them to tables.py and
+filters.py if another page needs them.
+"""
+
+from collections import Counter, defaultdict
+
+import django_filters
+import django_tables2 as tables
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from competitions.filters import competition_years
+from competitions.models import MEDAL_TIERS, Entry, Event, Level, Skill, Tier
+from competitions.views.pages import choice
+
+NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
+
+
+class SkillFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Name contains"))
+    level = django_filters.ChoiceFilter(
+        choices=Level.choices, method="held_at_level", label=_("Held at level"), empty_label=_("All")
+    )
+    year = django_filters.ChoiceFilter(
+        choices=competition_years, method="held_in_year", label=_("Held in year"), empty_label=_("All")
+    )
+
+    class Meta:
+        model = Skill
+        fields = ["q", "level", "year"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()[:100]
+        return queryset.filter(Q(name__icontains=value) | Q(name_en__icontains=value))
+
+    # Exists, not a join: a join would multiply the rows the list's counts are made from.
+    def held_at_level(self, queryset, name, value):
+        return queryset.filter(Exists(Event.objects.filter(skill=OuterRef("pk"), competition__level=value)))
+
+    def held_in_year(self, queryset, name, value):
+        return queryset.filter(Exists(Event.objects.filter(skill=OuterRef("pk"), competition__year=value)))
+
+
+class SkillTable(tables.Table):
+    name = tables.Column(linkify=("competitions:skill-detail", [tables.A("pk")]))
+    n_competitions = tables.Column(verbose_name=_("Competitions"), attrs=NUMERIC)
+    first_year = tables.Column(verbose_name=_("First year"), attrs=NUMERIC)
+    last_year = tables.Column(verbose_name=_("Latest year"), attrs=NUMERIC)
+    n_entries = tables.Column(verbose_name=_("Entries"), attrs=NUMERIC)
+    n_home_medals = tables.Column(verbose_name=_("Our medals"), attrs=NUMERIC)
+
+    class Meta:
+        model = Skill
+        fields = [
+            "name",
+            "name_en",
+            "n_competitions",
+            "first_year",
+            "last_year",
+            "n_entries",
+            "n_home_medals",
+        ]
+        empty_text = _("No skills match.")
+
+
+class SkillListView(SingleTableMixin, FilterView):
+    model = Skill
+    table_class = SkillTable
+    filterset_class = SkillFilter
+    template_name = "competitions/skill_list.html"
+    table_pagination = {"per_page": 50}
+
+    def get_queryset(self):
+        # Ordered explicitly: Meta.ordering is dropped from queries with GROUP BY.
+        return Skill.objects.annotate(
+            n_competitions=Count("events__competition", distinct=True),
+            first_year=Min("events__competition__year"),
+            last_year=Max("events__competition__year"),
+            n_entries=Count("events__entries", distinct=True),
+            n_home_medals=Count(
+                "events__entries",
+                distinct=True,
+                filter=Q(events__entries__organization__is_home=True)
+                & Q(events__entries__award__tier__in=MEDAL_TIERS),
+            ),
+        ).order_by("name")
+
+
+skill_list = SkillListView.as_view()
+
+
+def home_titles(events) -> tuple[list[dict], dict]:
+    """The home college's entries in these events counted by level and tier, each entry once.
+
+    Returns the rows (highest level first) and the totals row.
+    """
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for event in events:
+        for entry in event.entries.all():
+            if entry.organization.is_home:
+                counts[event.competition.level][entry.tier] += 1
+
+    def row(label, counter: Counter) -> dict:
+        return {
+            "label": label,
+            "counts": [counter[tier] for tier in Tier.values],
+            "medals": sum(counter[tier] for tier in MEDAL_TIERS),
+            "entries": sum(counter.values()),
+        }
+
+    rows = [row(level.label, counts[level]) for level in Level if level.value in counts]
+    return rows, row(_("All levels"), sum(counts.values(), Counter()))
+
+
+def skill_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    skill = get_object_or_404(Skill, pk=pk)
+    years = list(
+        skill.events.order_by("-competition__year").values_list("competition__year", flat=True).distinct()
+    )
+    level = choice(request.GET.get("level"), Level.values, "")
+    year = choice(request.GET.get("year"), [str(y) for y in years], "")
+    home_only = request.GET.get("home") == "1"
+
+    entries = Entry.objects.order_by(F("rank").asc(nulls_last=True), "id").with_people()
+    if home_only:
+        entries = entries.filter(organization__is_home=True)
+    events = (
+        skill.events.select_related("competition")
+        .prefetch_related(Prefetch("entries", queryset=entries))
+        .order_by("-competition__year", "-competition__start_date", "competition__name", "name")
+    )
+    if level:
+        events = events.filter(competition__level=level)
+    if year:
+        events = events.filter(competition__year=year)
+    # Newest year first; within a year, the highest level first.
+    levels = {value: number for number, value in enumerate(Level.values)}
+    events = sorted(events, key=lambda event: (-event.competition.year, levels[event.competition.level]))
+    title_rows, title_totals = home_titles(events)
+    return render(
+        request,
+        "competitions/skill_detail.html",
+        {
+            "skill": skill,
+            "events": events,
+            "years": years,
+            "levels": Level.choices,
+            "level": level,
+            "year": year,
+            "home_only": home_only,
+            "tiers": list(Tier),
+            "title_rows": title_rows,
+            "title_totals": title_totals,
+        },
+    )

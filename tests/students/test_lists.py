@@ -1,0 +1,185 @@
+"""The student and coach lists: filters, search and exports."""
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from competitions.models import Level
+from tests.factories import (
+    make_coach,
+    make_competition,
+    make_department,
+    make_entry,
+    make_event,
+    make_major,
+    make_organization,
+    make_student,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def names(response) -> list[str]:
+    return [row.record.name for row in response.context["table"].rows]
+
+
+def student_names(client, **params) -> list[str]:
+    return names(client.get(reverse("students:student-list"), params))
+
+
+@pytest.fixture
+def students():
+    """郑泽鑫: national gold, school bronze; 李明: provincial silver; 王芳: no award; 赵强: no entry."""
+    robots = make_department("机器人系")
+    cars = make_department("汽车系")
+    mobile = make_major("移动机器人", department=robots)
+    zheng = make_student(
+        "郑泽鑫",
+        student_number="2023010101",
+        department=robots,
+        major=mobile,
+        class_name="机器人2101班",
+        cohort_year=2021,
+        training_level="pre_technician",
+    )
+    li = make_student(
+        "李明", department=robots, class_name="机器人2202班", cohort_year=2022, training_level="senior"
+    )
+    wang = make_student("王芳", department=cars, major=make_major("汽车维修", department=cars))
+    make_student("赵强", department=cars)
+    national = make_competition("全国赛", level=Level.NATIONAL)
+    make_entry(make_event(national), members=[zheng], award="金牌")
+    make_entry(make_event(make_competition("校赛", level=Level.SCHOOL)), members=[zheng], award="铜牌")
+    make_entry(make_event(make_competition("省赛", level=Level.PROVINCIAL)), members=[li], award="二等奖")
+    make_entry(make_event(national), members=[wang], award=None)
+    return {"robots": robots, "cars": cars, "mobile": mobile}
+
+
+def test_student_list_filters_by_major_class_and_training_level(user_client, students):
+    assert student_names(user_client, major=students["mobile"].pk) == ["郑泽鑫"]
+    assert student_names(user_client, class_name="2202") == ["李明"]
+    assert student_names(user_client, training_level="senior") == ["李明"]
+    assert student_names(user_client, department=students["cars"].pk) == ["王芳", "赵强"]
+
+
+def test_student_list_filters_by_medals(user_client, students):
+    assert student_names(user_client, has_medal="yes") == ["李明", "郑泽鑫"]
+    assert student_names(user_client, has_medal="no") == ["王芳", "赵强"]
+    assert student_names(user_client, best_tier="gold") == ["郑泽鑫"]
+    assert student_names(user_client, best_tier="silver") == ["李明"]
+
+
+def test_best_medal_level_is_the_highest_level_with_a_medal(user_client, students):
+    assert student_names(user_client, best_level="national") == ["郑泽鑫"]
+    assert student_names(user_client, best_level="provincial") == ["李明"]
+    assert student_names(user_client, best_level="school") == []
+    row = next(
+        r
+        for r in user_client.get(reverse("students:student-list")).context["table"].rows
+        if r.record.name == "郑泽鑫"
+    )
+    assert row.get_cell("best_level") == str(Level.NATIONAL.label)
+
+
+def test_a_team_entry_counts_once_in_the_students_entry_count(user_client):
+    zheng, mate = make_student("郑泽鑫"), make_student("黄子轩")
+    make_entry(make_event(is_team=True), members=[zheng, mate], award="金牌")
+    response = user_client.get(reverse("students:student-list"), {"q": "zzx"})
+    (row,) = response.context["table"].rows
+    assert row.get_cell("n_entries") == 1
+
+
+@pytest.mark.parametrize("q", ["zzx", "zhengzexin", "zheng ze xin", "郑泽", "20230101"])
+def test_the_one_search_box_finds_names_pinyin_initials_and_numbers(user_client, students, q):
+    assert student_names(user_client, q=q) == ["郑泽鑫"]
+
+
+def test_coach_list_filters_home_teachers_and_counts_medals_coached(user_client):
+    chen = make_coach("陈大文")
+    make_coach("林小红", organization=make_organization("兄弟学院"))
+    student = make_student()
+    make_entry(make_event(), members=[student], coaches=[chen], award="金牌")
+    make_entry(make_event(), members=[student], coaches=[chen], award=None)
+    response = user_client.get(reverse("students:coach-list"), {"home": "yes"})
+    (row,) = response.context["table"].rows
+    assert row.record.name == "陈大文"
+    assert (row.get_cell("n_coached"), row.get_cell("n_medals")) == (2, 1)
+    assert names(user_client.get(reverse("students:coach-list"), {"home": "no"})) == ["林小红"]
+
+
+# Exports
+
+
+def csv_rows(response) -> list[list[str]]:
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff"), "a BOM, so that Excel reads the file as UTF-8"
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def test_the_student_list_exports_every_filtered_row_as_csv(user_client, students):
+    for i in range(60):  # more than one page
+        make_student(f"机器人学生{i}", department=students["robots"])
+    response = user_client.get(
+        reverse("students:student-list"), {"department": students["robots"].pk, "_export": "csv"}
+    )
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith("attachment;")
+    rows = csv_rows(response)
+    assert len(rows) == 1 + 62
+    assert ["郑泽鑫", "2023010101", "机器人系"] == rows[1 + [r[0] for r in rows[1:]].index("郑泽鑫")][:3]
+
+
+def test_the_coach_list_exports_xlsx(user_client):
+    make_coach("陈大文", staff_number="T001")
+    response = user_client.get(reverse("students:coach-list"), {"_export": "xlsx"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert [cell.value for cell in sheet[2]][:2] == ["陈大文", "T001"]
+
+
+@pytest.mark.parametrize("export_format", ["yaml", "json", "latex", "ods", "tsv", "xls", "CSV", ""])
+def test_only_csv_and_xlsx_are_offered(user_client, export_format):
+    response = user_client.get(reverse("students:student-list"), {"_export": export_format})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1"])
+def test_export_cells_that_a_spreadsheet_would_run_are_prefixed(user_client, name):
+    make_student(name)
+    rows = csv_rows(user_client.get(reverse("students:student-list"), {"_export": "csv"}))
+    assert rows[1][0] == "'" + name
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(user_client.get(reverse("students:student-list"), {"_export": "xlsx"}).content)
+    ).active
+    cell = sheet["A2"]
+    assert cell.value == "'" + name and cell.data_type == "s"
+
+
+def test_numbers_stay_numbers_in_exports(user_client):
+    make_student("郑泽鑫", cohort_year=2021)
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(user_client.get(reverse("students:student-list"), {"_export": "xlsx"}).content)
+    ).active
+    assert sheet["F2"].value == 2021  # name, number, department, major, class, cohort year
+
+
+def test_the_list_pages_offer_the_exports_with_the_current_filters(user_client, students):
+    content = user_client.get(
+        reverse("students:student-list"), {"department": students["robots"].pk, "page": 1}
+    ).content.decode()
+    assert f'href="?department={students["robots"].pk}&amp;_export=csv"' in content
+    assert f'href="?department={students["robots"].pk}&amp;_export=xlsx"' in content
+
+
+def test_the_lists_link_each_department_to_its_page(user_client, students):
+    content = user_client.get(reverse("students:student-list")).content.decode()
+    url = reverse("students:department-detail", args=[students["robots"].pk])
+    assert f'<a href="{url}">机器人系</a>' in content
+    make_coach("陈老师", department=students["robots"])
+    make_coach("林老师")
+    content = user_client.get(reverse("students:coach-list")).content.decode()
+    assert f'<a href="{url}">机器人系</a>' in content
