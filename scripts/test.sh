@@ -1,8 +1,27 @@
 #!/usr/bin/env bash
-# Sets up with the test requirements and runs the test suite (extra arguments go to pytest).
-# The database is DATABASE_URL's (default SQLite); pytest creates and drops its own test database.
+# Sets up with the test requirements and runs the test suite on DATABASE_URL's database
+# (default SQLite; pytest creates and drops its own test database):
+#   1. the unit and page tests, in two processes;
+#   2. the browser tests in headless Chromium (Debian's chromium, installed here when missing),
+#      which save screenshots of the main pages to screenshots/.
+# Extra arguments go to the first pytest run (bash scripts/test.sh -k import -x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DJANGO_DEBUG="${DJANGO_DEBUG:-true}"
 bash scripts/setup.sh --dev
-exec .venv/bin/python -m pytest "$@"
+
+.venv/bin/python -m pytest -p no:playwright -m "not e2e" -n 2 "$@"
+
+if [ "${SKIP_E2E:-}" = 1 ] || [ $# -gt 0 ]; then
+    exit 0
+fi
+if [ ! -x /usr/bin/chromium ]; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        echo "Installing Chromium for the browser tests ..."
+        apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
+    else
+        echo "Browser tests need Debian's chromium (apt-get install chromium chromium-driver fonts-noto-cjk)." >&2
+        exit 1
+    fi
+fi
+.venv/bin/python -m pytest -m e2e tests/e2e
