@@ -242,6 +242,7 @@ def main() -> None:
                 print(f"  {label:36} HTTP {row['error']}")
             else:
                 print(f"  {label:36} {row['median']:10.1f} {row['p95']:8.1f} {row['queries']:8d}")
+    failed = [label for rows in measured.values() for label, row in rows.items() if "error" in row]
     small, large = min(args.sizes), max(args.sizes)
     if small != large:
         print(f"\nratio of medians, {large:,} / {small:,}")
@@ -264,6 +265,8 @@ def main() -> None:
         print(f"  verify_tallies after these writes: {result['verify_problems']} differences")
         if result["verify_problems"]:
             sys.exit(1)
+    if failed:
+        sys.exit(f"pages that did not answer 200: {', '.join(sorted(set(failed)))}")
 
 
 if __name__ == "__main__":
