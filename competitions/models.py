@@ -238,6 +238,8 @@ class Competition(models.Model):
         indexes = [
             # Competition list filtered by level within a year range.
             models.Index(fields=["level", "year"], name="competition_level_year"),
+            # Competition list in its default order (newest year first), read a page at a time.
+            models.Index(F("year").desc(), "name", name="competition_list_order"),
         ]
 
     def __str__(self) -> str:

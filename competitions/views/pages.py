@@ -3,7 +3,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +12,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from competitions.filters import CompetitionFilter
-from competitions.models import MEDAL_TIERS, Competition, Entry, EntryMember
+from competitions.models import MEDAL_TIERS, Competition, Entry, EntryMember, Event, TallyCompetition, TallyKind
 from competitions.tables import CompetitionTable
 from competitions.tallies import GROUPINGS, ORDERS
 
@@ -25,13 +26,17 @@ class CompetitionListView(SingleTableMixin, FilterView):
     table_pagination = {"per_page": 25}
 
     def get_queryset(self):
-        return Competition.objects.annotate(
-            n_events=Count("events", distinct=True),
-            n_medals=Count(
-                "events__entries",
-                distinct=True,
-                filter=Q(events__entries__award__tier__in=MEDAL_TIERS),
-            ),
+        # Counts as correlated subqueries from the tally tables: with the list's index giving the
+        # order, the database works them out for the page's rows only, however many competitions.
+        events = Event.objects.filter(competition=OuterRef("pk")).values("competition").annotate(n=Count("id"))
+        medals = (
+            TallyCompetition.objects.filter(competition_id=OuterRef("pk"), kind=TallyKind.ORGANIZATION)
+            .values("competition_id")
+            .annotate(n=Sum("total"))
+        )
+        return Competition.objects.order_by("-year", "name").annotate(
+            n_events=Coalesce(Subquery(events.values("n")), 0),
+            n_medals=Coalesce(Subquery(medals.values("n")), 0),
         )
 
 
