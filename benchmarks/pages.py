@@ -61,7 +61,9 @@ def measure(size: int, requests: int) -> dict:
     """Run the measurement in a child process bound to that size's database."""
     env = {**os.environ, "DATABASE_URL": database_url(size), "DJANGO_DEBUG": "false",
            "DJANGO_SECRET_KEY": "benchmark", "DJANGO_ALLOWED_HOSTS": "testserver"}
-    # Production settings serve hashed static files: collect them first.
+    # A database kept from an earlier run gets the newer migrations; production settings serve
+    # hashed static files, so collect them first.
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     out = subprocess.run(
         [sys.executable, __file__, "--child", "--requests", str(requests)],
