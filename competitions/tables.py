@@ -1,7 +1,10 @@
+from collections.abc import Callable
+
 import django_tables2 as tables
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from competitions.models import Competition
+from competitions.models import Competition, Tier
 
 
 class CompetitionTable(tables.Table):
@@ -16,3 +19,127 @@ class CompetitionTable(tables.Table):
         model = Competition
         fields = ["name", "year", "edition", "level", "category", "n_events", "n_medals"]
         empty_text = _("No competitions match.")
+
+
+NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
+
+
+class CountColumn(tables.Column):
+    """A count, right-aligned; zeros are muted so that the medals stand out."""
+
+    def __init__(self, *args, css_class: str = "", **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": f"num {css_class}".strip()}, "th": {"class": "num"}})
+        super().__init__(*args, **kwargs)
+
+    def render(self, value):
+        return value if value else format_html('<span class="muted">{}</span>', value)
+
+    def value(self, value):
+        return value
+
+
+def tier_column(tier: Tier) -> tables.Column:
+    return CountColumn(verbose_name=tier.label, css_class=f"tier-{tier.value}")
+
+
+class LeaderboardTable(tables.Table):
+    """A medal table over many competitions: rows are tallies.MedalRow, ranked and ordered already.
+
+    `name_label` heads the name column (Student, Coach ...); `link` gives the page a name links to
+    (a function of the row, returning a URL or None).
+    """
+
+    rank = tables.Column(verbose_name=_("Rank"), attrs=NUMERIC)
+    name = tables.Column(verbose_name=_("Name"), order_by=("sort_name",))
+    special = tier_column(Tier.SPECIAL)
+    gold = tier_column(Tier.GOLD)
+    silver = tier_column(Tier.SILVER)
+    bronze = tier_column(Tier.BRONZE)
+    excellence = tier_column(Tier.EXCELLENCE)
+    total = tables.Column(verbose_name=_("Total"), attrs=NUMERIC)
+    points = tables.Column(verbose_name=_("Points"), attrs=NUMERIC)
+
+    class Meta:
+        empty_text = _("No medals match.")
+
+    def __init__(self, data, *, name_label=None, link: Callable | None = None, **kwargs):
+        super().__init__(data, **kwargs)
+        if name_label is not None:
+            # The table's own copy of the column (django-tables2 copies base_columns per table).
+            self.columns["name"].column.verbose_name = name_label
+        self.link = link
+
+    def render_name(self, value, record):
+        url = self.link(record) if self.link else None
+        return format_html('<a href="{}">{}</a>', url, value) if url else value
+
+    def value_name(self, value):
+        return value
+
+
+class TallyEntryTable(tables.Table):
+    """The entries behind a tally: what a pivot cell counted, one row per entry."""
+
+    year = tables.Column(accessor="event__competition__year", verbose_name=_("Year"), attrs=NUMERIC)
+    competition = tables.Column(
+        accessor="event__competition__name",
+        verbose_name=_("Competition"),
+        order_by=("event__competition__name",),
+    )
+    level = tables.Column(accessor="event__competition__level", verbose_name=_("Level"))
+    event = tables.Column(accessor="event__name", verbose_name=_("Event"))
+    members = tables.Column(accessor="pk", verbose_name=_("Members"), orderable=False)
+    coaches = tables.Column(accessor="pk", verbose_name=_("Coaches"), orderable=False)
+    award = tables.Column(
+        accessor="award__label", verbose_name=_("Award"), order_by=("award__tier", "award__label")
+    )
+    tier = tables.Column(accessor="award__tier", verbose_name=_("Tier"))
+
+    class Meta:
+        empty_text = _("No entries match.")
+
+    def render_competition(self, value, record):
+        return format_html('<a href="{}">{}</a>', record.event.competition.get_absolute_url(), value)
+
+    def value_competition(self, value):
+        return value
+
+    def render_members(self, record):
+        members = list(record.members.all())
+        if not members:
+            return format_html('<span class="muted">{}</span>', "—")
+        items = []
+        for member in members:
+            person = member.student if member.student_id else member.coach if member.coach_id else None
+            if person is not None:
+                items.append(
+                    format_html('<li><a href="{}">{}</a></li>', person.get_absolute_url(), member.name)
+                )
+            else:
+                items.append(format_html("<li>{}</li>", member.name))
+        return format_html(
+            '<ul class="inline-list">{}</ul>', format_html_join("", "{}", ((i,) for i in items))
+        )
+
+    def value_members(self, record):
+        return "、".join(member.name for member in record.members.all())
+
+    def render_coaches(self, record):
+        coaches = list(record.coaches.all())
+        if not coaches:
+            return format_html('<span class="muted">{}</span>', "—")
+        return format_html(
+            '<ul class="inline-list">{}</ul>',
+            format_html_join(
+                "", '<li><a href="{}">{}</a></li>', ((c.get_absolute_url(), c.name) for c in coaches)
+            ),
+        )
+
+    def value_coaches(self, record):
+        return "、".join(coach.name for coach in record.coaches.all())
+
+    def render_award(self, value, record):
+        return format_html('<span class="award tier-{}">{}</span>', record.award.tier, value)
+
+    def value_award(self, value):
+        return value

@@ -1,6 +1,572 @@
-def leaderboard(request): ...
-def pivot(request): ...
-def pivot_entries(request): ...
-def annual_summary(request): ...
-def annual_summary_xlsx(request, year): ...
-def competition_weights(request, pk): ...
+"""Leaderboards across competitions, the home college's tallies with their drill-down, the annual
+summary, and the per-competition medal-point weights.
+
+Every filter comes through a form with declared fields; nothing from the query string reaches
+filter() unvalidated. Tables are django-tables2 tables, exportable as CSV or XLSX only.
+"""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.validators import MaxValueValidator
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.generic import TemplateView
+from django_tables2 import SingleTableMixin
+from django_tables2.export import ExportMixin
+
+from competitions import charts, reports
+from competitions.aggregates import refresh_competitions
+from competitions.exports import SpreadsheetExport, workbook_bytes, xlsx_response
+from competitions.models import Category, Competition, Entry, Level, Organization, Skill, Tier
+from competitions.tables import LeaderboardTable, TallyEntryTable
+from competitions.tallies import ORDERS, MedalRow
+from competitions.views.pages import ORDER_LABELS
+from students.models import Department
+from students.names import pinyin_key
+
+# GET `by` → (tallies grouping, the page's title for it, the name column's heading).
+SUBJECTS = {
+    "students": ("student", gettext_lazy("Students"), gettext_lazy("Student")),
+    "coaches": ("coach", gettext_lazy("Coaches"), gettext_lazy("Coach")),
+    "departments": ("department", gettext_lazy("Departments"), gettext_lazy("Department")),
+    "skills": ("skill", gettext_lazy("Skills"), gettext_lazy("Skill")),
+    "organizations": ("organization", gettext_lazy("Organizations"), gettext_lazy("Organization")),
+}
+# What each leaderboard counts, said on the page under the table's title.
+SUBJECT_HINTS = {
+    "students": gettext_lazy(
+        "Every entry a home student is a member of; a team medal counts once for each member."
+    ),
+    "coaches": gettext_lazy("Every entry a coach coached, once per coach."),
+    "departments": gettext_lazy(
+        "Entries with a student of the department as a member; "
+        "a team of two students of one department counts once."
+    ),
+    "skills": gettext_lazy("The home college's entries, under the skill of their event."),
+    "organizations": gettext_lazy(
+        "Every organization's entries, each team once, except where a competition leaves the "
+        "organization out of its table."
+    ),
+}
+DEFAULT_SUBJECT = "students"
+PER_PAGE = 50
+CHART_BARS = 15
+EXPORT_REFUSED = gettext_lazy("Tables are exported as CSV or XLSX only.")
+
+
+def all_choice(choices) -> list[tuple[str, str]]:
+    return [("", gettext_lazy("All")), *choices]
+
+
+def query_url(name: str, params: dict) -> str:
+    """The URL of a page with the non-empty parameters, in a stable order."""
+    query = urlencode({key: value for key, value in params.items() if value not in (None, "", False)})
+    return f"{reverse(name)}?{query}" if query else reverse(name)
+
+
+def refused_export(request: HttpRequest) -> HttpResponse | None:
+    """A 400 for `?_export=` with a format other than CSV or XLSX (yaml, latex ...)."""
+    requested = request.GET.get(ExportMixin.export_trigger_param)
+    if requested and not SpreadsheetExport.is_valid_format(requested):
+        return HttpResponseBadRequest(str(EXPORT_REFUSED), content_type="text/plain; charset=utf-8")
+    return None
+
+
+def export_links(request: HttpRequest, formats) -> list[tuple[str, str]]:
+    """(label, URL) of this page's table in each export format, with the same filters and order."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    links = []
+    for export_format in formats:
+        params[ExportMixin.export_trigger_param] = export_format
+        links.append((export_format.upper(), f"?{params.urlencode()}"))
+    return links
+
+
+def tier_bar(label: str, row, url: str = "") -> charts.Bar:
+    return charts.Bar(label, {tier: getattr(row, tier) for tier in Tier.values}, url)
+
+
+# ---------------------------------------------------------------------------------------------
+# Leaderboards
+
+
+class LeaderboardForm(forms.Form):
+    by = forms.ChoiceField(
+        label=gettext_lazy("Leaderboard of"),
+        choices=[(key, title) for key, (_grouping, title, _heading) in SUBJECTS.items()],
+        required=False,
+    )
+    order = forms.ChoiceField(
+        label=gettext_lazy("Order by"), choices=[(key, ORDER_LABELS[key]) for key in ORDERS], required=False
+    )
+    year_from = forms.IntegerField(
+        label=gettext_lazy("From year"), required=False, min_value=1900, max_value=2200, widget=forms.Select
+    )
+    year_to = forms.IntegerField(
+        label=gettext_lazy("To year"), required=False, min_value=1900, max_value=2200, widget=forms.Select
+    )
+    level = forms.ChoiceField(label=gettext_lazy("Level"), choices=all_choice(Level.choices), required=False)
+    category = forms.ChoiceField(
+        label=gettext_lazy("Category"), choices=all_choice(Category.choices), required=False
+    )
+    skill = forms.ModelChoiceField(
+        label=gettext_lazy("Skill"),
+        queryset=Skill.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("All"),
+    )
+    selection = forms.BooleanField(label=gettext_lazy("WorldSkills selection events only"), required=False)
+
+    def __init__(self, data, *, years: list[int]):
+        super().__init__(data)
+        year_choices = [("", _("Any")), *((year, year) for year in years)]
+        self.fields["year_from"].widget.choices = year_choices
+        self.fields["year_to"].widget.choices = year_choices
+
+    def clean(self):
+        data = super().clean()
+        data["by"] = data.get("by") or DEFAULT_SUBJECT
+        data["order"] = data.get("order") or "tiers"
+        start, end = data.get("year_from"), data.get("year_to")
+        if start is not None and end is not None and start > end:
+            self.add_error("year_to", _("The last year comes before the first."))
+        return data
+
+
+def leaderboard_entries(data: dict):
+    entries = Entry.objects.all()
+    if data["by"] == "skills":
+        entries = entries.filter(organization__is_home=True)
+    if data["by"] == "organizations":
+        # An organization a competition leaves out of its table (rule 6) is left out here too.
+        left_out = Entry.objects.filter(event__competition__excluded_organizations=F("organization"))
+        entries = entries.exclude(pk__in=left_out.values("pk"))
+    if data.get("year_from") is not None:
+        entries = entries.filter(event__competition__year__gte=data["year_from"])
+    if data.get("year_to") is not None:
+        entries = entries.filter(event__competition__year__lte=data["year_to"])
+    if data.get("level"):
+        entries = entries.filter(event__competition__level=data["level"])
+    if data.get("category"):
+        entries = entries.filter(event__competition__category=data["category"])
+    if data.get("skill") is not None:
+        entries = entries.filter(event__skill=data["skill"])
+    if data.get("selection"):
+        entries = entries.selection_events()
+    return entries
+
+
+class LeaderboardView(ExportMixin, SingleTableMixin, TemplateView):
+    """Students, coaches, departments, skills or organizations ranked over many competitions."""
+
+    template_name = "competitions/leaderboard.html"
+    table_class = LeaderboardTable
+    table_pagination = {"per_page": PER_PAGE}
+    export_class = SpreadsheetExport
+    export_formats = tuple(SpreadsheetExport.FORMATS)
+
+    def get(self, request, *args, **kwargs):
+        refused = refused_export(request)
+        if refused is not None:
+            return refused
+        self.form = LeaderboardForm(request.GET, years=reports.entry_years())
+        self.valid = self.form.is_valid()
+        self.subject = self.form.cleaned_data["by"] if self.valid else DEFAULT_SUBJECT
+        self.rows = self.medal_rows() if self.valid else []
+        if request.GET.get(self.export_trigger_param):
+            self.table_pagination = False  # every row goes to the file
+            return self.create_export(request.GET[self.export_trigger_param])
+        return super().get(request, *args, **kwargs)
+
+    def medal_rows(self) -> list[MedalRow]:
+        data = self.form.cleaned_data
+        rows = leaderboard_entries(data).medal_table(by=SUBJECTS[self.subject][0], order=data["order"])
+        for row in rows:
+            row.sort_name = pinyin_key(row.name)  # the name column sorts the way Chinese readers do
+        return rows
+
+    def link(self, row: MedalRow) -> str | None:
+        if self.subject == "students":
+            return reverse("students:student-detail", args=[row.key])
+        if self.subject == "coaches":
+            return reverse("students:coach-detail", args=[row.key])
+        if self.subject == "departments":
+            return query_url("competitions:pivot", {"department": row.key})
+        if self.subject == "skills":
+            # The students who won medals in this skill, over the same period.
+            data = self.form.cleaned_data
+            period = {key: data.get(key) for key in ("year_from", "year_to", "level", "category")}
+            return query_url("competitions:leaderboard", {"by": "students", **period, "skill": row.key})
+        return None
+
+    def get_table_data(self):
+        return self.rows
+
+    def get_table_kwargs(self):
+        return {"name_label": SUBJECTS[self.subject][2], "link": self.link}
+
+    def get_export_filename(self, export_format):
+        return f"leaderboard-{self.subject}.{export_format}"
+
+    def get_dataset_kwargs(self):
+        return {"title": str(SUBJECTS[self.subject][1])}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        bars = [tier_bar(row.name, row, self.link(row) or "") for row in self.rows[:CHART_BARS]]
+        title = SUBJECTS[self.subject][1]
+        context.update(
+            form=self.form,
+            subject=self.subject,
+            subject_title=title,
+            subject_hint=SUBJECT_HINTS[self.subject],
+            chart=charts.stacked_bars(bars, title=_("Medals: %(subject)s") % {"subject": title}),
+            exports=export_links(self.request, self.export_formats),
+        )
+        return context
+
+
+leaderboard = LeaderboardView.as_view()
+
+
+# ---------------------------------------------------------------------------------------------
+# The pivot and its drill-down
+
+
+class TallyForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label=gettext_lazy("Department"),
+        queryset=Department.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("Whole college"),
+    )
+    category = forms.ChoiceField(
+        label=gettext_lazy("Category"), choices=all_choice(Category.choices), required=False
+    )
+
+    def filters(self) -> dict:
+        return {
+            "department": self.cleaned_data.get("department"),
+            "category": self.cleaned_data.get("category"),
+        }
+
+    def params(self) -> dict:
+        department = self.cleaned_data.get("department")
+        return {
+            "department": department.pk if department else None,
+            "category": self.cleaned_data.get("category"),
+        }
+
+
+class DrillDownForm(TallyForm):
+    year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=1900, max_value=2200)
+    level = forms.ChoiceField(label=gettext_lazy("Level"), choices=all_choice(Level.choices), required=False)
+    tier = forms.ChoiceField(label=gettext_lazy("Tier"), choices=all_choice(Tier.choices), required=False)
+
+    def filters(self) -> dict:
+        data = self.cleaned_data
+        return {
+            **super().filters(),
+            "year": data.get("year"),
+            "level": data.get("level"),
+            "tier": data.get("tier"),
+        }
+
+
+def drill_down_cells(row: reports.PivotRow, params: dict) -> dict:
+    """A pivot row's cells, each with the URL of the entries it counts (none for a zero)."""
+    scope = dict(params)
+    if row.year is not None:
+        scope["year"] = row.year
+    if row.level is not None:
+        scope["level"] = row.level
+    return {
+        "label": row.level_label,
+        "cells": [
+            (tier, n, query_url("competitions:pivot-entries", {**scope, "tier": tier}) if n else "")
+            for tier, n in row.cells()
+        ],
+        "total": row.total,
+        "total_url": query_url("competitions:pivot-entries", scope) if row.total else "",
+    }
+
+
+@require_GET
+def pivot(request: HttpRequest) -> HttpResponse:
+    """Year × level × tier for the home college, or for one department's students."""
+    home = Organization.home()
+    form = TallyForm(request.GET)
+    context = {"form": form, "home": home, "tiers": list(Tier), "years": [], "grand": None}
+    if home is None or not form.is_valid():
+        return render(request, "competitions/pivot.html", context)
+    filters, params = form.filters(), form.params()
+    entries = reports.college_entries(home, **filters)
+    years, grand = reports.pivot_table(reports.pivot_counts(entries))
+    context.update(
+        years=[
+            {
+                "year": year.year,
+                "levels": [drill_down_cells(row, params) for row in year.levels],
+                "total": drill_down_cells(year.total, params),
+            }
+            for year in years
+        ],
+        grand=drill_down_cells(grand, params) if len(years) > 1 else None,
+        department=filters["department"],
+        trend_chart=charts.stacked_columns(
+            [charts.Bar(str(year.year), year.total.counts) for year in reversed(years)],
+            title=_("Medals by year"),
+        ),
+        skill_chart=charts.stacked_bars(
+            [tier_bar(row.name, row) for row in entries.medal_table(by="skill", order="total")],
+            title=_("Medals by skill"),
+        ),
+    )
+    if filters["department"] is None:
+        context["department_chart"] = charts.stacked_bars(
+            [
+                tier_bar(row.name, row, query_url("competitions:pivot", {**params, "department": row.key}))
+                for row in entries.medal_table(by="department", order="total")
+            ],
+            title=_("Medals by department"),
+        )
+    return render(request, "competitions/pivot.html", context)
+
+
+class PivotEntriesView(ExportMixin, SingleTableMixin, TemplateView):
+    """The entries behind one cell of the pivot: exactly those the cell counted."""
+
+    template_name = "competitions/pivot_entries.html"
+    table_class = TallyEntryTable
+    table_pagination = {"per_page": PER_PAGE}
+    export_class = SpreadsheetExport
+    export_formats = tuple(SpreadsheetExport.FORMATS)
+    export_name = "entries"
+
+    def get(self, request, *args, **kwargs):
+        refused = refused_export(request)
+        if refused is not None:
+            return refused
+        self.home = Organization.home()
+        self.form = DrillDownForm(request.GET)
+        self.valid = self.form.is_valid()
+        if request.GET.get(self.export_trigger_param):
+            # Straight to the file, all rows: the page around the table would only cost queries.
+            self.table_pagination = False
+            return self.create_export(request.GET[self.export_trigger_param])
+        return super().get(request, *args, **kwargs)
+
+    def get_table_data(self):
+        if self.home is None or not self.valid:
+            return Entry.objects.none()
+        return (
+            reports.college_entries(self.home, **self.form.filters())
+            .with_people()
+            .select_related("event__competition")
+            .order_by("-event__competition__year", "event__competition__name", "event__name", "id")
+        )
+
+    def get_dataset_kwargs(self):
+        return {"title": _("Entries")}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        data = self.form.cleaned_data if self.valid else {}
+        described = []
+        if data.get("year"):
+            described.append(str(data["year"]))
+        if data.get("level"):
+            described.append(str(Level(data["level"]).label))
+        if data.get("category"):
+            described.append(str(Category(data["category"]).label))
+        if data.get("tier"):
+            described.append(str(Tier(data["tier"]).label))
+        if data.get("department"):
+            described.append(data["department"].name)
+        params = self.form.params() if self.valid else {}
+        context.update(
+            form=self.form,
+            home=self.home,
+            described=described,
+            back_url=query_url("competitions:pivot", params),
+            exports=export_links(self.request, self.export_formats),
+        )
+        return context
+
+
+pivot_entries = PivotEntriesView.as_view()
+
+
+# ---------------------------------------------------------------------------------------------
+# The annual summary
+
+
+class SummaryForm(forms.Form):
+    year = forms.IntegerField(
+        label=gettext_lazy("Year"), required=False, min_value=1900, max_value=2200, widget=forms.Select
+    )
+    category = forms.ChoiceField(
+        label=gettext_lazy("Category"), choices=all_choice(Category.choices), required=False
+    )
+
+    def __init__(self, data, *, years: list[int]):
+        super().__init__(data)
+        self.fields["year"].widget.choices = [(year, year) for year in years]
+
+
+def summary_year(home: Organization | None) -> tuple[list[int], int]:
+    """The years the home college has awards in, and the latest of them (this year when none)."""
+    years = reports.entry_years(reports.college_entries(home)) if home else []
+    return years, years[0] if years else timezone.localdate().year
+
+
+@require_GET
+def annual_summary(request: HttpRequest) -> HttpResponse:
+    home = Organization.home()
+    years, latest = summary_year(home)
+    form = SummaryForm(request.GET, years=years)
+    context = {"form": form, "home": home, "tiers": list(Tier), "summary": None}
+    if home is None or not form.is_valid():
+        return render(request, "competitions/annual_summary.html", context)
+    year = form.cleaned_data["year"] or latest
+    category = form.cleaned_data["category"] or None
+    summary = reports.annual_summary(home, year, category=category)
+    skills = reports.college_entries(home, year=year, category=category).medal_table(
+        by="skill", order="total"
+    )
+    squad_hint = " ".join(
+        [
+            ngettext("%(people)d person selected.", "%(people)d people selected.", summary.squad_people)
+            % {"people": summary.squad_people},
+            _("An entry without named members counts as one person."),
+        ]
+    )
+    listings = [
+        {
+            "id": "medals",
+            "title": _("National and world-level medals"),
+            "hint": _("World, national and national industry competitions, medal tiers only."),
+            "items": summary.medals,
+        },
+        {"id": "squads", "title": _("Squad selections"), "hint": squad_hint, "items": summary.squads},
+        {"id": "named-awards", "title": _("Other named awards"), "hint": "", "items": summary.named_awards},
+    ]
+    context.update(
+        summary=summary,
+        year=year,
+        listings=listings,
+        levels=[drill_down_cells(row, {"category": category}) for row in summary.levels],
+        total=drill_down_cells(summary.total, {"category": category, "year": year})
+        if summary.levels
+        else None,
+        departments=[
+            {
+                "row": row,
+                "url": query_url("competitions:pivot", {"department": row.key, "category": category}),
+            }
+            for row in summary.departments
+        ],
+        department_chart=charts.stacked_bars(
+            [
+                charts.Bar(row.name, row.counts)
+                for row in sorted(summary.departments, key=lambda row: -row.medals)
+            ],
+            title=_("Medals by department"),
+        ),
+        skill_chart=charts.stacked_bars(
+            [tier_bar(row.name, row) for row in skills], title=_("Medals by skill")
+        ),
+        xlsx_url=f"{reverse('competitions:annual-summary-xlsx', args=[year])}"
+        + (f"?{urlencode({'category': category})}" if category else ""),
+        pivot_url=query_url("competitions:pivot", {"category": category}),
+    )
+    return render(request, "competitions/annual_summary.html", context)
+
+
+@require_GET
+def annual_summary_xlsx(request: HttpRequest, year: int) -> HttpResponse:
+    home = Organization.home()
+    form = SummaryForm(request.GET, years=[])
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Unknown category."), content_type="text/plain; charset=utf-8")
+    category = form.cleaned_data["category"] or None
+    if home is None:
+        summary = reports.AnnualSummary(year=year, category=category)
+    else:
+        summary = reports.annual_summary(home, year, category=category)
+    suffix = f"-{category}" if category else ""
+    return xlsx_response(
+        workbook_bytes(reports.summary_sheets(summary)), f"annual-summary-{year}{suffix}.xlsx"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-competition weights
+
+WEIGHT_FIELDS = [f"weight_{tier}" for tier in Tier.values]
+MAX_WEIGHT = 100
+
+
+class WeightsForm(forms.ModelForm):
+    class Meta:
+        model = Competition
+        fields = WEIGHT_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.validators.append(MaxValueValidator(MAX_WEIGHT))
+            field.widget.attrs.update(max=MAX_WEIGHT, min=0)
+
+
+def weight_changes(competition: Competition) -> list[dict]:
+    """The competition's historical records in which the weights changed (newest first, 1 query)."""
+    records = list(
+        competition.history.select_related("history_user").order_by("-history_date", "-history_id")[:50]
+    )
+    changes = []
+    for record, previous in zip(records, [*records[1:], None], strict=True):
+        weights = [getattr(record, name) for name in WEIGHT_FIELDS]
+        if previous is None or weights != [getattr(previous, name) for name in WEIGHT_FIELDS]:
+            changes.append({"record": record, "weights": weights, "first": record.history_type == "+"})
+    return changes
+
+
+@permission_required("competitions.change_competition", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def competition_weights(request: HttpRequest, pk: int) -> HttpResponse:
+    competition = get_object_or_404(Competition, pk=pk)
+    form = WeightsForm(request.POST or None, instance=competition)
+    if request.method == "POST" and form.is_valid():
+        if form.has_changed():
+            with transaction.atomic():
+                # Saved through the model, so django-simple-history records who changed what and when.
+                competition._change_reason = _("Medal-point weights changed")
+                form.save()
+                # The stored tallies hold points: recount them, which also renews the page caches.
+                refresh_competitions([competition.pk])
+            messages.success(request, _("The medal-point weights were saved."))
+        else:
+            messages.info(request, _("The weights were not changed."))
+        return redirect(f"{competition.get_absolute_url()}?order=points#medal-table")
+    return render(
+        request,
+        "competitions/competition_weights.html",
+        {
+            "competition": competition,
+            "form": form,
+            "tiers": list(Tier),
+            "changes": weight_changes(competition),
+        },
+    )

@@ -1,0 +1,252 @@
+"""Charts drawn on the server as inline SVG: no JavaScript, no CDN, nothing to load offline.
+
+Every piece of text (names, labels, titles) goes through format_html, so it is escaped; the
+browser renders Chinese with the page's own fonts. Each bar carries a <title> with its numbers
+(shown on hover and read by screen readers), and each chart has a title for its role="img".
+"""
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+
+from competitions.models import MEDAL_TIERS, Tier
+
+# Bar colours by tier (the text colours in site.css are darker, for contrast on white).
+TIER_FILLS = {
+    Tier.SPECIAL: "#8250df",
+    Tier.GOLD: "#e3b341",
+    Tier.SILVER: "#afb8c1",
+    Tier.BRONZE: "#c8825b",
+    Tier.EXCELLENCE: "#4ac26b",
+    Tier.OTHER: "#8c959f",
+}
+FONT_SIZE = 12
+MAX_LABEL = 16  # characters of a bar's label; longer ones are cut with … (the full name is in its title)
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class Bar:
+    """One bar: its label, the count of each tier, and where clicking its label leads (optional)."""
+
+    label: str
+    counts: Mapping[str, int]
+    url: str = ""
+
+    def total(self, tiers: Sequence[str]) -> int:
+        return sum(self.counts.get(tier, 0) for tier in tiers)
+
+
+def join(parts) -> SafeString:
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+def number(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def label_width(text: str) -> float:
+    """The width of a label in pixels, roughly: CJK characters are square, Latin ones narrower."""
+    return sum(FONT_SIZE if ord(character) > 0x2E80 else FONT_SIZE * 0.6 for character in text)
+
+
+def shorten(text: str) -> str:
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+
+
+def nice_step(maximum: int, lines: int = 4) -> int:
+    """A round step (1, 2, 5, 10, 20 ...) for about `lines` grid lines up to `maximum`."""
+    if maximum <= lines:
+        return 1
+    raw = maximum / lines
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if raw <= factor * magnitude:
+            return int(factor * magnitude)
+    return int(10 * magnitude)
+
+
+def tier_title(bar: Bar, tiers: Sequence[str]) -> str:
+    parts = [f"{Tier(tier).label} {bar.counts.get(tier, 0)}" for tier in tiers if bar.counts.get(tier, 0)]
+    return f"{bar.label}: {', '.join(parts) or '0'}"
+
+
+def legend_width(tiers: Sequence[str]) -> float:
+    return sum(14 + label_width(str(Tier(tier).label)) + 16 for tier in tiers)
+
+
+def legend(tiers: Sequence[str], *, x: float, y: float) -> SafeString:
+    items, offset = [], 0.0
+    for tier in tiers:
+        label = str(Tier(tier).label)
+        items.append(
+            format_html(
+                '<rect x="{}" y="{}" width="10" height="10" fill="{}"></rect>'
+                '<text x="{}" y="{}" class="chart-legend">{}</text>',
+                number(x + offset),
+                number(y),
+                TIER_FILLS[tier],
+                number(x + offset + 14),
+                number(y + 9),
+                label,
+            )
+        )
+        offset += 14 + label_width(label) + 16
+    return join(items)
+
+
+def svg(title: str, width: float, height: float, body: SafeString, css_class: str) -> SafeString:
+    title_id = f"chart-title-{next(_ids)}"
+    return format_html(
+        '<svg class="chart {}" viewBox="0 0 {} {}" width="{}" role="img" aria-labelledby="{}" '
+        'xmlns="http://www.w3.org/2000/svg"><title id="{}">{}</title>{}</svg>',
+        css_class,
+        number(width),
+        number(height),
+        number(width),
+        title_id,
+        title_id,
+        title,
+        body,
+    )
+
+
+def empty_chart(title: str) -> SafeString:
+    body = format_html('<text x="8" y="28" class="chart-empty">{}</text>', _("Nothing to show."))
+    return svg(title, 320, 44, body, "chart-empty-box")
+
+
+def stacked_columns(bars: Sequence[Bar], *, title: str, tiers: Sequence[str] = MEDAL_TIERS) -> SafeString:
+    """Vertical columns (one per bar, e.g. per year) stacked by tier, with the total on top."""
+    totals = [bar.total(tiers) for bar in bars]
+    if not bars or not any(totals):
+        return empty_chart(title)
+    column, gap, left, top, plot_height = 36, 22, 36, 16, 160
+    width = max(320, left + len(bars) * (column + gap) + gap, left + legend_width(tiers))
+    height = top + plot_height + 22 + 24
+    step = nice_step(max(totals))
+    scale_top = step * math.ceil(max(totals) / step)
+    scale = plot_height / scale_top
+    baseline = top + plot_height
+    parts = []
+    for value in range(0, scale_top + 1, step):
+        y = baseline - value * scale
+        parts.append(
+            format_html(
+                '<line x1="{}" x2="{}" y1="{}" y2="{}" class="chart-grid"></line>'
+                '<text x="{}" y="{}" class="chart-axis" text-anchor="end">{}</text>',
+                left,
+                number(width - 4),
+                number(y),
+                number(y),
+                left - 6,
+                number(y + 4),
+                value,
+            )
+        )
+    for index, (bar, total) in enumerate(zip(bars, totals, strict=True)):
+        x = left + gap + index * (column + gap)
+        y = baseline
+        segments = []
+        for tier in tiers:
+            count = bar.counts.get(tier, 0)
+            if not count:
+                continue
+            y -= count * scale
+            segments.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {} {}</title></rect>',
+                    number(x),
+                    number(y),
+                    column,
+                    number(count * scale),
+                    TIER_FILLS[tier],
+                    bar.label,
+                    Tier(tier).label,
+                    count,
+                )
+            )
+        parts.append(
+            format_html(
+                '<g class="chart-bar"><title>{}</title>{}'
+                '<text x="{}" y="{}" class="chart-value" text-anchor="middle">{}</text>'
+                '<text x="{}" y="{}" class="chart-axis" text-anchor="middle">{}</text></g>',
+                tier_title(bar, tiers),
+                join(segments),
+                number(x + column / 2),
+                number(y - 4),
+                total,
+                number(x + column / 2),
+                baseline + 16,
+                bar.label,
+            )
+        )
+    parts.append(legend(tiers, x=left, y=height - 14))
+    return svg(title, width, height, join(parts), "chart-columns")
+
+
+def stacked_bars(
+    bars: Sequence[Bar], *, title: str, tiers: Sequence[str] = MEDAL_TIERS, limit: int = 15
+) -> SafeString:
+    """Horizontal bars (one per bar, e.g. per department or skill) stacked by tier, longest first
+    as given, at most `limit` of them."""
+    bars = [bar for bar in bars if bar.total(tiers)][:limit]
+    if not bars:
+        return empty_chart(title)
+    totals = [bar.total(tiers) for bar in bars]
+    labels = [shorten(bar.label) for bar in bars]
+    row, top, plot_width = 24, 8, 360
+    left = 8 + max(label_width(label) for label in labels) + 8
+    width = left + plot_width + 40
+    height = top + len(bars) * row + 30
+    scale = plot_width / max(totals)
+    parts = []
+    for index, (bar, total, label) in enumerate(zip(bars, totals, labels, strict=True)):
+        y = top + index * row
+        x = left
+        segments = []
+        for tier in tiers:
+            count = bar.counts.get(tier, 0)
+            if not count:
+                continue
+            segments.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="16" fill="{}"><title>{}: {} {}</title></rect>',
+                    number(x),
+                    y + 2,
+                    number(count * scale),
+                    TIER_FILLS[tier],
+                    bar.label,
+                    Tier(tier).label,
+                    count,
+                )
+            )
+            x += count * scale
+        name = format_html(
+            '<text x="{}" y="{}" class="chart-label" text-anchor="end">{}</text>',
+            number(left - 8),
+            y + 15,
+            label,
+        )
+        if bar.url:
+            name = format_html('<a href="{}">{}</a>', bar.url, name)
+        parts.append(
+            format_html(
+                '<g class="chart-bar"><title>{}</title>{}{}'
+                '<text x="{}" y="{}" class="chart-value">{}</text></g>',
+                tier_title(bar, tiers),
+                name,
+                join(segments),
+                number(x + 6),
+                y + 15,
+                total,
+            )
+        )
+    parts.append(legend(tiers, x=8, y=height - 16))
+    return svg(title, max(width, 320, 16 + legend_width(tiers)), height, join(parts), "chart-bars")

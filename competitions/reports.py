@@ -1,0 +1,632 @@
+"""The home college's tallies: the year × level × tier pivot and the annual-report summary.
+
+Everything here counts entries (DOMAIN.md rule 5) of the home college that won an award, each
+entry once, in a fixed number of grouped queries. The pivot page, its drill-down and the summary
+all start from `college_entries`, so a drill-down lists exactly the entries its cell counted.
+
+The summary paragraph is written in the style of the college's annual report, in Chinese and in
+English. Those two texts are content in a fixed language (they are pasted into a Chinese report
+and its English version), so they are composed here rather than translated through gettext.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from competitions.exports import Sheet
+from competitions.models import (
+    MEDAL_TIERS,
+    Category,
+    Competition,
+    Entry,
+    EntryMember,
+    Level,
+    Organization,
+    Tier,
+)
+from students.models import Department
+from students.names import pinyin_key
+
+TIERS = list(Tier)  # best first, "other" last
+LEVELS = list(Level)  # widest first
+# Levels whose medals the summary lists one by one, with names, events and coaches.
+LISTED_LEVELS = [Level.WORLD, Level.NATIONAL, Level.INDUSTRY]
+# Squad selections (入围国家集训队, National Training Squad) are "other" awards with these words.
+SQUAD_WORDS = ("集训队", "squad")
+SQUADS = Q(award__tier=Tier.OTHER) & (Q(award__label__contains="集训队") | Q(award__label__icontains="squad"))
+
+
+def college_entries(
+    home: Organization,
+    *,
+    year: int | None = None,
+    level: str | None = None,
+    tier: str | None = None,
+    category: str | None = None,
+    department: Department | None = None,
+) -> QuerySet[Entry]:
+    """Entries of the home college that won an award, cut by the given filters.
+
+    A department's entries are those with at least one of its students as a member; a team of
+    two of its students is still one entry (the filter is a subquery, not a join).
+    """
+    entries = Entry.objects.filter(organization=home, award__isnull=False)
+    if year is not None:
+        entries = entries.filter(event__competition__year=year)
+    if level:
+        entries = entries.filter(event__competition__level=level)
+    if tier:
+        entries = entries.filter(award__tier=tier)
+    if category:
+        entries = entries.filter(event__competition__category=category)
+    if department is not None:
+        entries = entries.filter(
+            pk__in=EntryMember.objects.filter(student__department=department).values("entry_id")
+        )
+    return entries
+
+
+def entry_years(entries: QuerySet[Entry] | None = None) -> list[int]:
+    """Years that have entries, newest first (one query)."""
+    entries = Entry.objects.all() if entries is None else entries
+    return list(
+        entries.order_by("-event__competition__year")
+        .values_list("event__competition__year", flat=True)
+        .distinct()
+    )
+
+
+def is_squad(award) -> bool:
+    return (
+        award is not None
+        and award.tier == Tier.OTHER
+        and any(w in award.label.casefold() for w in SQUAD_WORDS)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The pivot: year × level × tier
+
+
+@dataclass
+class PivotRow:
+    """One row of the pivot: a level within a year (level None: the year's total, year None: all)."""
+
+    year: int | None
+    level: str | None
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def medals(self) -> int:
+        return sum(self.counts.get(tier, 0) for tier in MEDAL_TIERS)
+
+    @property
+    def level_label(self):
+        return Level(self.level).label if self.level else None
+
+    def cells(self) -> list[tuple[str, int]]:
+        return [(tier.value, self.counts.get(tier.value, 0)) for tier in TIERS]
+
+
+@dataclass
+class PivotYear:
+    year: int
+    levels: list[PivotRow]
+    total: PivotRow
+
+
+def pivot_counts(entries: QuerySet[Entry]) -> dict[tuple[int, str, str], int]:
+    """(year, level, tier) → number of entries, in one grouped query."""
+    grouped = (
+        entries.values("event__competition__year", "event__competition__level", "award__tier")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {
+        (row["event__competition__year"], row["event__competition__level"], row["award__tier"]): row["n"]
+        for row in grouped
+    }
+
+
+def pivot_table(counts: dict[tuple[int, str, str], int]) -> tuple[list[PivotYear], PivotRow]:
+    """The pivot's years (newest first), each with its levels (widest first) and total, and the
+    grand total."""
+    cells: dict[int, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    for (year, level, tier), n in counts.items():
+        cells[year][level][tier] += n
+    years, grand = [], Counter()
+    for year in sorted(cells, reverse=True):
+        levels = [
+            PivotRow(year, level.value, dict(cells[year][level])) for level in LEVELS if level in cells[year]
+        ]
+        year_total = Counter()
+        for row in levels:
+            year_total.update(row.counts)
+        grand.update(year_total)
+        years.append(PivotYear(year, levels, PivotRow(year, None, dict(year_total))))
+    return years, PivotRow(None, None, dict(grand))
+
+
+# ---------------------------------------------------------------------------------------------
+# Counts by a grouping (departments, for the summary)
+
+
+@dataclass
+class GroupCount:
+    key: int
+    name: str
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def medals(self) -> int:
+        return sum(self.counts.get(tier, 0) for tier in MEDAL_TIERS)
+
+    def cells(self) -> list[tuple[str, int]]:
+        return [(tier.value, self.counts.get(tier.value, 0)) for tier in TIERS]
+
+    def sort_key(self):
+        return (
+            tuple(-self.counts.get(tier, 0) for tier in MEDAL_TIERS),
+            -self.counts.get(Tier.OTHER, 0),
+            pinyin_key(self.name),
+            self.key,
+        )
+
+
+def department_counts(entries: QuerySet[Entry]) -> list[GroupCount]:
+    """Entries per department of their student members and tier, every tier included; a team of
+    two students of one department counts once for it (one query)."""
+    field, label = "members__student__department", "members__student__department__name"
+    grouped = (
+        entries.filter(**{f"{field}__isnull": False})
+        .values(field, label, "award__tier")
+        .annotate(n=Count("id", distinct=True))
+        .order_by()
+    )
+    rows: dict[int, GroupCount] = {}
+    for group in grouped:
+        row = rows.setdefault(group[field], GroupCount(group[field], group[label], {}))
+        row.counts[group["award__tier"]] = row.counts.get(group["award__tier"], 0) + group["n"]
+    return sorted(rows.values(), key=GroupCount.sort_key)
+
+
+# ---------------------------------------------------------------------------------------------
+# The annual summary
+
+
+@dataclass
+class Listed:
+    """An entry the summary names, with what the paragraph and the tables say about it."""
+
+    entry: Entry
+    competition: Competition
+    event: str
+    award: str
+    tier: str
+    members: list[str]
+    coaches: list[str]
+
+    @property
+    def people(self) -> int:
+        """How many people this entry stands for: its named members, or one when none is named."""
+        return len(self.members) or 1
+
+
+@dataclass
+class AnnualSummary:
+    year: int
+    category: str | None
+    levels: list[PivotRow] = field(default_factory=list)
+    total: PivotRow | None = None
+    medals: list[Listed] = field(default_factory=list)
+    squads: list[Listed] = field(default_factory=list)
+    named_awards: list[Listed] = field(default_factory=list)
+    departments: list[GroupCount] = field(default_factory=list)
+
+    @property
+    def squad_people(self) -> int:
+        return sum(item.people for item in self.squads)
+
+    @property
+    def paragraph_zh(self) -> str:
+        return paragraph_zh(self)
+
+    @property
+    def paragraph_en(self) -> str:
+        return paragraph_en(self)
+
+
+def listed(entry: Entry) -> Listed:
+    return Listed(
+        entry=entry,
+        competition=entry.event.competition,
+        event=entry.event.name,
+        award=entry.award.label,
+        tier=entry.award.tier,
+        members=[member.name for member in entry.members.all()],
+        coaches=[coach.name for coach in entry.coaches.all()],
+    )
+
+
+def sort_listed(items: list[Listed]) -> list[Listed]:
+    """Widest level first; within a level, the competition with the best medals first (tiers
+    compared in order, as in a medal table); within a competition, best award first."""
+    medals: dict[int, Counter] = defaultdict(Counter)
+    for item in items:
+        medals[item.competition.pk][item.tier] += 1
+
+    def key(item: Listed):
+        competition = item.competition
+        return (
+            LEVELS.index(competition.level),
+            tuple(-medals[competition.pk][tier] for tier in TIERS),
+            pinyin_key(competition.name),
+            competition.pk,
+            TIERS.index(item.tier),
+            pinyin_key(item.event),
+            item.entry.pk,
+        )
+
+    return sorted(items, key=key)
+
+
+def annual_summary(home: Organization, year: int, *, category: str | None = None) -> AnnualSummary:
+    """Everything the annual report says about the home college's competition results of a year
+    (6 queries: counts, listed entries with members and coaches, departments)."""
+    entries = college_entries(home, year=year, category=category)
+    years, total = pivot_table(pivot_counts(entries))
+    summary = AnnualSummary(year=year, category=category, total=total)
+    if years:
+        summary.levels = years[0].levels
+    named = (
+        entries.filter(
+            Q(event__competition__level__in=LISTED_LEVELS, award__tier__in=MEDAL_TIERS)
+            | Q(award__tier=Tier.OTHER)
+        )
+        .with_people()
+        .select_related("event__competition")
+    )
+    for item in sort_listed([listed(entry) for entry in named]):
+        if item.tier != Tier.OTHER:
+            summary.medals.append(item)
+        elif is_squad(item.entry.award):
+            summary.squads.append(item)
+        else:
+            summary.named_awards.append(item)
+    summary.departments = department_counts(entries)
+    return summary
+
+
+# ---------------------------------------------------------------------------------------------
+# The paragraph, in Chinese
+
+LEVEL_ZH = {
+    Level.WORLD: "国际赛",
+    Level.NATIONAL: "国赛",
+    Level.INDUSTRY: "全国行业赛",
+    Level.PROVINCIAL: "省赛",
+    Level.MUNICIPAL: "市赛",
+    Level.REGIONAL: "区域赛及邀请赛",
+    Level.SCHOOL: "校赛",
+}
+TIER_ZH = {
+    Tier.SPECIAL: "特等奖",
+    Tier.GOLD: "一等奖",
+    Tier.SILVER: "二等奖",
+    Tier.BRONZE: "三等奖",
+    Tier.EXCELLENCE: "优胜奖",
+    Tier.OTHER: "其他奖项",
+}
+SUBJECT_ZH = {
+    None: "学院师生在各级各类竞赛中",
+    Category.SKILLS: "学院学生在职业技能竞赛中",
+    Category.TEACHER: "学院教师在教师职业能力竞赛中",
+    Category.SPORTS: "学院师生在体育竞赛中",
+    Category.ARTS: "学院师生在文化艺术比赛中",
+    Category.INNOVATION: "学院师生在创新创业大赛中",
+    Category.OTHER: "学院师生在其他竞赛中",
+}
+
+
+def names_zh(names: Sequence[str]) -> str:
+    return "、".join(names)
+
+
+def event_zh(event: str) -> str:
+    """ "移动机器人" → "移动机器人项目"; names that already say 项目 keep theirs."""
+    return event if "项目" in event else f"{event}项目"
+
+
+def series_zh(parts: Sequence[str]) -> str:
+    """Groups joined the report's way: "A，B，以及 C"."""
+    if len(parts) <= 1:
+        return "".join(parts)
+    return "，".join(parts[:-1]) + "，以及 " + parts[-1]
+
+
+def counts_zh(counts: dict[str, int], tiers: Iterable[str]) -> str:
+    return "、".join(f"{TIER_ZH[tier]} {counts[tier]} 个" for tier in tiers if counts.get(tier))
+
+
+def medal_groups_zh(summary: AnnualSummary) -> list[str]:
+    """ "14 个国赛一等奖、1 个二等奖": the level is said once, before its first tier."""
+    groups = []
+    for row in summary.levels:
+        items = [(tier, row.counts.get(tier, 0)) for tier in MEDAL_TIERS if row.counts.get(tier, 0)]
+        if items:
+            (tier, n), *rest = items
+            words = [f"{n} 个{LEVEL_ZH[row.level]}{TIER_ZH[tier]}"]
+            words += [f"{n} 个{TIER_ZH[tier]}" for tier, n in rest]
+            groups.append("、".join(words))
+    return groups
+
+
+def by_competition(items: Iterable[Listed]) -> list[tuple[Competition, list[Listed]]]:
+    groups: dict[int, tuple[Competition, list[Listed]]] = {}
+    for item in items:
+        groups.setdefault(item.competition.pk, (item.competition, []))[1].append(item)
+    return list(groups.values())
+
+
+def unnamed_groups(items: Iterable[Listed]) -> dict[str, Counter]:
+    """Entries without named members: per event, how many of each award (label as written)."""
+    groups: dict[str, Counter] = {}
+    for item in items:
+        if not item.members:
+            groups.setdefault(item.event, Counter())[item.award] += 1
+    return groups
+
+
+def medal_clauses_zh(items: list[Listed]) -> list[str]:
+    clauses = []
+    for item in items:
+        if item.members:
+            clause = f"{names_zh(item.members)}获得{event_zh(item.event)}{item.award}"
+            if item.coaches:
+                clause += f"（指导教师：{names_zh(item.coaches)}）"
+            clauses.append(clause)
+    for event, awards in unnamed_groups(items).items():
+        counted = "、".join(f"{award} {n} 个" for award, n in awards.items())
+        clauses.append(f"学院代表队在{event_zh(event)}获得{counted}")
+    return clauses
+
+
+def squads_zh(summary: AnnualSummary) -> str:
+    parts = []
+    for competition, items in by_competition(summary.squads):
+        names = [name for item in items for name in item.members]
+        people = sum(item.people for item in items)
+        awards = "、".join(dict.fromkeys(item.award for item in items))
+        if not names:
+            who = f"还有 {people} 人"
+        elif len(names) == people:
+            who = names_zh(names)
+        else:
+            who = f"{names_zh(names)}等 {people} 人"
+        parts.append(f"{who}在{competition.name}中{awards}")
+    return f"此外，{'；'.join(parts)}。" if parts else ""
+
+
+def paragraph_zh(summary: AnnualSummary) -> str:
+    year, subject = summary.year, SUBJECT_ZH.get(summary.category, SUBJECT_ZH[None])
+    if summary.total is None or not summary.total.total:
+        return f"{year} 年，{subject}暂无获奖记录。"
+    sentences = [f"{year} 年，{subject}取得了丰硕的成果。"]
+    groups = medal_groups_zh(summary)
+    if groups:
+        sentences.append(f"共获得 {series_zh(groups)}。")
+    competitions = [
+        f"在{competition.name}中，{'，'.join(medal_clauses_zh(items))}"
+        for competition, items in by_competition(summary.medals)
+    ]
+    if competitions:
+        sentences.append(f"其中，{'；'.join(competitions)}。")
+    sentences.append(squads_zh(summary))
+    if summary.named_awards:
+        awards = "、".join(f"{item.award}（{item.competition.name}）" for item in summary.named_awards)
+        sentences.append(f"学院还获得{awards}。")
+    if summary.departments:
+        departments = [
+            f"{row.name}获奖 {row.total} 项（{counts_zh(row.counts, [t.value for t in TIERS])}）"
+            for row in summary.departments
+        ]
+        sentences.append(f"分系部看，{'；'.join(departments)}。")
+    return "".join(sentences)
+
+
+# ---------------------------------------------------------------------------------------------
+# The paragraph, in English
+
+LEVEL_EN = {
+    Level.WORLD: "international",
+    Level.NATIONAL: "national",
+    Level.INDUSTRY: "national industry",
+    Level.PROVINCIAL: "provincial",
+    Level.MUNICIPAL: "municipal",
+    Level.REGIONAL: "regional and invitational",
+    Level.SCHOOL: "school",
+}
+# The tier of one award, after its label as written: "金牌 (gold)", "一等奖 (first prize)".
+MEDAL_WORD_EN = {Tier.GOLD: "gold", Tier.SILVER: "silver", Tier.BRONZE: "bronze"}
+PRIZE_WORD_EN = {
+    Tier.SPECIAL: "special prize",
+    Tier.GOLD: "first prize",
+    Tier.SILVER: "second prize",
+    Tier.BRONZE: "third prize",
+    Tier.EXCELLENCE: "excellence award",
+    Tier.OTHER: "award",
+}
+
+
+def tier_word_en(label: str, tier: str) -> str:
+    """Medal words for medals (金牌, 银奖 ...), prize words for prizes (一等奖, 冠军 ...)."""
+    if tier in MEDAL_WORD_EN and any(metal in label for metal in "金银铜"):
+        return MEDAL_WORD_EN[tier]
+    return PRIZE_WORD_EN[tier]
+
+
+TIER_EN = {
+    Tier.SPECIAL: ("special prize", "special prizes"),
+    Tier.GOLD: ("first prize", "first prizes"),
+    Tier.SILVER: ("second prize", "second prizes"),
+    Tier.BRONZE: ("third prize", "third prizes"),
+    Tier.EXCELLENCE: ("excellence award", "excellence awards"),
+    Tier.OTHER: ("other award", "other awards"),
+}
+# Who achieved what, after "In 2023, ...": the subject and where.
+SUBJECT_EN = {
+    None: ("the college's students and teachers", "competitions at all levels"),
+    Category.SKILLS: ("the college's students", "vocational skills competitions"),
+    Category.TEACHER: ("the college's teachers", "teaching ability competitions"),
+    Category.SPORTS: ("the college's students and teachers", "sports competitions"),
+    Category.ARTS: ("the college's students and teachers", "arts and culture contests"),
+    Category.INNOVATION: ("the college's students and teachers", "innovation and entrepreneurship contests"),
+    Category.OTHER: ("the college's students and teachers", "other competitions"),
+}
+
+
+def plural_en(n: int, words: tuple[str, str]) -> str:
+    return f"{n} {words[0] if n == 1 else words[1]}"
+
+
+def series_en(parts: Sequence[str], separator: str = ", ") -> str:
+    """ "A", "A and B", "A, B and C" (with "; " between long parts: "A; B; and C")."""
+    if len(parts) <= 1:
+        return "".join(parts)
+    if len(parts) == 2 and separator == ", ":
+        return f"{parts[0]} and {parts[1]}"
+    last = " and " if separator == ", " else f"{separator}and "
+    return separator.join(parts[:-1]) + last + parts[-1]
+
+
+def names_en(names: Sequence[str]) -> str:
+    return series_en(list(names))
+
+
+def counts_en(counts: dict[str, int], tiers: Iterable[str]) -> str:
+    return series_en([plural_en(counts[tier], TIER_EN[tier]) for tier in tiers if counts.get(tier)])
+
+
+def medal_clauses_en(items: list[Listed]) -> list[str]:
+    clauses = []
+    for item in items:
+        if item.members:
+            tier = tier_word_en(item.award, item.tier)
+            clause = f"{names_en(item.members)} won {item.award} ({tier}) in {item.event}"
+            if item.coaches:
+                word = "coach" if len(item.coaches) == 1 else "coaches"
+                clause += f" ({word}: {names_en(item.coaches)})"
+            clauses.append(clause)
+    for event, awards in unnamed_groups(items).items():
+        counted = series_en([f"{n} × {award}" for award, n in awards.items()])
+        clauses.append(f"the college's team won {counted} in {event}")
+    return clauses
+
+
+def paragraph_en(summary: AnnualSummary) -> str:
+    year, (who, where) = summary.year, SUBJECT_EN.get(summary.category, SUBJECT_EN[None])
+    if summary.total is None or not summary.total.total:
+        return f"In {year}, no awards were recorded for the college."
+    sentences = [f"In {year}, {who} achieved fruitful results in {where}."]
+    groups = [
+        f"{counts_en(row.counts, MEDAL_TIERS)} at {LEVEL_EN[row.level]} level"
+        for row in summary.levels
+        if row.medals
+    ]
+    if groups:
+        sentences.append(f"They won {series_en(groups, '; ')}.")
+    competitions = [
+        f"At {competition.name}, {'; '.join(medal_clauses_en(items))}"
+        for competition, items in by_competition(summary.medals)
+    ]
+    if competitions:
+        sentences.append(f"{'. '.join(competitions)}.")
+    for competition, items in by_competition(summary.squads):
+        names = [name for item in items for name in item.members]
+        people = sum(item.people for item in items)
+        awards = ", ".join(dict.fromkeys(item.award for item in items))
+        if not names:
+            who = plural_en(people, ("person was", "people were"))
+        elif len(names) == people:
+            who = f"{names_en(names)} {'was' if people == 1 else 'were'}"
+        else:
+            who = f"{people} people, including {names_en(names)}, were"
+        sentences.append(f"In addition, {who} selected at {competition.name} ({awards}).")
+    if summary.named_awards:
+        awards = series_en([f"{item.award} ({item.competition.name})" for item in summary.named_awards])
+        sentences.append(f"The college also received {awards}.")
+    if summary.departments:
+        departments = [
+            f"{row.name}: {plural_en(row.total, ('award', 'awards'))} "
+            f"({counts_en(row.counts, [t.value for t in TIERS])})"
+            for row in summary.departments
+        ]
+        sentences.append(f"By department: {'; '.join(departments)}.")
+    return " ".join(sentences)
+
+
+# ---------------------------------------------------------------------------------------------
+# The summary as a workbook
+
+
+def tier_headers() -> list[str]:
+    return [str(tier.label) for tier in TIERS]
+
+
+def summary_sheets(summary: AnnualSummary) -> list[Sheet]:
+    """The summary's tables, one sheet each, and its paragraphs."""
+    levels = Sheet(
+        _("By level and tier"),
+        [_("Level"), *tier_headers(), _("Total")],
+        [[str(row.level_label), *(n for _tier, n in row.cells()), row.total] for row in summary.levels],
+    )
+    if summary.total is not None and summary.levels:
+        levels.rows.append([_("Total"), *(n for _tier, n in summary.total.cells()), summary.total.total])
+
+    def listing(title: str, items: list[Listed]) -> Sheet:
+        return Sheet(
+            title,
+            [_("Competition"), _("Level"), _("Event"), _("Award"), _("Tier"), _("Members"), _("Coaches")],
+            [
+                [
+                    item.competition.name,
+                    str(Level(item.competition.level).label),
+                    item.event,
+                    item.award,
+                    str(Tier(item.tier).label),
+                    "、".join(item.members),
+                    "、".join(item.coaches),
+                ]
+                for item in items
+            ],
+        )
+
+    departments = Sheet(
+        _("By department"),
+        [_("Department"), *tier_headers(), _("Total")],
+        [[row.name, *(n for _tier, n in row.cells()), row.total] for row in summary.departments],
+    )
+    paragraphs = Sheet(
+        _("Paragraph"),
+        [_("Language"), _("Text")],
+        [["中文", summary.paragraph_zh], ["English", summary.paragraph_en]],
+    )
+    return [
+        levels,
+        listing(_("National and world medals"), summary.medals),
+        listing(_("Squad selections"), summary.squads),
+        listing(_("Other named awards"), summary.named_awards),
+        departments,
+        paragraphs,
+    ]
