@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Count, F, Q
 
+from competitions.tallies import MedalRow
 from competitions.models import (
     Competition,
     Entry,
@@ -32,6 +33,8 @@ KIND_FIELDS = {
     TallyKind.DEPARTMENT: "members__student__department",
     TallyKind.SKILL: "event__skill",
 }
+# Skills are tallied for the home college only: "our titles in 移动机器人" (leaderboards, tallies).
+HOME_ONLY = {TallyKind.SKILL}
 TIERS = [str(tier) for tier in Tier.values]  # special ... other, in TallyCounts.COUNTS order
 COUNTS = TallyCounts.COUNTS
 CHUNK = 500
@@ -45,8 +48,9 @@ def recount(competition_ids: Iterable[int]) -> dict[tuple[int, str, int], list[i
         entries = Entry.objects.filter(event__competition__in=ids[start : start + CHUNK])
         weights = [f"event__competition__weight_{tier}" for tier in TIERS]
         for kind, field in KIND_FIELDS.items():
+            counted = entries.filter(organization__is_home=True) if kind in HOME_ONLY else entries
             grouped = (
-                entries.filter(**{f"{field}__isnull": False})
+                counted.filter(**{f"{field}__isnull": False})
                 .values("event__competition", field, *weights)
                 .annotate(
                     n_entries=Count("id", distinct=True),
@@ -239,3 +243,101 @@ def verify() -> list[str]:
             if want != have:
                 problems.append(f"{name} {key}: stored {have}, recount {want}")
     return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading: leaderboards a page at a time
+
+ORDER_FIELDS = {
+    "tiers": ["special", "gold", "silver", "bronze", "excellence"],
+    "total": ["total"],
+    "points": ["points"],
+}
+
+
+def better_than(fields: list[str], values: list[int]) -> Q:
+    """Rows whose (fields) come lexicographically after `values` in descending order."""
+    condition = Q(**{f"{fields[-1]}__gt": values[-1]})
+    for field, value in zip(reversed(fields[:-1]), reversed(values[:-1]), strict=True):
+        condition = Q(**{f"{field}__gt": value}) | (Q(**{field: value}) & condition)
+    return condition
+
+
+class TallyRows:
+    """The all-time table of one kind, in rank order, read from TallyTotal a slice at a time.
+
+    Behaves like the list of MedalRow that tallies.medal_table returns (len, slicing, ranks that
+    ties share), but a page costs a few indexed queries however long the history is.
+    """
+
+    def __init__(self, kind: str, order: str, names) -> None:
+        self.kind, self.order, self.names = kind, order, names
+        self.fields = ORDER_FIELDS[order]
+        self.rows = (
+            TallyTotal.objects.filter(kind=kind)
+            .filter(Q(total__gt=0) | Q(points__gt=0))
+            .order_by(*(f"-{field}" for field in self.fields), "key")
+        )
+        self._length = None
+
+    def __len__(self) -> int:
+        if self._length is None:
+            self._length = self.rows.count()
+        return self._length
+
+    def __iter__(self):
+        return iter(self[0 : len(self)])
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        start = index.start or 0
+        tallies = list(self.rows[start : index.stop])
+        if not tallies:
+            return []
+        names = self.names([tally.key for tally in tallies])
+        first = [getattr(tallies[0], field) for field in self.fields]
+        rank = 1 if start == 0 else 1 + self.rows.filter(better_than(self.fields, first)).count()
+        rows, previous = [], None
+        for position, tally in enumerate(tallies, start=start + 1):
+            key = [getattr(tally, field) for field in self.fields]
+            if previous is not None and key != previous:
+                rank = position
+            previous = key
+            row = MedalRow(key=tally.key, name=names.get(tally.key, "?"), rank=rank, points=tally.points,
+                           **{tier: getattr(tally, tier) for tier in TIERS})
+            rows.append(row)
+        return rows
+
+
+def period_counts(kind: str, key: int, *, category: str | None = None) -> dict[tuple[int, str, str], int]:
+    """(year, level, tier) → entries of one group with that award tier, from the period table."""
+    rows = TallyPeriod.objects.filter(kind=kind, key=key)
+    if category:
+        rows = rows.filter(category=category)
+    counts: dict[tuple[int, str, str], int] = defaultdict(int)
+    for row in rows:
+        for tier in TIERS:
+            if getattr(row, tier):
+                counts[(row.year, row.level, tier)] += getattr(row, tier)
+    return dict(counts)
+
+
+def period_table(kind: str, names, *, order: str = "total", category: str | None = None) -> list[MedalRow]:
+    """Every group of a kind summed over all years (one category, or all), ranked; few rows."""
+    from django.db.models import Sum
+
+    from competitions.tallies import rank_rows
+
+    rows = TallyPeriod.objects.filter(kind=kind)
+    if category:
+        rows = rows.filter(category=category)
+    grouped = rows.values("key").annotate(**{f"n_{name}": Sum(name) for name in COUNTS}).order_by()
+    grouped = [group for group in grouped if group["n_total"] or group["n_points"]]
+    labels = names([group["key"] for group in grouped])
+    table = [
+        MedalRow(key=group["key"], name=labels.get(group["key"], "?"), points=group["n_points"],
+                 **{tier: group[f"n_{tier}"] for tier in TIERS})
+        for group in grouped
+    ]
+    return rank_rows(table, order)

@@ -24,14 +24,14 @@ from django.views.generic import TemplateView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from competitions import charts, reports
-from competitions.aggregates import refresh_competitions
+from competitions import aggregates, charts, reports
+from competitions.aggregates import TallyRows, refresh_competitions
 from competitions.exports import SpreadsheetExport, workbook_bytes, xlsx_response
-from competitions.models import Category, Competition, Entry, Level, Organization, Skill, Tier
+from competitions.models import Category, Competition, Entry, Level, Organization, Skill, TallyKind, Tier
 from competitions.tables import LeaderboardTable, TallyEntryTable
 from competitions.tallies import ORDERS, MedalRow
 from competitions.views.pages import ORDER_LABELS
-from students.models import Department
+from students.models import Coach, Department, Student
 from students.names import pinyin_key
 
 # GET `by` → (tallies grouping, the page's title for it, the name column's heading).
@@ -144,6 +144,19 @@ class LeaderboardForm(forms.Form):
         return data
 
 
+def names_of(model):
+    return lambda keys: dict(model.objects.filter(pk__in=keys).values_list("pk", "name"))
+
+
+NAMES = {
+    "students": names_of(Student),
+    "coaches": names_of(Coach),
+    "departments": names_of(Department),
+    "skills": names_of(Skill),
+    "organizations": names_of(Organization),
+}
+
+
 def leaderboard_entries(data: dict):
     entries = Entry.objects.all()
     if data["by"] == "skills":
@@ -191,10 +204,30 @@ class LeaderboardView(ExportMixin, SingleTableMixin, TemplateView):
 
     def medal_rows(self) -> list[MedalRow]:
         data = self.form.cleaned_data
-        rows = leaderboard_entries(data).medal_table(by=SUBJECTS[self.subject][0], order=data["order"])
+        if self.reads_tally_tables(data):
+            rows = TallyRows(SUBJECTS[self.subject][0], data["order"], names=NAMES[self.subject])
+            if not self.request.GET.get("sort") and not self.request.GET.get(self.export_trigger_param):
+                return rows  # in rank order, a page at a time
+            rows = list(rows)  # sorted by another column, or exported whole
+        else:
+            rows = leaderboard_entries(data).medal_table(by=SUBJECTS[self.subject][0], order=data["order"])
         for row in rows:
             row.sort_name = pinyin_key(row.name)  # the name column sorts the way Chinese readers do
         return rows
+
+    def reads_tally_tables(self, data: dict) -> bool:
+        """All-time tables come from the stored tallies (a page at a time); cut ones are counted."""
+        if any(data.get(key) not in (None, "", False) for key in ("year_from", "year_to", "level", "category",
+                                                                   "skill", "selection")):
+            return False
+        if self.subject == "organizations":
+            # The stored tallies count every entry; a competition that leaves an organization out of
+            # its table needs the count that honours it.
+            return not Competition.excluded_organizations.through.objects.exists()
+        return True
+
+    def get_table_kwargs(self):
+        return {"name_label": SUBJECTS[self.subject][2], "link": self.link}
 
     def link(self, row: MedalRow) -> str | None:
         if self.subject == "students":
@@ -212,9 +245,6 @@ class LeaderboardView(ExportMixin, SingleTableMixin, TemplateView):
 
     def get_table_data(self):
         return self.rows
-
-    def get_table_kwargs(self):
-        return {"name_label": SUBJECTS[self.subject][2], "link": self.link}
 
     def get_export_filename(self, export_format):
         return f"leaderboard-{self.subject}.{export_format}"
@@ -312,7 +342,15 @@ def pivot(request: HttpRequest) -> HttpResponse:
         return render(request, "competitions/pivot.html", context)
     filters, params = form.filters(), form.params()
     entries = reports.college_entries(home, **filters)
-    years, grand = reports.pivot_table(reports.pivot_counts(entries))
+    # The stored period tallies hold these counts already (a few rows however long the history).
+    department = filters["department"]
+    if department is None:
+        counts = aggregates.period_counts(TallyKind.ORGANIZATION, home.pk, category=filters["category"])
+        skills = aggregates.period_table(TallyKind.SKILL, NAMES["skills"], category=filters["category"])
+    else:
+        counts = aggregates.period_counts(TallyKind.DEPARTMENT, department.pk, category=filters["category"])
+        skills = entries.medal_table(by="skill", order="total")
+    years, grand = reports.pivot_table(counts)
     context.update(
         years=[
             {
@@ -329,15 +367,18 @@ def pivot(request: HttpRequest) -> HttpResponse:
             title=_("Medals by year"),
         ),
         skill_chart=charts.stacked_bars(
-            [tier_bar(row.name, row) for row in entries.medal_table(by="skill", order="total")],
+            [tier_bar(row.name, row) for row in skills],
             title=_("Medals by skill"),
         ),
     )
-    if filters["department"] is None:
+    if department is None:
+        departments = aggregates.period_table(
+            TallyKind.DEPARTMENT, NAMES["departments"], category=filters["category"]
+        )
         context["department_chart"] = charts.stacked_bars(
             [
                 tier_bar(row.name, row, query_url("competitions:pivot", {**params, "department": row.key}))
-                for row in entries.medal_table(by="department", order="total")
+                for row in departments
             ],
             title=_("Medals by department"),
         )

@@ -143,3 +143,26 @@ def test_the_competition_page_caches_its_results_until_they_change(results, clie
     make_entry(results["competition"].events.get(name="焊接"), members=["新来的选手"], award="铜牌",
                organization="外校")
     assert "新来的选手" in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("order", ["tiers", "total", "points"])
+def test_all_time_pages_from_the_tally_tables_equal_the_recounted_table(order):
+    from competitions.aggregates import TallyRows
+
+    home_organization()
+    awards = ["金牌", "银牌", "铜牌", "优胜奖", "金牌", None]
+    for index in range(23):
+        event = make_event(is_team=index % 3 == 0)
+        members = [make_student(f"生{index}")] + ([make_student(f"伴{index}")] if index % 3 == 0 else [])
+        make_entry(event, members=members, award=awards[index % 6], organization=f"单位{index % 4}")
+        make_entry(event, award=awards[(index + 2) % 6], organization=f"单位{index % 5}")
+    for kind in ("organization", "student"):
+        expected = [(row.key, row.rank, row.tier_counts(), row.points)
+                    for row in Entry.objects.medal_table(by=kind, order=order)]
+        rows = TallyRows(kind, order, names=lambda keys: {})
+        assert len(rows) == len(expected)
+        # Read in pages of 4, as a table would: ranks continue across pages; ties share them.
+        paged = [row for start in range(0, len(rows), 4) for row in rows[start : start + 4]]
+        got = [(row.key, row.rank, row.tier_counts(), row.points) for row in paged]
+        assert sorted(got) == sorted(expected)
+        assert [rank for _key, rank, _counts, _points in got] == sorted(r for _k, r, _c, _p in expected)

@@ -423,15 +423,16 @@ def test_a_teacher_may_not_change_the_weights(teacher_client):
 # Two queries load the session and the user, two the user's permissions for the navigation bar.
 BASE = 4
 QUERY_BUDGETS = {
-    # years, skill choices, skill lookup, medal table
+    # years, skill choices, skill lookup, medal table (all-time: a page of tallies, their count, names)
     "leaderboard-students": BASE + 4,
     "leaderboard-departments": BASE + 4,
     "leaderboard-coaches": BASE + 4,
     "leaderboard-skills": BASE + 4,
     "leaderboard-organizations": BASE + 4,
     "leaderboard-csv": 2 + 3,  # years, skill lookup, medal table: an export has no navigation bar
-    # home college, department choices, pivot, skill chart, department chart
-    "pivot": BASE + 5,
+    # home college, department choices, pivot, skill chart + names, department chart + names
+    # (the charts and the pivot are read from the stored period tallies)
+    "pivot": BASE + 7,
     # home college, department lookup and choices, pivot, skill chart
     "pivot-department": BASE + 5,
     # home college, department lookup, count, page, members, coaches
