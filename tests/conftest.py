@@ -2,6 +2,16 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
+def english(settings):
+    """Tests read messages in English; the Chinese interface has its own tests (test_translations)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     # Cached page parts are keyed by database ids, which tests reuse after each rollback.
     from django.core.cache import cache
