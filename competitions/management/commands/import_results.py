@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from competitions.importing import SheetError, import_sheet
 
@@ -31,7 +32,10 @@ class Command(BaseCommand):
                 self.stderr.write(str(error))
             bad_rows = len({error.row for error in plan.errors})
             raise CommandError(
-                _("%(count)d bad rows; nothing was imported.") % {"count": bad_rows}
+                ngettext(
+                    "%(count)d bad row; nothing was imported.", "%(count)d bad rows; nothing was imported.", bad_rows
+                )
+                % {"count": bad_rows}
             )
         summary = plan.summary()
         if dry_run:
@@ -39,7 +43,9 @@ class Command(BaseCommand):
         else:
             lead = _("Added %(entries)d entries (%(present)d already present).")
         self.stdout.write(lead % {"entries": summary["entries"], "present": summary["already_present"]})
-        verb = _("would be created") if dry_run else _("created")
+        line = _("  %(what)s that would be created: %(count)d (%(names)s)") if dry_run else _(
+            "  %(what)s created: %(count)d (%(names)s)"
+        )
         labels = {
             "competitions": (_("competitions"), plan.new_competitions),
             "events": (_("events"), plan.new_events),
@@ -52,4 +58,4 @@ class Command(BaseCommand):
             if objects:
                 names = "、".join(str(obj) for obj in objects[:20])
                 more = "" if len(objects) <= 20 else " …"
-                self.stdout.write(f"  {label} {verb}: {len(objects)} ({names}{more})")
+                self.stdout.write(line % {"what": label, "count": len(objects), "names": names + more})
