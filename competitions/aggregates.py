@@ -10,7 +10,7 @@ and `verify()` reports every difference between the tables and a recount.
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 
 from competitions.tallies import MedalRow
@@ -33,8 +33,9 @@ KIND_FIELDS = {
     TallyKind.DEPARTMENT: "members__student__department",
     TallyKind.SKILL: "event__skill",
 }
-# Skills are tallied for the home college only: "our titles in 移动机器人" (leaderboards, tallies).
-HOME_ONLY = {TallyKind.SKILL}
+# Skills and departments are tallied for the home college's entries only, as the leaderboards and the
+# tallies page (and their drill-downs) count them: "our titles in 移动机器人".
+HOME_ONLY = {TallyKind.SKILL, TallyKind.DEPARTMENT}
 TIERS = [str(tier) for tier in Tier.values]  # special ... other, in TallyCounts.COUNTS order
 COUNTS = TallyCounts.COUNTS
 CHUNK = 500
@@ -125,12 +126,27 @@ PERIOD_KEY = ["kind", "year", "level", "category", "key"]
 TOTAL_KEY = ["kind", "key"]
 
 
+TALLY_LOCK = 0x7A11E5  # any constant; names the advisory lock of the tally tables
+
+
+def lock_tallies() -> None:
+    """Let one transaction at a time update the tally tables, until it commits.
+
+    Two saves touching the same rows (the home college's all-time row, say) would otherwise read the
+    same old counts. SQLite runs write transactions one at a time already (IMMEDIATE mode).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TALLY_LOCK])
+
+
 @transaction.atomic
 def refresh_competitions(competition_ids: Iterable[int]) -> None:
     """Bring the tally tables up to date after the entries of these competitions changed."""
     ids = sorted(set(competition_ids))
     if not ids:
         return
+    lock_tallies()
     new = recount(ids)
     cells = cells_of(ids)
     periods: dict[tuple, list[int]] = {}
@@ -185,6 +201,7 @@ def expected_tables():
 @transaction.atomic
 def rebuild() -> None:
     """Recount every table from the entries (after bulk loads, or to repair)."""
+    lock_tallies()
     per_competition, periods, totals, cells = expected_tables()
     TallyCompetition.objects.all().delete()
     TallyPeriod.objects.all().delete()

@@ -95,6 +95,14 @@ class Award(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def clean(self):
+        same = Award.objects.exclude(pk=self.pk).filter(normalized=normalize_label(self.label)).first()
+        if same is not None:
+            raise ValidationError(
+                {"label": _("“%(label)s” is already in the vocabulary as “%(same)s”.")
+                 % {"label": self.label, "same": same.label}}
+            )
+
     def save(self, *args, **kwargs):
         self.normalized = normalize_label(self.label)
         super().save(*args, **kwargs)

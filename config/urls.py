@@ -1,3 +1,6 @@
+import posixpath
+from urllib.parse import unquote
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -30,9 +33,10 @@ def media(request, path):
 
     Only photo folders are served; uploaded result sheets (imports/) never are.
     """
-    if not path.startswith(("photos/", "students/")):
+    clean = posixpath.normpath(unquote(path))
+    if clean != path or ".." in clean.split("/") or not clean.startswith(("photos/", "students/")):
         raise Http404
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    return serve(request, clean, document_root=settings.MEDIA_ROOT)
 
 
 urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media)]

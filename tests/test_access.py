@@ -162,3 +162,19 @@ def test_the_public_honours_page_shows_names_events_and_awards_only(client, sett
     assert "蒋家俊" in page and "移动机器人" in page and "金牌" in page
     assert "20230001" not in page and "机器人2101班" not in page
     assert reverse("students:student-detail", args=[student.pk]) not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    ["photos/%2e%2e/imports/secret", "photos/../imports/secret", "imports/secret", "photos/./../imports/secret"],
+)
+def test_media_serves_photo_folders_only(path, login, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "imports").mkdir()
+    (tmp_path / "imports" / "secret").write_text("学号,姓名")
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "a.jpg").write_bytes(b"jpeg")
+    client = login("teacher")
+    assert client.get(f"/media/{path}").status_code == 404
+    assert client.get("/media/photos/a.jpg").status_code == 200

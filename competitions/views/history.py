@@ -15,8 +15,8 @@ from competitions.aggregates import refresh_competitions
 from competitions.models import Award, Entry, EntryCoach, EntryMember, Event, Organization
 
 # Members and coaches removed by the deletion of their entry are deleted in the same transaction,
-# just before the entry itself; anything removed longer before that was removed on its own.
-CASCADE_WINDOW = timedelta(minutes=1)
+# milliseconds before the entry itself; anything removed earlier was removed on its own.
+CASCADE_WINDOW = timedelta(seconds=2)
 
 
 def describe_changes(records) -> list[dict]:

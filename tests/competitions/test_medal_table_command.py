@@ -90,3 +90,9 @@ def test_a_name_shared_by_two_years_needs_the_year(competition):
     with pytest.raises(CommandError, match="2023"):
         run()
     assert json.loads(run("--year", "2023", "--format", "json"))[0]["name"] == "甲学院"
+
+
+def test_csv_of_an_empty_table_still_has_every_column():
+    make_competition(NAME, year=2023)
+    header = run("--format", "csv").splitlines()[0]
+    assert header == "rank,name,special,gold,silver,bronze,excellence,total,points"

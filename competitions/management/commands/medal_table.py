@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from competitions.models import Competition, Entry, Organization
-from competitions.tallies import ORDERS
+from competitions.tallies import ORDERS, MedalRow
 
 # The interface other tools rely on (DOMAIN.md); the web pages group by skill too.
 BY_CHOICES = ["organization", "department", "student", "coach"]
@@ -63,7 +63,7 @@ class Command(BaseCommand):
         if options["format"] == "json":
             self.stdout.write(json.dumps(records, ensure_ascii=False, indent=2))
         elif options["format"] == "csv":
-            writer = csv.DictWriter(self.stdout, fieldnames=list(records[0]) if records else ["rank", "name"])
+            writer = csv.DictWriter(self.stdout, fieldnames=list(MedalRow(key=0, name="").as_dict()))
             writer.writeheader()
             writer.writerows(records)
         else:
