@@ -9,6 +9,7 @@ model's permissions reach the roles without a hand-written step.
 """
 
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 
 OFFICE = "competition office"
 TEACHERS = "teachers"
@@ -52,3 +53,29 @@ def role_of(user) -> str | None:
         if role in names:
             return role
     return None
+
+
+class RoleRequiredMiddleware:
+    """Logged-in users without a role (no group, not a superuser) get 403 on every page.
+
+    A new account sees nothing until an administrator gives it a role; it can still log out.
+    Pages open to anonymous visitors (login, language, public honours) stay open. The check reads
+    the user's permissions, which the navigation bar reads anyway (Django caches them per request).
+    """
+
+    OPEN = {"logout"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.user.is_authenticated or not getattr(view_func, "login_required", True):
+            return None
+        if request.resolver_match.url_name in self.OPEN or request.resolver_match.app_name == "admin":
+            return None  # the admin site checks staff status itself
+        if not request.user.has_perm("competitions.view_entry"):
+            raise PermissionDenied
+        return None

@@ -29,8 +29,14 @@ def fast_password_hashing(settings):
 
 @pytest.fixture
 def user(django_user_model):
-    """A teacher's account: logged in, not staff."""
-    return django_user_model.objects.create_user(username="teacher", password="a-long-test-password")
+    """A teacher's account: in the teachers group, not staff."""
+    from django.contrib.auth.models import Group
+
+    from competitions.roles import TEACHERS
+
+    teacher = django_user_model.objects.create_user(username="teacher", password="a-long-test-password")
+    teacher.groups.add(Group.objects.get(name=TEACHERS))
+    return teacher
 
 
 @pytest.fixture
@@ -41,8 +47,13 @@ def user_client(client, user):
 
 @pytest.fixture
 def staff_client(client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from competitions.roles import ADMINISTRATORS
+
     staff = django_user_model.objects.create_user(
         username="office", password="a-long-test-password", is_staff=True
     )
+    staff.groups.add(Group.objects.get(name=ADMINISTRATORS))
     client.force_login(staff)
     return client

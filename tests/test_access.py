@@ -178,3 +178,18 @@ def test_media_serves_photo_folders_only(path, login, settings, tmp_path):
     client = login("teacher")
     assert client.get(f"/media/{path}").status_code == 404
     assert client.get("/media/photos/a.jpg").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_logged_in_user_without_a_role_sees_nothing_but_can_log_out(client, django_user_model, objects):
+    client.force_login(django_user_model.objects.create_user("nobody", password="a-long-test-password"))
+    wrong = {}
+    for name, (args, statuses) in EXPECTED.items():
+        if statuses["anonymous"] != LOGIN or name == "logout":
+            continue
+        status = client.get(url_for(name, args, objects)).status_code
+        if status != 403:
+            wrong[name] = status
+    assert wrong == {}
+    assert client.get(reverse("login")).status_code == 200
+    assert client.post(reverse("logout")).status_code == 302

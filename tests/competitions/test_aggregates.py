@@ -133,7 +133,10 @@ def test_the_competition_page_caches_its_results_until_they_change(results, clie
     from django.core.cache import cache
 
     cache.clear()
+    from django.contrib.auth.models import Group
+
     user = django_user_model.objects.create_user("t", password="a-long-test-password")
+    user.groups.add(Group.objects.get(name="teachers"))
     client.force_login(user)
     url = results["competition"].get_absolute_url()
     first = client.get(url).content.decode()

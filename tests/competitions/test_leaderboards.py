@@ -429,7 +429,9 @@ QUERY_BUDGETS = {
     "leaderboard-coaches": BASE + 4,
     "leaderboard-skills": BASE + 4,
     "leaderboard-organizations": BASE + 4,
-    "leaderboard-csv": 2 + 3,  # years, skill lookup, medal table: an export has no navigation bar
+    # years, skill lookup, medal table: an export has no navigation bar, but the role check reads the
+    # permissions (2)
+    "leaderboard-csv": BASE + 3,
     # home college, department choices, pivot, skill chart + names, department chart + names
     # (the charts and the pivot are read from the stored period tallies)
     "pivot": BASE + 7,
@@ -438,10 +440,10 @@ QUERY_BUDGETS = {
     # home college, department lookup, count, page, members, coaches
     "pivot-entries": BASE + 6,
     # home college, entries, members, coaches
-    "pivot-entries-csv": 2 + 4,
+    "pivot-entries-csv": BASE + 4,
     # home college, years, counts, listed entries + members + coaches, departments, skill chart
     "summary": BASE + 8,
-    "summary-xlsx": 2 + 6,
+    "summary-xlsx": BASE + 6,
 }
 
 

@@ -15,12 +15,12 @@ PERMISSIONS = 2  # base.html reads the user's permissions for the navigation bar
 # page → (queries the page itself makes, why)
 BUDGETS = {
     "student-list": (5 + PERMISSIONS, "department, major and cohort choices, count, page"),
-    "student-list-csv": (1, "every matching row"),
+    "student-list-csv": (1 + PERMISSIONS, "every matching row (and the role check)"),
     "student-list-filtered": (7 + PERMISSIONS, "the same, and the chosen department and major looked up"),
     "coach-list": (3 + PERMISSIONS, "department choices, count, page"),
-    "coach-list-xlsx": (1, "every matching row"),
+    "coach-list-xlsx": (1 + PERMISSIONS, "every matching row (and the role check)"),
     "student-detail": (5 + PERMISSIONS, "student, entries + members, coaches, photos"),
-    "student-detail-csv": (5, "the same, no template"),
+    "student-detail-csv": (5 + PERMISSIONS, "the same, no template (and the role check)"),
     "coach-detail": (9 + PERMISSIONS, "coach, 2 x (entries + members, coaches, photos)"),
     "department-list": (2 + PERMISSIONS, "departments with counts, medal table"),
     "department-detail": (
@@ -30,7 +30,7 @@ BUDGETS = {
     "skill-list": (3 + PERMISSIONS, "year choices, count, page"),
     "skill-detail": (6 + PERMISSIONS, "skill, years, events, entries, members, coaches"),
     "skill-detail-filtered": (6 + PERMISSIONS, "the same, filters applied in the events query"),
-    "quick-search": (2, "students, coaches"),
+    "quick-search": (2 + PERMISSIONS, "students, coaches (and the role check)"),
 }
 
 
