@@ -74,6 +74,15 @@ CATEGORY_WORDS = {
 }
 NAME_SEPARATORS = re.compile(r"[、;；,，\n\r]+")
 MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
+# The longest value each column may hold (the database's limits, so nothing fails on saving).
+MAX_LENGTHS = {
+    "competition": Competition._meta.get_field("name").max_length,
+    "event": Event._meta.get_field("name").max_length,
+    "organization": Organization._meta.get_field("name").max_length,
+    "score": Entry._meta.get_field("score").max_length,
+}
+NAME_LENGTH = EntryMember._meta.get_field("name").max_length
+NUMBER_LENGTH = Student._meta.get_field("student_number").max_length
 MAX_CELL_CHARS = 2000
 
 
@@ -241,6 +250,7 @@ class ImportPlan:
     new_skills: list[Skill] = field(default_factory=list)
     new_students: list[Student] = field(default_factory=list)
     new_coaches: list[Coach] = field(default_factory=list)
+    numbered_students: list[Student] = field(default_factory=list)  # known students given their number
 
     @property
     def to_add(self) -> list[SheetRow]:
@@ -260,6 +270,7 @@ class ImportPlan:
             "skills": len(self.new_skills),
             "students": len(self.new_students),
             "coaches": len(self.new_coaches),
+            "numbers_added": len(self.numbered_students),
         }
 
 
@@ -403,7 +414,24 @@ class Planner:
     def student_for(self, number: int, name: str, student_number: str) -> Student | None:
         if student_number:
             student = self.students_by_number.get(student_number)
-            if student is None:
+            unnumbered = [s for s in self.students_by_name.get(name, []) if not s.student_number]
+            if student is None and len(unnumbered) > 1:
+                self.error(
+                    number,
+                    "student_numbers",
+                    _("student number %(number)s is new and %(count)d students named %(name)s have none: "
+                      "give them their numbers first")
+                    % {"number": student_number, "count": len(unnumbered), "name": name},
+                )
+                return None
+            if student is None and unnumbered:
+                # The one student of that name without a number: this is their number.
+                student = unnumbered[0]
+                student.student_number = student_number
+                self.students_by_number[student_number] = student
+                if student.pk:
+                    self.plan.numbered_students.append(student)
+            elif student is None:
                 student = Student(name=name, student_number=student_number)
                 self.students_by_number[student_number] = student
                 self.students_by_name.setdefault(name, []).append(student)
@@ -491,10 +519,22 @@ class Planner:
             rank = parse_rank(values["rank"])
         except ValueError as error:
             self.error(number, "rank", str(error))
-        if len(values["score"]) > 50:
-            self.error(number, "score", _("the score is longer than 50 characters"))
+        for column, limit in MAX_LENGTHS.items():
+            if len(values[column]) > limit:
+                self.error(number, column, _("longer than %(limit)d characters") % {"limit": limit})
         names = split_names(record.get("competitors", ""))
         numbers = split_names(record.get("student_numbers", ""))
+        for column, parts, limit in (
+            ("competitors", names, NAME_LENGTH),
+            ("student_numbers", numbers, NUMBER_LENGTH),
+            ("coaches", split_names(record.get("coaches", "")), NAME_LENGTH),
+        ):
+            too_long = [part for part in parts if len(part) > limit]
+            if too_long:
+                self.error(
+                    number, column,
+                    _("longer than %(limit)d characters: %(values)s") % {"limit": limit, "values": "、".join(too_long)},
+                )
         if numbers and len(numbers) != len(names):
             self.error(
                 number,
@@ -642,8 +682,9 @@ def plan_import(rows: list[list[str]]) -> ImportPlan:
     planner.preload([record for _number, record in records])
     for number, record in records:
         planner.plan_row(number, record)
-    if not planner.plan.errors:
-        planner.finish()
+    # Rows that planned cleanly are still checked against each other and the database, so that one
+    # run lists every bad row.
+    planner.finish()
     planner.plan.errors.sort(key=lambda error: error.row)
     return planner.plan
 
@@ -672,6 +713,7 @@ def apply_plan(plan: ImportPlan, *, user=None) -> list[Entry]:
     for person in [*plan.new_students, *plan.new_coaches]:
         person.fill_search_keys()
     Student.objects.bulk_create(plan.new_students)
+    Student.objects.bulk_update(plan.numbered_students, ["student_number"])
     Coach.objects.bulk_create(plan.new_coaches)
 
     rows = plan.to_add

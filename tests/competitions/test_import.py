@@ -106,13 +106,20 @@ def test_home_students_are_matched_by_number_then_by_name():
     by_name = make_student("蒋家俊")
     import_sheet(csv_bytes([HEADER, GOOD_ROWS[0]]), "r.csv")
     members = Entry.objects.get().members.order_by("position")
-    # 蒋家俊 is given the number S001, which nobody has yet: a new student with that number.
     assert members[1].student == by_number
-    assert members[0].student != by_name and members[0].student.student_number == "S001"
+    # 蒋家俊 had no number: S001, which nobody has, is taken to be theirs.
+    assert members[0].student == by_name
+    by_name.refresh_from_db()
+    assert by_name.student_number == "S001"
+
+
+def test_a_name_shared_by_two_students_needs_a_number():
+    make_student("蒋家俊")
+    make_student("蒋家俊")
     rows = [HEADER, ["振兴杯", "2023", "国家级", "仪器仪表维修工", HOME, "蒋家俊", "", "", "金奖", ""]]
     plan = import_sheet(csv_bytes(rows), "r.csv")
-    # Two students are now named 蒋家俊: the name alone is ambiguous and the row is refused.
     assert "蒋家俊" in str(plan.errors[0]) and plan.errors[0].row == 2
+    assert Entry.objects.count() == 0
 
 
 def test_a_name_matches_the_only_home_student_of_that_name():
@@ -164,6 +171,7 @@ def test_a_dry_run_reports_what_would_be_created_and_saves_nothing():
         "skills": 2,
         "students": 2,
         "coaches": 1,
+        "numbers_added": 0,
     }
 
 
@@ -279,3 +287,31 @@ def test_an_import_is_recorded_in_the_audit_trail_with_the_importing_user(django
     assert Entry.history.filter(history_type="+", history_user=office).count() == 4
     assert EntryMember.history.filter(history_user=office).count() == 4
     assert Competition.history.get().history_user == office
+
+
+def test_a_new_number_goes_to_the_one_student_of_that_name_without_one():
+    student = make_student("蒋家俊")
+    rows = [HEADER, ["振兴杯", "2023", "国家级", "仪器仪表维修工", HOME, "蒋家俊", "20210001", "", "金奖", ""]]
+    plan = import_sheet(csv_bytes(rows), "r.csv")
+    assert plan.errors == [] and plan.new_students == []
+    student.refresh_from_db()
+    assert student.student_number == "20210001"
+    assert Entry.objects.get().members.get().student == student
+
+
+def test_values_longer_than_the_database_allows_are_bad_rows():
+    rows = [list(row) for row in GOOD_ROWS]
+    rows[1][HEADER.index("单位")] = "长" * 201
+    rows[2][HEADER.index("选手")] = "名" * 101
+    plan = import_sheet(csv_bytes([HEADER, *rows]), "r.csv")
+    assert [(error.row, error.column) for error in plan.errors] == [(3, "organization"), (4, "competitors")]
+    assert Entry.objects.count() == 0
+
+
+def test_rows_that_clash_are_listed_beside_rows_with_other_faults():
+    rows = [list(row) for row in GOOD_ROWS]
+    rows[3][HEADER.index("奖项")] = "金杯"  # row 5
+    clash = [*GOOD_ROWS[0]]
+    clash[4], clash[8] = HOME, "银牌"  # row 6: 蒋家俊 and 李文博 again in 移动机器人
+    plan = import_sheet(csv_bytes([HEADER, *rows, clash]), "r.csv")
+    assert sorted({error.row for error in plan.errors}) == [5, 6]
