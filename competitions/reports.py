@@ -70,13 +70,26 @@ def college_entries(
 
 
 def entry_years(entries: QuerySet[Entry] | None = None) -> list[int]:
-    """Years that have entries, newest first (one query)."""
-    entries = Entry.objects.all() if entries is None else entries
+    """Years that have entries (all years with competitions when no entries are given), newest
+    first, in one query."""
+    if entries is None:
+        # From the competitions, not the entries: a few thousand rows however many entries.
+        return list(Competition.objects.order_by("-year").values_list("year", flat=True).distinct())
     return list(
         entries.order_by("-event__competition__year")
         .values_list("event__competition__year", flat=True)
         .distinct()
     )
+
+
+def award_years(home: Organization) -> list[int]:
+    """Years in which the home college won an award, newest first, from the period tallies."""
+    from competitions.models import TallyKind, TallyPeriod
+
+    rows = TallyPeriod.objects.filter(kind=TallyKind.ORGANIZATION, key=home.pk).filter(
+        Q(total__gt=0) | Q(other__gt=0)
+    )
+    return list(rows.order_by("-year").values_list("year", flat=True).distinct())
 
 
 def is_squad(award) -> bool:

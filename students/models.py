@@ -59,11 +59,24 @@ class PersonQuerySet(models.QuerySet):
         if not text.isascii():
             return self.filter(name__contains=text)
         latin = "".join(text.lower().split())
-        query = starts_with("name_pinyin", latin) | starts_with("name_initials", latin)
-        query |= starts_with("name", text)  # Latin names as written
+        terms = [starts_with("name_pinyin", latin), starts_with("name_initials", latin), starts_with("name", text)]
         if self.model is Student:
-            query |= starts_with("student_number", text) | starts_with("student_number", text.upper())
-        return self.filter(query)
+            terms += [starts_with("student_number", text), starts_with("student_number", text.upper())]
+        # Each prefix is looked up on its own index (an OR of them makes databases scan the whole
+        # table); a prefix so short that it matches very many people falls back to the plain OR.
+        ids: set[int] = set()
+        for term in terms:
+            found = list(self.model.objects.filter(term).values_list("pk", flat=True)[: SEARCH_LIMIT + 1])
+            if len(found) > SEARCH_LIMIT:
+                query = terms[0]
+                for other in terms[1:]:
+                    query |= other
+                return self.filter(query)
+            ids.update(found)
+        return self.filter(pk__in=ids)
+
+
+SEARCH_LIMIT = 2000
 
 
 def starts_with(field: str, prefix: str) -> Q:
@@ -75,7 +88,7 @@ def starts_with(field: str, prefix: str) -> Q:
 class Person(models.Model):
     """What students and coaches share: a name with its pinyin search keys."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, db_index=True)
     name_pinyin = models.CharField(
         _("pinyin"),
         max_length=200,
@@ -126,7 +139,7 @@ class Student(Person):
         Major, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("major")
     )
     class_name = models.CharField(_("class"), max_length=100, blank=True)
-    cohort_year = models.PositiveSmallIntegerField(_("cohort year"), null=True, blank=True)
+    cohort_year = models.PositiveSmallIntegerField(_("cohort year"), null=True, blank=True, db_index=True)
     training_level = models.CharField(
         _("training level"), max_length=20, choices=TrainingLevel, blank=True
     )

@@ -468,7 +468,7 @@ class SummaryForm(forms.Form):
 
 def summary_year(home: Organization | None) -> tuple[list[int], int]:
     """The years the home college has awards in, and the latest of them (this year when none)."""
-    years = reports.entry_years(reports.college_entries(home)) if home else []
+    years = reports.award_years(home) if home else []
     return years, years[0] if years else timezone.localdate().year
 
 
