@@ -5,6 +5,7 @@
 #   bash benchmarks/load.sh                  # 100,000 synthetic entries, 4 workers, 30 s, 16 connections
 #   ENTRIES=1000000 DURATION=60s bash benchmarks/load.sh
 #   REUSE=1 bash benchmarks/load.sh          # keep the database of the previous run
+#   DB=bench_1000000 REUSE=1 bash benchmarks/load.sh   # the page benchmark's 1,000,000-entry database
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENTRIES="${ENTRIES:-100000}"
@@ -12,7 +13,7 @@ WORKERS="${WORKERS:-4}"
 DURATION="${DURATION:-30s}"
 CONNECTIONS="${CONNECTIONS:-16}"
 PORT="${PORT:-8123}"
-DB="results_load_${ENTRIES}"
+DB="${DB:-results_load_${ENTRIES}}"  # DB=bench_1000000 REUSE=1 reuses the benchmark's database
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/${DB}"
 export DJANGO_DEBUG=false DJANGO_SECRET_KEY="load-test-only" DJANGO_ALLOWED_HOSTS="127.0.0.1"
 export DATABASE_CONN_MAX_AGE=60
