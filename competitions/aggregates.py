@@ -179,6 +179,14 @@ def refresh_competitions(competition_ids: Iterable[int]) -> None:
     Competition.objects.filter(pk__in=ids).update(results_version=F("results_version") + 1)
 
 
+def tallies_version() -> str:
+    """Changes whenever any result changes (every refresh raises a competition's results_version)."""
+    from django.db.models import Sum
+
+    state = Competition.objects.aggregate(version=Sum("results_version"), count=Count("id"))
+    return f"{state['version'] or 0}.{state['count']}"
+
+
 def cell_fields(cell: tuple[int, str, str]) -> dict:
     year, level, category = cell
     return {"year": year, "level": level, "category": category}

@@ -14,10 +14,13 @@ from django.core.validators import MaxValueValidator
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.core.cache import cache
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import TemplateView
@@ -334,12 +337,25 @@ def drill_down_cells(row: reports.PivotRow, params: dict) -> dict:
 
 @require_GET
 def pivot(request: HttpRequest) -> HttpResponse:
-    """Year × level × tier for the home college, or for one department's students."""
+    """Year × level × tier for the home college, or for one department's students.
+
+    The body is the same for everyone until a result changes: it is cached under the tallies'
+    version, the query and the language, and the frame (navigation, forms) is rendered per user.
+    """
+    key = f"pivot:{aggregates.tallies_version()}:{get_language()}:{request.GET.urlencode()}"
+    body = cache.get(key)
+    if body is None:
+        body = pivot_body(request)
+        cache.set(key, body, 600)
+    return render(request, "competitions/pivot.html", {"body": body})
+
+
+def pivot_body(request: HttpRequest) -> str:
     home = Organization.home()
     form = TallyForm(request.GET)
     context = {"form": form, "home": home, "tiers": list(Tier), "years": [], "grand": None}
     if home is None or not form.is_valid():
-        return render(request, "competitions/pivot.html", context)
+        return render_to_string("competitions/pivot_body.html", context, request)
     filters, params = form.filters(), form.params()
     entries = reports.college_entries(home, **filters)
     # The stored period tallies hold these counts already (a few rows however long the history).
@@ -382,7 +398,7 @@ def pivot(request: HttpRequest) -> HttpResponse:
             ],
             title=_("Medals by department"),
         )
-    return render(request, "competitions/pivot.html", context)
+    return render_to_string("competitions/pivot_body.html", context, request)
 
 
 class PivotEntriesView(ExportMixin, SingleTableMixin, TemplateView):

@@ -434,9 +434,9 @@ QUERY_BUDGETS = {
     "leaderboard-csv": BASE + 3,
     # home college, department choices, pivot, skill chart + names, department chart + names
     # (the charts and the pivot are read from the stored period tallies)
-    "pivot": BASE + 7,
+    "pivot": BASE + 8,  # + the tallies' version, which keys the cached page body
     # home college, department lookup and choices, pivot, skill chart
-    "pivot-department": BASE + 5,
+    "pivot-department": BASE + 6,
     # home college, department lookup, count, page, members, coaches
     "pivot-entries": BASE + 6,
     # home college, entries, members, coaches
@@ -555,3 +555,11 @@ def test_hostile_names_are_escaped_on_the_tally_and_summary_pages(user_client):
         content = user_client.get(url).content.decode()
         assert "<svg onload" not in content, url
         assert "&quot;&gt;&lt;svg onload=alert(1)&gt;" in content, url
+
+
+def test_the_cached_tallies_page_changes_with_the_results(user_client):
+    home_organization()
+    first = user_client.get(PIVOT).content.decode()
+    make_entry(make_event(make_competition("新赛事", year=2031)), members=[make_student()], award="金牌")
+    assert "2031" not in first
+    assert "2031" in user_client.get(PIVOT).content.decode()
