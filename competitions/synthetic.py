@@ -11,7 +11,7 @@ Synthetic rows are not written to the audit trail: they are benchmark data, not 
 import random
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from competitions.aggregates import rebuild
 from competitions.models import (
@@ -197,6 +197,9 @@ class Generator:
         Photo.objects.bulk_create(photo_rows, batch_size=BATCH)
         self.log("  counting the tallies")
         rebuild()
+        # Fresh planner statistics after a bulk load (autovacuum or PRAGMA optimize would, later).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         return {
             "entries": made,
             "competitions": competition_count,
