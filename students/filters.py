@@ -16,10 +16,12 @@ YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 def cohort_years() -> list[tuple[int, int]]:
     """Every year from the newest cohort to the oldest: two index look-ups, however many students."""
-    bounds = Student.objects.aggregate(first=Min("cohort_year"), last=Max("cohort_year"))
-    if bounds["first"] is None:
+    # Two queries on purpose: SQLite answers a lone MIN or MAX from the index, but not both at once.
+    first = Student.objects.aggregate(first=Min("cohort_year"))["first"]
+    if first is None:
         return []
-    return [(year, year) for year in range(bounds["last"], bounds["first"] - 1, -1)]
+    last = Student.objects.aggregate(last=Max("cohort_year"))["last"]
+    return [(year, year) for year in range(last, first - 1, -1)]
 
 
 class MajorField(forms.ModelChoiceField):

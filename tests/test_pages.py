@@ -28,7 +28,7 @@ PERMISSIONS = 2
 QUERY_BUDGETS = {
     "competition-list": 5 + PERMISSIONS,  # year choices, count, page
     "competition-detail": 11 + PERMISSIONS,  # competition, photos, 2 ranking settings, medal table, events + 3
-    "student-list": 7 + PERMISSIONS,  # department, major and cohort choices, count, page
+    "student-list": 8 + PERMISSIONS,  # department, major and cohort choices (2), count, page
     "student-detail": 7 + PERMISSIONS,  # student, entries + 3 prefetches
     "coach-list": 5 + PERMISSIONS,  # department choices, count, page
     "coach-detail": 11 + PERMISSIONS,  # coach, 2 x (entries + 3 prefetches)

@@ -14,9 +14,9 @@ PERMISSIONS = 2  # base.html reads the user's permissions for the navigation bar
 
 # page → (queries the page itself makes, why)
 BUDGETS = {
-    "student-list": (5 + PERMISSIONS, "department, major and cohort choices, count, page"),
+    "student-list": (6 + PERMISSIONS, "department, major and cohort choices (first and last), count, page"),
     "student-list-csv": (1 + PERMISSIONS, "every matching row (and the role check)"),
-    "student-list-filtered": (7 + PERMISSIONS, "the same, and the chosen department and major looked up"),
+    "student-list-filtered": (8 + PERMISSIONS, "the same, and the chosen department and major looked up"),
     "coach-list": (3 + PERMISSIONS, "department choices, count, page"),
     "coach-list-xlsx": (1 + PERMISSIONS, "every matching row (and the role check)"),
     "student-detail": (5 + PERMISSIONS, "student, entries + members, coaches, photos"),
