@@ -25,8 +25,8 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from competitions.models import MEDAL_TIERS, Entry, EntryMember, Level, Skill, Tier
-from competitions.tallies import medal_table
+from competitions.aggregates import period_table
+from competitions.models import MEDAL_TIERS, Entry, EntryMember, Level, Skill, TallyKind, Tier
 from students.exports import SafeTableExport, export_filename, sheet_title
 from students.filters import CoachFilter, StudentFilter
 from students.models import Coach, Department, Student
@@ -385,8 +385,13 @@ def department_list(request: HttpRequest) -> HttpResponse:
             n_coaches=count_of(Coach, department=OuterRef("pk")),
         ).order_by("name")
     )
-    # A team of two students of one department counts once for it (tallies.GROUPINGS).
-    medals = {row.key: row for row in medal_table(Entry.objects.all(), by="department")}
+    # From the stored tallies (a team of two students of one department counts once for it): the
+    # list costs the same however many entries there are.
+    names = {department.pk: department.name for department in departments}
+    medals = {
+        row.key: row
+        for row in period_table(TallyKind.DEPARTMENT, lambda keys: {k: names.get(k, "?") for k in keys})
+    }
     for department in departments:
         department.medals = medals.get(department.pk)
     return render(
