@@ -52,22 +52,35 @@ def build(size: int, seed: int) -> None:
     start = time.perf_counter()
     subprocess.run(
         [python, "manage.py", "generate_synthetic", "--entries", str(size), "--seed", str(seed)],
-        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     print(f"  built {size:,} entries in {time.perf_counter() - start:.0f} s", flush=True)
 
 
 def measure(size: int, requests: int) -> dict:
     """Run the measurement in a child process bound to that size's database."""
-    env = {**os.environ, "DATABASE_URL": database_url(size), "DJANGO_DEBUG": "false",
-           "DJANGO_SECRET_KEY": "benchmark", "DJANGO_ALLOWED_HOSTS": "testserver"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(size),
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "benchmark",
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+    }
     # A database kept from an earlier run gets the newer migrations; production settings serve
     # hashed static files, so collect them first.
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
     out = subprocess.run(
         [sys.executable, __file__, "--child", "--requests", str(requests)],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if out.returncode:
         sys.exit(f"measuring {size:,} failed:\n{out.stderr[-3000:]}")
@@ -87,7 +100,10 @@ def page_urls() -> dict[str, str]:
     largest = synthetic.annotate(n=Count("events__entries")).order_by("-n").values_list("pk", flat=True)[0]
     decorated = (
         EntryMember.objects.filter(student__isnull=False, entry__award__isnull=False)
-        .values("student").annotate(n=Count("id")).order_by("-n").values_list("student", flat=True)[0]
+        .values("student")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("student", flat=True)[0]
     )
     pinyin = Student.objects.get(pk=decorated).name_pinyin
     return {
@@ -175,7 +191,9 @@ def import_child(rows: int) -> None:
             event = f"赛项{(index // 50) % 100}"
             members = "、".join(f"选手{index}-{k}" for k in range(r.choice((1, 2, 3))))
             rank = index % 50 + 1
-            lines.append(f"{competition},2025,省级,{event},{r.choice(organizations)},{members},{r.choice(awards)},{rank}")
+            lines.append(
+                f"{competition},2025,省级,{event},{r.choice(organizations)},{members},{r.choice(awards)},{rank}"
+            )
         return "\n".join(lines).encode()
 
     tag = str(int(time.time()))  # new competitions on every run, so a rerun imports as much
@@ -189,21 +207,34 @@ def import_child(rows: int) -> None:
     award_ids = {a.label: a for a in Award.objects.filter(label__in=awards)}
     orgs = {o.name: o for o in Organization.objects.filter(name__in=organizations)}
     skill = Skill.objects.get_or_create(name="基准赛项")[0]
-    competitions = [Competition.objects.create(name=f"基线赛{tag}-{i}", year=2025, level="provincial")
-                    for i in range((rows + 4999) // 5000)]
-    events = [Event.objects.create(competition=c, skill=skill, name=f"赛项{j}", is_team=True, max_team_size=3)
-              for c in competitions for j in range(100)]
+    competitions = [
+        Competition.objects.create(name=f"基线赛{tag}-{i}", year=2025, level="provincial")
+        for i in range((rows + 4999) // 5000)
+    ]
+    events = [
+        Event.objects.create(competition=c, skill=skill, name=f"赛项{j}", is_team=True, max_team_size=3)
+        for c in competitions
+        for j in range(100)
+    ]
     start = time.perf_counter()
     with transaction.atomic():
         entries, members = [], []
         for index in range(rows):
             event = events[(index // 5000) * 100 + (index // 50) % 100]
-            entries.append(Entry(event=event, organization=r.choice(list(orgs.values())),
-                                 award=award_ids[r.choice(awards)], rank=index % 50 + 1))
+            entries.append(
+                Entry(
+                    event=event,
+                    organization=r.choice(list(orgs.values())),
+                    award=award_ids[r.choice(awards)],
+                    rank=index % 50 + 1,
+                )
+            )
         Entry.objects.bulk_create(entries, batch_size=1000)
         for index, entry in enumerate(entries):
             for k in range(r.choice((1, 2, 3))):
-                members.append(EntryMember(entry=entry, event_id=entry.event_id, position=k + 1, name=f"b{index}-{k}"))
+                members.append(
+                    EntryMember(entry=entry, event_id=entry.event_id, position=k + 1, name=f"b{index}-{k}")
+                )
         EntryMember.objects.bulk_create(members, batch_size=1000)
     baseline_seconds = time.perf_counter() - start
     # The baseline bypassed the tallies on purpose; count them in so verify compares like with like.
@@ -211,16 +242,22 @@ def import_child(rows: int) -> None:
 
     refresh_competitions([c.pk for c in competitions])
     problems = verify()
-    print(json.dumps({
-        "rows": rows,
-        "import_rows_per_s": rows / import_seconds,
-        "bulk_create_rows_per_s": rows / baseline_seconds,
-        "verify_problems": len(problems),
-    }))
+    print(
+        json.dumps(
+            {
+                "rows": rows,
+                "import_rows_per_s": rows / import_seconds,
+                "bulk_create_rows_per_s": rows / baseline_seconds,
+                "verify_problems": len(problems),
+            }
+        )
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
@@ -236,7 +273,9 @@ def main() -> None:
         import_child(args.import_child)
         return
     engine = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
-    print(f"Benchmark on {engine}, sizes {', '.join(f'{s:,}' for s in args.sizes)}, {args.requests} requests per page")
+    print(
+        f"Benchmark on {engine}, sizes {', '.join(f'{s:,}' for s in args.sizes)}, {args.requests} requests per page"
+    )
     measured = {}
     for size in args.sizes:
         if not args.skip_build:
@@ -256,12 +295,24 @@ def main() -> None:
         for label, row in measured[large].items():
             base = measured[small].get(label, {})
             if "median" in row and "median" in base:
-                same = "same" if row["queries"] == base["queries"] else f"{base['queries']} → {row['queries']}"
+                same = (
+                    "same" if row["queries"] == base["queries"] else f"{base['queries']} → {row['queries']}"
+                )
                 print(f"  {label:36} {row['median'] / base['median']:6.2f}   queries {same}")
     if args.import_rows:
-        env = {**os.environ, "DATABASE_URL": database_url(large), "DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "benchmark"}
-        out = subprocess.run([sys.executable, __file__, "--import-child", str(args.import_rows)],
-                             cwd=ROOT, env=env, capture_output=True, text=True)
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(large),
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": "benchmark",
+        }
+        out = subprocess.run(
+            [sys.executable, __file__, "--import-child", str(args.import_rows)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if out.returncode:
             sys.exit(f"import benchmark failed:\n{out.stderr[-3000:]}")
         result = json.loads(out.stdout.strip().splitlines()[-1])

@@ -34,7 +34,9 @@ class AwardAdmin(RefreshesTallies, admin.ModelAdmin):
 
     def tally_competitions(self, pks):
         # A tier change moves every entry with this award between columns.
-        return set(Entry.objects.filter(award__in=pks).values_list("event__competition", flat=True).distinct())
+        return set(
+            Entry.objects.filter(award__in=pks).values_list("event__competition", flat=True).distinct()
+        )
 
 
 @admin.register(Organization)
@@ -52,7 +54,9 @@ class OrganizationAdmin(RefreshesTallies, admin.ModelAdmin):
 
     def tally_competitions(self, pks):
         # Renaming an organization changes the cached result lists of its competitions.
-        return set(Entry.objects.filter(organization__in=pks).values_list("event__competition", flat=True).distinct())
+        return set(
+            Entry.objects.filter(organization__in=pks).values_list("event__competition", flat=True).distinct()
+        )
 
 
 @admin.register(Skill)
@@ -102,7 +106,9 @@ class CompetitionAdmin(RefreshesTallies, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(n_medals=Count("events__entries", filter=Q(events__entries__award__tier__in=MEDAL_TIERS)))
+            .annotate(
+                n_medals=Count("events__entries", filter=Q(events__entries__award__tier__in=MEDAL_TIERS))
+            )
         )
 
     @admin.display(description=_("medals"), ordering="n_medals")
@@ -124,7 +130,13 @@ class EntryInline(admin.TabularInline):
 @admin.register(Event)
 class EventAdmin(RefreshesTallies, admin.ModelAdmin):
     list_display = ["name", "competition", "skill", "is_team", "team_sizes", "is_selection", "entry_count"]
-    list_filter = ["competition__year", "competition__level", "competition__category", "is_team", "is_selection"]
+    list_filter = [
+        "competition__year",
+        "competition__level",
+        "competition__category",
+        "is_team",
+        "is_selection",
+    ]
     list_select_related = ["competition", "skill"]
     search_fields = ["name", "skill__name", "competition__name"]
     autocomplete_fields = ["competition", "skill"]

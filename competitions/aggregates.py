@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
 
-from competitions.tallies import MedalRow
 from competitions.models import (
     Competition,
     Entry,
@@ -24,6 +23,7 @@ from competitions.models import (
     TallyTotal,
     Tier,
 )
+from competitions.tallies import MedalRow
 
 # What each kind of group is, seen from an entry (the same groupings as tallies.GROUPINGS).
 KIND_FIELDS = {
@@ -329,8 +329,13 @@ class TallyRows:
             if previous is not None and key != previous:
                 rank = position
             previous = key
-            row = MedalRow(key=tally.key, name=names.get(tally.key, "?"), rank=rank, points=tally.points,
-                           **{tier: getattr(tally, tier) for tier in TIERS})
+            row = MedalRow(
+                key=tally.key,
+                name=names.get(tally.key, "?"),
+                rank=rank,
+                points=tally.points,
+                **{tier: getattr(tally, tier) for tier in TIERS},
+            )
             rows.append(row)
         return rows
 
@@ -361,8 +366,12 @@ def period_table(kind: str, names, *, order: str = "total", category: str | None
     grouped = [group for group in grouped if group["n_total"] or group["n_points"]]
     labels = names([group["key"] for group in grouped])
     table = [
-        MedalRow(key=group["key"], name=labels.get(group["key"], "?"), points=group["n_points"],
-                 **{tier: group[f"n_{tier}"] for tier in TIERS})
+        MedalRow(
+            key=group["key"],
+            name=labels.get(group["key"], "?"),
+            points=group["n_points"],
+            **{tier: group[f"n_{tier}"] for tier in TIERS},
+        )
         for group in grouped
     ]
     return rank_rows(table, order)

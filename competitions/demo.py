@@ -39,6 +39,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import ngettext
 
+from competitions import roles
 from competitions.models import (
     Award,
     Category,
@@ -52,7 +53,6 @@ from competitions.models import (
     normalize_label,
 )
 from competitions.recording import Member, record_entry
-from competitions import roles
 from students.models import Coach, Department, Student
 
 HOME_COLLEGE = "广州市机电技师学院"
@@ -628,7 +628,10 @@ def _record_entries(event: Event, specs: list[dict], organizations: dict[str, Or
 
 def _demo_accounts() -> None:
     User = get_user_model()
-    groups = {name: Group.objects.get_or_create(name=name)[0] for name in (roles.ADMINISTRATORS, roles.OFFICE, roles.TEACHERS)}
+    groups = {
+        name: Group.objects.get_or_create(name=name)[0]
+        for name in (roles.ADMINISTRATORS, roles.OFFICE, roles.TEACHERS)
+    }
     for username, is_staff, is_superuser, group_name in DEMO_USERS:
         user, created = User.objects.get_or_create(
             username=username, defaults={"is_staff": is_staff, "is_superuser": is_superuser}

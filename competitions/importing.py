@@ -339,7 +339,9 @@ class Planner:
         comp_names = {clean_text(r.get("competition", "")) for r in records}
         for competition in in_chunks(Competition.objects, "name", comp_names):
             self.competitions[(competition.name, competition.year)] = competition
-        events = in_chunks(Event.objects.select_related("competition"), "competition", self.competitions.values())
+        events = in_chunks(
+            Event.objects.select_related("competition"), "competition", self.competitions.values()
+        )
         for event in events:
             self.events[((event.competition.name, event.competition.year), event.name)] = event
         org_names = {clean_text(r.get("organization", "")) for r in records}
@@ -419,8 +421,10 @@ class Planner:
                 self.error(
                     number,
                     "student_numbers",
-                    _("student number %(number)s is new and %(count)d students named %(name)s have none: "
-                      "give them their numbers first")
+                    _(
+                        "student number %(number)s is new and %(count)d students named %(name)s have none: "
+                        "give them their numbers first"
+                    )
                     % {"number": student_number, "count": len(unnumbered), "name": name},
                 )
                 return None
@@ -489,7 +493,9 @@ class Planner:
                 self.error(number, column, _("this cell must not be empty"))
         for column, value in record.items():
             if len(value) > MAX_CELL_CHARS:
-                self.error(number, column, _("the cell is longer than %(n)d characters") % {"n": MAX_CELL_CHARS})
+                self.error(
+                    number, column, _("the cell is longer than %(n)d characters") % {"n": MAX_CELL_CHARS}
+                )
         year = level = category = award = rank = None
         if values["year"]:
             try:
@@ -532,8 +538,10 @@ class Planner:
             too_long = [part for part in parts if len(part) > limit]
             if too_long:
                 self.error(
-                    number, column,
-                    _("longer than %(limit)d characters: %(values)s") % {"limit": limit, "values": "、".join(too_long)},
+                    number,
+                    column,
+                    _("longer than %(limit)d characters: %(values)s")
+                    % {"limit": limit, "values": "、".join(too_long)},
                 )
         if numbers and len(numbers) != len(names):
             self.error(
@@ -614,7 +622,9 @@ class Planner:
         """Mark rows whose entry is already recorded, counting identical rows as a multiset."""
         events = {row.event.pk for row in self.plan.rows if row.event.pk}
         existing = Counter()
-        entries = Entry.objects.filter(event__in=events).prefetch_related("members__student", "members__coach")
+        entries = Entry.objects.filter(event__in=events).prefetch_related(
+            "members__student", "members__coach"
+        )
         for entry in entries:
             members = []
             for member in entry.members.all():
@@ -631,9 +641,9 @@ class Planner:
         seen: dict[tuple[int, tuple], int] = {}
         recorded = set()
         events = {row.event.pk for row in self.plan.to_add if row.event.pk}
-        for student_id, coach_id, event_id in EntryMember.objects.filter(
-            event__in=events
-        ).values_list("student", "coach", "event"):
+        for student_id, coach_id, event_id in EntryMember.objects.filter(event__in=events).values_list(
+            "student", "coach", "event"
+        ):
             if student_id:
                 recorded.add((event_id, ("student", student_id)))
             if coach_id:
@@ -675,7 +685,10 @@ def plan_import(rows: list[list[str]]) -> ImportPlan:
             planner.error(number, "", _("the row has values in columns without a header"))
             continue
         records.append(
-            (number, {column: cells[index] if index < len(cells) else "" for index, column in columns.items()})
+            (
+                number,
+                {column: cells[index] if index < len(cells) else "" for index, column in columns.items()},
+            )
         )
     if not records and not planner.plan.errors:
         raise SheetError(_("The sheet has a header but no rows."))

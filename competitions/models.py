@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
-
 class Tier(models.TextChoices):
     """Award tiers from best to worst (DOMAIN.md rule 1)."""
 
@@ -88,9 +87,7 @@ class Award(models.Model):
         ordering = ["tier", "label"]
         verbose_name = _("award")
         verbose_name_plural = _("awards")
-        constraints = [
-            models.CheckConstraint(condition=Q(tier__in=Tier.values), name="award_tier_known")
-        ]
+        constraints = [models.CheckConstraint(condition=Q(tier__in=Tier.values), name="award_tier_known")]
 
     def __str__(self) -> str:
         return self.label
@@ -99,8 +96,10 @@ class Award(models.Model):
         same = Award.objects.exclude(pk=self.pk).filter(normalized=normalize_label(self.label)).first()
         if same is not None:
             raise ValidationError(
-                {"label": _("“%(label)s” is already in the vocabulary as “%(same)s”.")
-                 % {"label": self.label, "same": same.label}}
+                {
+                    "label": _("“%(label)s” is already in the vocabulary as “%(same)s”.")
+                    % {"label": self.label, "same": same.label}
+                }
             )
 
     def save(self, *args, **kwargs):
@@ -264,9 +263,7 @@ class Event(models.Model):
     competition = models.ForeignKey(
         Competition, on_delete=models.CASCADE, related_name="events", verbose_name=_("competition")
     )
-    skill = models.ForeignKey(
-        Skill, on_delete=models.PROTECT, related_name="events", verbose_name=_("skill")
-    )
+    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="events", verbose_name=_("skill"))
     name = models.CharField(_("name"), max_length=200, help_text=_("The event as the competition names it."))
     is_team = models.BooleanField(_("team event"), default=False)
     min_team_size = models.PositiveSmallIntegerField(_("smallest team"), default=1)
@@ -281,7 +278,9 @@ class Event(models.Model):
     version = models.PositiveIntegerField(
         default=0,
         editable=False,
-        help_text=_("Raised on every save of the event's entries, so that two editors never overwrite each other."),
+        help_text=_(
+            "Raised on every save of the event's entries, so that two editors never overwrite each other."
+        ),
     )
 
     history = HistoricalRecords()
@@ -382,7 +381,9 @@ class Entry(models.Model):
         verbose_name = _("entry")
         verbose_name_plural = _("entries")
         constraints = [
-            models.CheckConstraint(condition=Q(rank__isnull=True) | Q(rank__gte=1), name="entry_rank_positive")
+            models.CheckConstraint(
+                condition=Q(rank__isnull=True) | Q(rank__gte=1), name="entry_rank_positive"
+            )
         ]
         indexes = [
             # Organization medal tables: entries of an organization grouped by award.
@@ -473,6 +474,9 @@ class EntryCoach(models.Model):
         verbose_name_plural = _("coaches of entries")
         constraints = [models.UniqueConstraint(fields=["entry", "coach"], name="coach_once_per_entry")]
 
+    def __str__(self) -> str:
+        return f"{self.coach} · {self.entry}"
+
 
 def photo_path(photo: "Photo", filename: str) -> str:
     # Random stored names: the uploader's file name is never trusted nor shown in a URL.
@@ -489,7 +493,10 @@ class Photo(models.Model):
     )
     image = models.ImageField(_("image"), upload_to=photo_path, help_text=_("The original, as uploaded."))
     thumbnail = models.ImageField(
-        _("thumbnail"), upload_to=thumbnail_path, blank=True, editable=False,
+        _("thumbnail"),
+        upload_to=thumbnail_path,
+        blank=True,
+        editable=False,
         help_text=_("Made once at upload, upright (EXIF orientation applied)."),
     )
     caption = models.CharField(_("caption"), max_length=300, blank=True)
@@ -546,6 +553,9 @@ class TallyCounts(models.Model):
 
     class Meta:
         abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}: {self.counts()}"
 
     def counts(self) -> tuple[int, ...]:
         return tuple(getattr(self, name) for name in self.COUNTS)

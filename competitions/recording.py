@@ -70,6 +70,8 @@ def record_entry(
     bulk_create_with_history(
         [member_row(entry, position, member) for position, member in enumerate(members, start=1)], EntryMember
     )
-    bulk_create_with_history([EntryCoach(entry=entry, coach=coach) for coach in dict.fromkeys(coaches)], EntryCoach)
+    bulk_create_with_history(
+        [EntryCoach(entry=entry, coach=coach) for coach in dict.fromkeys(coaches)], EntryCoach
+    )
     refresh_competitions([event.competition_id])
     return entry

@@ -16,7 +16,15 @@ TEACHERS = "teachers"
 ADMINISTRATORS = "administrators"
 
 RESULT_MODELS = [
-    "competition", "event", "entry", "entrymember", "entrycoach", "photo", "award", "organization", "skill",
+    "competition",
+    "event",
+    "entry",
+    "entrymember",
+    "entrycoach",
+    "photo",
+    "award",
+    "organization",
+    "skill",
 ]
 PEOPLE_MODELS = ["student", "coach", "department", "major"]
 
@@ -37,7 +45,9 @@ def ensure_roles() -> None:
     apps = ["competitions", "students"]
     for role, wanted in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.set(Permission.objects.filter(content_type__app_label__in=apps, codename__in=wanted))
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label__in=apps, codename__in=wanted)
+        )
     administrators, _ = Group.objects.get_or_create(name=ADMINISTRATORS)
     administrators.permissions.set(Permission.objects.all())
 

@@ -124,10 +124,7 @@ def medal_table(
         entries.filter(**{f"{field}__isnull": False})
         .values(field, label, "event__competition", *weight_fields)
         .annotate(
-            **{
-                f"n_{tier}": Count("id", distinct=True, filter=Q(award__tier=tier))
-                for tier in TIER_FIELDS
-            }
+            **{f"n_{tier}": Count("id", distinct=True, filter=Q(award__tier=tier)) for tier in TIER_FIELDS}
         )
         .order_by()
     )

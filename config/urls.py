@@ -7,8 +7,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.urls import include, path
-from django.views.i18n import set_language
 from django.views.generic import RedirectView
+from django.views.i18n import set_language
 from django.views.static import serve
 
 urlpatterns = [
@@ -25,7 +25,6 @@ urlpatterns = [
     path("competitions/", include("competitions.urls")),
     path("people/", include("students.urls")),
 ]
-
 
 
 def media(request, path):

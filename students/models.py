@@ -59,7 +59,11 @@ class PersonQuerySet(models.QuerySet):
         if not text.isascii():
             return self.filter(name__contains=text)
         latin = "".join(text.lower().split())
-        terms = [starts_with("name_pinyin", latin), starts_with("name_initials", latin), starts_with("name", text)]
+        terms = [
+            starts_with("name_pinyin", latin),
+            starts_with("name_initials", latin),
+            starts_with("name", text),
+        ]
         if self.model is Student:
             terms += [starts_with("student_number", text), starts_with("student_number", text.upper())]
         # Each prefix is looked up on its own index (an OR of them makes databases scan the whole
@@ -140,9 +144,7 @@ class Student(Person):
     )
     class_name = models.CharField(_("class"), max_length=100, blank=True)
     cohort_year = models.PositiveSmallIntegerField(_("cohort year"), null=True, blank=True, db_index=True)
-    training_level = models.CharField(
-        _("training level"), max_length=20, choices=TrainingLevel, blank=True
-    )
+    training_level = models.CharField(_("training level"), max_length=20, choices=TrainingLevel, blank=True)
     photo = models.ImageField(_("photo"), upload_to=student_photo_path, blank=True)
 
     class Meta:
@@ -151,9 +153,7 @@ class Student(Person):
         verbose_name_plural = _("students")
         constraints = [
             # Blank numbers are stored as NULL so that many students may lack one.
-            models.CheckConstraint(
-                condition=~Q(student_number=""), name="student_number_null_not_blank"
-            )
+            models.CheckConstraint(condition=~Q(student_number=""), name="student_number_null_not_blank")
         ]
 
     def get_absolute_url(self) -> str:

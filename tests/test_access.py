@@ -167,7 +167,12 @@ def test_the_public_honours_page_shows_names_events_and_awards_only(client, sett
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "path",
-    ["photos/%2e%2e/imports/secret", "photos/../imports/secret", "imports/secret", "photos/./../imports/secret"],
+    [
+        "photos/%2e%2e/imports/secret",
+        "photos/../imports/secret",
+        "imports/secret",
+        "photos/./../imports/secret",
+    ],
 )
 def test_media_serves_photo_folders_only(path, login, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path

@@ -46,14 +46,18 @@ def describe_changes(records) -> list[dict]:
 
 @permission_required("competitions.change_entry", raise_exception=True)
 def entry_history(request, pk):
-    records = Entry.history.filter(id=pk).select_related("history_user").order_by("-history_date", "-history_id")
+    records = (
+        Entry.history.filter(id=pk).select_related("history_user").order_by("-history_date", "-history_id")
+    )
     if not records:
         raise Http404
     latest = records[0]
     event = get_object_or_404(Event.objects.select_related("competition"), pk=latest.event_id)
     members = EntryMember.history.filter(entry_id=pk).select_related("history_user").order_by("-history_date")
     coaches = (
-        EntryCoach.history.filter(entry_id=pk).select_related("history_user", "coach").order_by("-history_date")
+        EntryCoach.history.filter(entry_id=pk)
+        .select_related("history_user", "coach")
+        .order_by("-history_date")
     )
     return render(
         request,
@@ -84,9 +88,9 @@ def deleted_entries(request, pk):
     event = get_object_or_404(Event.objects.select_related("competition"), pk=pk)
     records = list(deleted_records(event.pk))
     names: dict[int, list[str]] = {}
-    for member in EntryMember.history.filter(
-        entry_id__in=[r.id for r in records], history_type="-"
-    ).order_by("position"):
+    for member in EntryMember.history.filter(entry_id__in=[r.id for r in records], history_type="-").order_by(
+        "position"
+    ):
         names.setdefault(member.entry_id, []).append(member.name)
     for record in records:
         record.member_names = names.get(record.id, [])

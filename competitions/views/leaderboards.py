@@ -10,18 +10,17 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.cache import cache
 from django.core.validators import MaxValueValidator
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.core.cache import cache
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import TemplateView
 from django_tables2 import SingleTableMixin
@@ -220,8 +219,10 @@ class LeaderboardView(ExportMixin, SingleTableMixin, TemplateView):
 
     def reads_tally_tables(self, data: dict) -> bool:
         """All-time tables come from the stored tallies (a page at a time); cut ones are counted."""
-        if any(data.get(key) not in (None, "", False) for key in ("year_from", "year_to", "level", "category",
-                                                                   "skill", "selection")):
+        if any(
+            data.get(key) not in (None, "", False)
+            for key in ("year_from", "year_to", "level", "category", "skill", "selection")
+        ):
             return False
         if self.subject == "organizations":
             # The stored tallies count every entry; a competition that leaves an organization out of

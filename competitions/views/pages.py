@@ -3,7 +3,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -12,7 +12,15 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from competitions.filters import CompetitionFilter
-from competitions.models import MEDAL_TIERS, Competition, Entry, EntryMember, Event, TallyCompetition, TallyKind
+from competitions.models import (
+    MEDAL_TIERS,
+    Competition,
+    Entry,
+    EntryMember,
+    Event,
+    TallyCompetition,
+    TallyKind,
+)
 from competitions.tables import CompetitionTable
 from competitions.tallies import GROUPINGS, ORDERS
 
@@ -28,7 +36,9 @@ class CompetitionListView(SingleTableMixin, FilterView):
     def get_queryset(self):
         # Counts as correlated subqueries from the tally tables: with the list's index giving the
         # order, the database works them out for the page's rows only, however many competitions.
-        events = Event.objects.filter(competition=OuterRef("pk")).values("competition").annotate(n=Count("id"))
+        events = (
+            Event.objects.filter(competition=OuterRef("pk")).values("competition").annotate(n=Count("id"))
+        )
         medals = (
             TallyCompetition.objects.filter(competition_id=OuterRef("pk"), kind=TallyKind.ORGANIZATION)
             .values("competition_id")
@@ -117,7 +127,9 @@ def honours(request: HttpRequest) -> HttpResponse:
     entries = (
         Entry.objects.filter(organization__is_home=True, award__tier__in=MEDAL_TIERS)
         .select_related("event__competition", "award")
-        .prefetch_related(Prefetch("members", queryset=EntryMember.objects.only("entry_id", "name", "position")))
+        .prefetch_related(
+            Prefetch("members", queryset=EntryMember.objects.only("entry_id", "name", "position"))
+        )
         .order_by("-event__competition__year", "event__competition__name", "event__name", "id")
     )
     page = Paginator(entries, 100).get_page(request.GET.get("page"))

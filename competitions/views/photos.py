@@ -41,4 +41,6 @@ def photo_edit(request, pk):
         form.save()
         messages.success(request, _("Photo saved."))
         return redirect(competition.get_absolute_url() + "#photos")
-    return render(request, "competitions/photo_edit.html", {"photo": photo, "competition": competition, "form": form})
+    return render(
+        request, "competitions/photo_edit.html", {"photo": photo, "competition": competition, "form": form}
+    )

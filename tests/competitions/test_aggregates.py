@@ -75,8 +75,16 @@ def test_moving_a_student_to_another_department_in_the_admin_recounts(results, a
     alice = results["alice"]
     response = admin_client.post(
         reverse("admin:students_student_change", args=[alice.pk]),
-        {"name": alice.name, "name_pinyin": alice.name_pinyin, "name_initials": alice.name_initials,
-         "department": other.pk, "student_number": "", "class_name": "", "cohort_year": "", "training_level": ""},
+        {
+            "name": alice.name,
+            "name_pinyin": alice.name_pinyin,
+            "name_initials": alice.name_initials,
+            "department": other.pk,
+            "student_number": "",
+            "class_name": "",
+            "cohort_year": "",
+            "training_level": "",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert verify() == []
@@ -96,7 +104,9 @@ def test_deleting_an_entry_in_the_admin_recounts_and_restoring_it_too(results, a
 
 def test_deleting_a_whole_competition_in_the_admin_recounts(results, admin_client):
     competition = results["competition"]
-    admin_client.post(reverse("admin:competitions_competition_delete", args=[competition.pk]), {"post": "yes"})
+    admin_client.post(
+        reverse("admin:competitions_competition_delete", args=[competition.pk]), {"post": "yes"}
+    )
     assert verify() == []
     assert not TallyTotal.objects.exists()
 
@@ -125,11 +135,14 @@ def test_verify_reports_a_difference_and_the_command_fails_until_fixed(results):
 def test_rebuild_gives_the_same_tables_as_the_step_by_step_updates(results):
     before = sorted(TallyTotal.objects.values_list("kind", "key", "gold", "total", "points", "entries"))
     rebuild()
-    assert sorted(TallyTotal.objects.values_list("kind", "key", "gold", "total", "points", "entries")) == before
+    assert (
+        sorted(TallyTotal.objects.values_list("kind", "key", "gold", "total", "points", "entries")) == before
+    )
 
 
-def test_the_competition_page_caches_its_results_until_they_change(results, client, django_user_model,
-                                                                      django_assert_max_num_queries):
+def test_the_competition_page_caches_its_results_until_they_change(
+    results, client, django_user_model, django_assert_max_num_queries
+):
     from django.core.cache import cache
 
     cache.clear()
@@ -143,8 +156,12 @@ def test_the_competition_page_caches_its_results_until_they_change(results, clie
     assert "外甲" in first
     with django_assert_max_num_queries(9):  # the events and their entries come from the cache
         client.get(url)
-    make_entry(results["competition"].events.get(name="焊接"), members=["新来的选手"], award="铜牌",
-               organization="外校")
+    make_entry(
+        results["competition"].events.get(name="焊接"),
+        members=["新来的选手"],
+        award="铜牌",
+        organization="外校",
+    )
     assert "新来的选手" in client.get(url).content.decode()
 
 
@@ -160,8 +177,10 @@ def test_all_time_pages_from_the_tally_tables_equal_the_recounted_table(order):
         make_entry(event, members=members, award=awards[index % 6], organization=f"单位{index % 4}")
         make_entry(event, award=awards[(index + 2) % 6], organization=f"单位{index % 5}")
     for kind in ("organization", "student"):
-        expected = [(row.key, row.rank, row.tier_counts(), row.points)
-                    for row in Entry.objects.medal_table(by=kind, order=order)]
+        expected = [
+            (row.key, row.rank, row.tier_counts(), row.points)
+            for row in Entry.objects.medal_table(by=kind, order=order)
+        ]
         rows = TallyRows(kind, order, names=lambda keys: {})
         assert len(rows) == len(expected)
         # Read in pages of 4, as a table would: ranks continue across pages; ties share them.

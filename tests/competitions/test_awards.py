@@ -67,7 +67,9 @@ def test_the_admin_refuses_a_label_that_is_already_in_the_vocabulary(client, dja
     from django.urls import reverse
 
     client.force_login(django_user_model.objects.create_superuser("root", password="a-long-test-password"))
-    response = client.post(reverse("admin:competitions_award_add"), {"label": "gold  MEDAL", "tier": "silver"})
+    response = client.post(
+        reverse("admin:competitions_award_add"), {"label": "gold  MEDAL", "tier": "silver"}
+    )
     assert response.status_code == 200
     assert "Gold Medal" in response.content.decode()
     assert Award.objects.filter(tier="silver", label="gold  MEDAL").count() == 0

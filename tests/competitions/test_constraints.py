@@ -53,7 +53,9 @@ def test_an_individual_event_cannot_allow_a_team():
     competition = make_competition()
     skill = Skill.objects.create(name="焊接")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Event.objects.create(competition=competition, skill=skill, name="焊接", is_team=False, max_team_size=2)
+        Event.objects.create(
+            competition=competition, skill=skill, name="焊接", is_team=False, max_team_size=2
+        )
 
 
 def test_a_team_size_range_must_not_be_upside_down():
@@ -103,7 +105,9 @@ def test_a_member_is_a_student_or_a_teacher_not_both():
 
     entry = make_entry(make_event(is_team=True))
     with pytest.raises(IntegrityError), transaction.atomic():
-        EntryMember.objects.create(entry=entry, name="x", student=make_student(), coach=make_coach(), position=9)
+        EntryMember.objects.create(
+            entry=entry, name="x", student=make_student(), coach=make_coach(), position=9
+        )
 
 
 def test_record_entry_keeps_unnamed_members_as_an_entry_without_members():

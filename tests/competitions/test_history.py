@@ -54,7 +54,9 @@ def test_a_member_removed_before_the_deletion_is_not_brought_back(client, office
     entry = make_entry(event, members=["甲", "乙"])
     entry.members.get(name="乙").delete()
     # Much later, the entry is deleted.
-    EntryMember.history.filter(name="乙").update(history_date=EntryMember.history.get(name="乙", history_type="-").history_date.replace(year=2000))
+    EntryMember.history.filter(name="乙").update(
+        history_date=EntryMember.history.get(name="乙", history_type="-").history_date.replace(year=2000)
+    )
     pk = entry.pk
     entry.delete()
     client.post(reverse("competitions:entry-restore", args=[pk]))

@@ -14,15 +14,39 @@ pytestmark = pytest.mark.django_db
 HOME = "本校技师学院"
 HEADER = ["赛事", "年份", "级别", "赛项", "单位", "选手", "学号", "指导教师", "奖项", "名次"]
 GOOD_ROWS = [
-    ["中华人民共和国第二届职业技能大赛", "2023", "国家级", "移动机器人", HOME, "蒋家俊、李文博", "S001、S002", "王老师", "金牌", "1"],
-    ["中华人民共和国第二届职业技能大赛", "2023", "国家级", "移动机器人", "外省技师学院", "张三,李四", "", "", "银牌", "2"],
+    [
+        "中华人民共和国第二届职业技能大赛",
+        "2023",
+        "国家级",
+        "移动机器人",
+        HOME,
+        "蒋家俊、李文博",
+        "S001、S002",
+        "王老师",
+        "金牌",
+        "1",
+    ],
+    [
+        "中华人民共和国第二届职业技能大赛",
+        "2023",
+        "国家级",
+        "移动机器人",
+        "外省技师学院",
+        "张三,李四",
+        "",
+        "",
+        "银牌",
+        "2",
+    ],
     ["中华人民共和国第二届职业技能大赛", "2023", "national", "机电一体化", HOME, "", "", "", "铜牌", ""],
     ["中华人民共和国第二届职业技能大赛", "2023", "国家级", "机电一体化", HOME, "", "", "", "铜牌", ""],
 ]
 
 
 def csv_bytes(rows, encoding="utf-8"):
-    text = "\r\n".join(",".join(f'"{cell}"' if "," in cell or "\n" in cell else cell for cell in row) for row in rows)
+    text = "\r\n".join(
+        ",".join(f'"{cell}"' if "," in cell or "\n" in cell else cell for cell in row) for row in rows
+    )
     return text.encode(encoding)
 
 
@@ -66,7 +90,11 @@ def test_a_good_sheet_imports_in_every_encoding(data):
     plan = import_sheet(data, "results.xlsx" if data.startswith(b"PK") else "results.csv")
     assert plan.errors == []
     competition = Competition.objects.get()
-    assert (competition.name, competition.year, competition.level) == ("中华人民共和国第二届职业技能大赛", 2023, "national")
+    assert (competition.name, competition.year, competition.level) == (
+        "中华人民共和国第二届职业技能大赛",
+        2023,
+        "national",
+    )
     robot = Event.objects.get(name="移动机器人")
     assert robot.is_team and robot.max_team_size == 2
     home_gold = Entry.objects.get(organization__is_home=True, award__tier=Tier.GOLD)
@@ -79,9 +107,34 @@ def test_a_good_sheet_imports_in_every_encoding(data):
 
 
 def test_english_headers_in_any_case_and_spacing():
-    header = ["Competition", "YEAR", "level", "Event", " Organization ", "Competitors", "Student Numbers",
-              "coaches", "Award", "rank", "Score", "Notes"]
-    row = ["WorldSkills Lyon", "2024", "world", "Mobile Robotics", "China", "A; B", "", "", "Gold Medal", "1", "750", "x"]
+    header = [
+        "Competition",
+        "YEAR",
+        "level",
+        "Event",
+        " Organization ",
+        "Competitors",
+        "Student Numbers",
+        "coaches",
+        "Award",
+        "rank",
+        "Score",
+        "Notes",
+    ]
+    row = [
+        "WorldSkills Lyon",
+        "2024",
+        "world",
+        "Mobile Robotics",
+        "China",
+        "A; B",
+        "",
+        "",
+        "Gold Medal",
+        "1",
+        "750",
+        "x",
+    ]
     plan = import_sheet(csv_bytes([header, row]), "r.csv")
     assert plan.errors == []
     entry = Entry.objects.get()
@@ -132,7 +185,16 @@ def test_a_name_matches_the_only_home_student_of_that_name():
 def test_teachers_compete_in_teacher_contests():
     rows = [
         ["赛事", "年份", "级别", "类别", "赛项", "单位", "选手", "奖项"],
-        ["第三届全国技工院校教师职业能力大赛", "2023", "国家级", "教师能力", "电工电子类", HOME, "刘欢", "一等奖"],
+        [
+            "第三届全国技工院校教师职业能力大赛",
+            "2023",
+            "国家级",
+            "教师能力",
+            "电工电子类",
+            HOME,
+            "刘欢",
+            "一等奖",
+        ],
     ]
     assert import_sheet(csv_bytes(rows), "r.csv").errors == []
     member = EntryMember.objects.get()
@@ -204,9 +266,28 @@ def test_a_bad_row_is_reported_by_number_and_nothing_is_saved(data, row, expecte
 
 
 def test_a_team_too_large_for_a_known_event_is_refused():
-    event = make_event(make_competition("中华人民共和国第二届职业技能大赛", year=2023), name="移动机器人",
-                       is_team=True, min_team_size=2, max_team_size=2)
-    rows = [HEADER, [event.competition.name, "2023", "国家级", "移动机器人", "外省技师学院", "甲、乙、丙", "", "", "金牌", ""]]
+    event = make_event(
+        make_competition("中华人民共和国第二届职业技能大赛", year=2023),
+        name="移动机器人",
+        is_team=True,
+        min_team_size=2,
+        max_team_size=2,
+    )
+    rows = [
+        HEADER,
+        [
+            event.competition.name,
+            "2023",
+            "国家级",
+            "移动机器人",
+            "外省技师学院",
+            "甲、乙、丙",
+            "",
+            "",
+            "金牌",
+            "",
+        ],
+    ]
     plan = import_sheet(csv_bytes(rows), "r.csv")
     assert plan.errors[0].row == 2 and "at most 2" in str(plan.errors[0]) and "选手" in str(plan.errors[0])
     assert Entry.objects.count() == 0
@@ -233,7 +314,10 @@ def test_every_bad_row_is_listed():
 
 def test_a_level_that_contradicts_the_recorded_competition_is_refused():
     make_competition("广东省第三届职业技能大赛", year=2023, level="provincial")
-    rows = [HEADER, ["广东省第三届职业技能大赛", "2023", "国家级", "移动机器人", HOME, "", "", "", "金牌", ""]]
+    rows = [
+        HEADER,
+        ["广东省第三届职业技能大赛", "2023", "国家级", "移动机器人", HOME, "", "", "", "金牌", ""],
+    ]
     plan = import_sheet(csv_bytes(rows), "r.csv")
     assert plan.errors[0].row == 2 and plan.errors[0].column == "level"
 
@@ -291,7 +375,10 @@ def test_an_import_is_recorded_in_the_audit_trail_with_the_importing_user(django
 
 def test_a_new_number_goes_to_the_one_student_of_that_name_without_one():
     student = make_student("蒋家俊")
-    rows = [HEADER, ["振兴杯", "2023", "国家级", "仪器仪表维修工", HOME, "蒋家俊", "20210001", "", "金奖", ""]]
+    rows = [
+        HEADER,
+        ["振兴杯", "2023", "国家级", "仪器仪表维修工", HOME, "蒋家俊", "20210001", "", "金奖", ""],
+    ]
     plan = import_sheet(csv_bytes(rows), "r.csv")
     assert plan.errors == [] and plan.new_students == []
     student.refresh_from_db()

@@ -207,5 +207,7 @@ def test_ranks_are_competition_ranks_of_the_chosen_key(rows, order):
         if not row.ranked:
             assert row.rank is None
             continue
-        better = sum(1 for other in ranked if other.ranked and order_key(other, order) > order_key(row, order))
+        better = sum(
+            1 for other in ranked if other.ranked and order_key(other, order) > order_key(row, order)
+        )
         assert row.rank == better + 1

@@ -33,15 +33,35 @@ def run(*args):
 
 def test_json_lists_rows_in_table_order_with_the_documented_keys(competition):
     rows = json.loads(run("--format", "json"))
-    assert [(r["rank"], r["name"]) for r in rows] == [(1, "甲学院"), (1, "乙学院"), (3, "邀请队"), (4, "丙学院")]
-    assert set(rows[0]) == {"rank", "name", "special", "gold", "silver", "bronze", "excellence", "total", "points"}
+    assert [(r["rank"], r["name"]) for r in rows] == [
+        (1, "甲学院"),
+        (1, "乙学院"),
+        (3, "邀请队"),
+        (4, "丙学院"),
+    ]
+    assert set(rows[0]) == {
+        "rank",
+        "name",
+        "special",
+        "gold",
+        "silver",
+        "bronze",
+        "excellence",
+        "total",
+        "points",
+    }
     third = rows[3]
     assert (third["bronze"], third["excellence"], third["total"], third["points"]) == (1, 1, 2, 3)
 
 
 def test_unranked_organizations_have_a_null_rank_and_do_not_shift_the_others(competition):
     rows = json.loads(run("--format", "json", "--unranked", "邀请队"))
-    assert [(r["rank"], r["name"]) for r in rows] == [(1, "甲学院"), (1, "乙学院"), (None, "邀请队"), (3, "丙学院")]
+    assert [(r["rank"], r["name"]) for r in rows] == [
+        (1, "甲学院"),
+        (1, "乙学院"),
+        (None, "邀请队"),
+        (3, "丙学院"),
+    ]
 
 
 def test_the_stored_setting_and_the_command_line_add_up(competition):
@@ -59,7 +79,10 @@ def test_order_by_total_and_points(competition):
     by_total = json.loads(run("--format", "json", "--order", "total"))
     assert by_total[0]["name"] == "丙学院" and by_total[0]["rank"] == 1
     by_points = json.loads(run("--format", "json", "--order", "points"))
-    assert [(r["name"], r["points"], r["rank"]) for r in by_points][:2] == [("甲学院", 4, 1), ("乙学院", 4, 1)]
+    assert [(r["name"], r["points"], r["rank"]) for r in by_points][:2] == [
+        ("甲学院", 4, 1),
+        ("乙学院", 4, 1),
+    ]
 
 
 def test_by_student_counts_team_members_once_each(competition):

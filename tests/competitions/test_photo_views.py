@@ -55,7 +55,9 @@ def test_a_bad_file_is_refused_on_the_form_and_nothing_is_stored(client, django_
     logged_in(client, django_user_model, roles.OFFICE)
     competition = make_competition()
     bad = SimpleUploadedFile("notes.jpg", b"not an image at all", content_type="image/jpeg")
-    response = client.post(reverse("competitions:photo-upload", args=[competition.pk]), {"images": [jpeg(), bad]})
+    response = client.post(
+        reverse("competitions:photo-upload", args=[competition.pk]), {"images": [jpeg(), bad]}
+    )
     assert response.status_code == 200
     assert "notes.jpg" in response.content.decode()
     assert Photo.objects.count() == 0
@@ -67,10 +69,13 @@ def test_tagging_a_photo_and_teachers_cannot(client, django_user_model):
     entry = make_entry(make_event(competition))
     photo = Photo.objects.create(competition=competition, image="photos/x.jpg")
     logged_in(client, django_user_model, roles.TEACHERS)
-    assert client.post(reverse("competitions:photo-edit", args=[photo.pk]), {"caption": "x"}).status_code == 403
+    assert (
+        client.post(reverse("competitions:photo-edit", args=[photo.pk]), {"caption": "x"}).status_code == 403
+    )
     logged_in(client, django_user_model, roles.OFFICE)
     response = client.post(
-        reverse("competitions:photo-edit", args=[photo.pk]), {"caption": "决赛现场", "credit": "宣传部", "entries": [entry.pk]}
+        reverse("competitions:photo-edit", args=[photo.pk]),
+        {"caption": "决赛现场", "credit": "宣传部", "entries": [entry.pk]},
     )
     assert response.status_code == 302
     photo.refresh_from_db()

@@ -30,7 +30,10 @@ BUDGETS = {
     "skill-list": (3 + PERMISSIONS, "year choices, count, page"),
     "skill-detail": (6 + PERMISSIONS, "skill, years, events, entries, members, coaches"),
     "skill-detail-filtered": (6 + PERMISSIONS, "the same, filters applied in the events query"),
-    "quick-search": (10 + PERMISSIONS, "students, coaches, and up to 8 indexed prefix lookups (and the role check)"),
+    "quick-search": (
+        10 + PERMISSIONS,
+        "students, coaches, and up to 8 indexed prefix lookups (and the role check)",
+    ),
 }
 
 

@@ -33,7 +33,9 @@ class Command(BaseCommand):
             bad_rows = len({error.row for error in plan.errors})
             raise CommandError(
                 ngettext(
-                    "%(count)d bad row; nothing was imported.", "%(count)d bad rows; nothing was imported.", bad_rows
+                    "%(count)d bad row; nothing was imported.",
+                    "%(count)d bad rows; nothing was imported.",
+                    bad_rows,
                 )
                 % {"count": bad_rows}
             )
@@ -43,8 +45,10 @@ class Command(BaseCommand):
         else:
             lead = _("Added %(entries)d entries (%(present)d already present).")
         self.stdout.write(lead % {"entries": summary["entries"], "present": summary["already_present"]})
-        line = _("  %(what)s that would be created: %(count)d (%(names)s)") if dry_run else _(
-            "  %(what)s created: %(count)d (%(names)s)"
+        line = (
+            _("  %(what)s that would be created: %(count)d (%(names)s)")
+            if dry_run
+            else _("  %(what)s created: %(count)d (%(names)s)")
         )
         labels = {
             "competitions": (_("competitions"), plan.new_competitions),

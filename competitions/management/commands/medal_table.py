@@ -39,9 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, help="its year, when several editions share the name")
         parser.add_argument("--by", choices=BY_CHOICES, default="organization")
         parser.add_argument("--order", choices=ORDERS, default="tiers")
-        parser.add_argument(
-            "--events-flag", choices=["selection"], help="only WorldSkills selection events"
-        )
+        parser.add_argument("--events-flag", choices=["selection"], help="only WorldSkills selection events")
         parser.add_argument("--unranked", default="", help="organizations shown without a rank")
         parser.add_argument("--exclude", default="", help="organizations left out of the table")
         parser.add_argument("--format", choices=["text", "csv", "json"], default="text")
@@ -58,7 +56,9 @@ class Command(BaseCommand):
         entries = Entry.objects.for_competition(competition)
         if options["events_flag"] == "selection":
             entries = entries.selection_events()
-        rows = entries.medal_table(by=options["by"], order=options["order"], unranked=unranked, exclude=exclude)
+        rows = entries.medal_table(
+            by=options["by"], order=options["order"], unranked=unranked, exclude=exclude
+        )
         records = [row.as_dict() for row in rows]
         if options["format"] == "json":
             self.stdout.write(json.dumps(records, ensure_ascii=False, indent=2))
@@ -73,12 +73,23 @@ class Command(BaseCommand):
         self.stdout.write(str(competition))
         headers = ["rank", "name", "special", "gold", "silver", "bronze", "excellence", "total", "points"]
         titles = [
-            _("Rank"), _("Name"), _("Special"), _("Gold"), _("Silver"), _("Bronze"),
-            _("Excellence"), _("Total"), _("Points"),
+            _("Rank"),
+            _("Name"),
+            _("Special"),
+            _("Gold"),
+            _("Silver"),
+            _("Bronze"),
+            _("Excellence"),
+            _("Total"),
+            _("Points"),
         ]
-        cells = [[("—" if r["rank"] is None else str(r["rank"])) if h == "rank" else str(r[h]) for h in headers]
-                 for r in records]
-        widths = [max([display_width(t)] + [display_width(c[i]) for c in cells]) for i, t in enumerate(titles)]
+        cells = [
+            [("—" if r["rank"] is None else str(r["rank"])) if h == "rank" else str(r[h]) for h in headers]
+            for r in records
+        ]
+        widths = [
+            max([display_width(t)] + [display_width(c[i]) for c in cells]) for i, t in enumerate(titles)
+        ]
         line = lambda values: "  ".join(  # noqa: E731
             pad(v, widths[i], right=i != 1) for i, v in enumerate(values)
         )
