@@ -185,3 +185,25 @@ class Coach(Person):
 
     def get_absolute_url(self) -> str:
         return reverse("students:coach-detail", args=[self.pk])
+
+
+class StudentNumberAlias(models.Model):
+    """A student number that belonged to a record merged into `student` (DOMAIN.md rule 10).
+
+    A later sheet with the old number finds the student kept; numbers stay unique across students
+    and aliases (students.people checks both before giving a number out).
+    """
+
+    number = models.CharField(_("student number"), max_length=40, unique=True)
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="number_aliases", verbose_name=_("student")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("former student number")
+        verbose_name_plural = _("former student numbers")
+
+    def __str__(self) -> str:
+        return f"{self.number} → {self.student}"
