@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from competitions import tallies
 from competitions.admin_tallies import RefreshesTallies
 from competitions.models import (
-    MEDAL_TIERS,
     Award,
     Competition,
     Entry,
@@ -103,13 +103,7 @@ class CompetitionAdmin(RefreshesTallies, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                n_medals=Count("events__entries", filter=Q(events__entries__award__tier__in=MEDAL_TIERS))
-            )
-        )
+        return super().get_queryset(request).annotate(n_medals=tallies.competition_medals())
 
     @admin.display(description=_("medals"), ordering="n_medals")
     def medal_count(self, obj):

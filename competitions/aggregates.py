@@ -1,4 +1,4 @@
-"""Tally tables kept equal to a recount of the entries (issue: scale).
+"""The stored tally tables: storage only, kept equal to a recount through competitions.tallies.
 
 Every result change calls `refresh_competitions(ids)` in its own transaction. The refresh recounts
 the changed competitions from their entries (small: one competition's entries), compares the new
@@ -11,64 +11,33 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Sum
 
+from competitions import tallies
 from competitions.models import (
     Competition,
     Entry,
     TallyCompetition,
     TallyCounts,
-    TallyKind,
     TallyPeriod,
     TallyTotal,
-    Tier,
 )
-from competitions.tallies import MedalRow
 
-# What each kind of group is, seen from an entry (the same groupings as tallies.GROUPINGS).
-KIND_FIELDS = {
-    TallyKind.ORGANIZATION: "organization",
-    TallyKind.STUDENT: "members__student",
-    TallyKind.COACH: "coaches",
-    TallyKind.DEPARTMENT: "members__student__department",
-    TallyKind.SKILL: "event__skill",
-}
-# Skills and departments are tallied for the home college's entries only, as the leaderboards and the
-# tallies page (and their drill-downs) count them: "our titles in 移动机器人".
-HOME_ONLY = {TallyKind.SKILL, TallyKind.DEPARTMENT}
-TIERS = [str(tier) for tier in Tier.values]  # special ... other, in TallyCounts.COUNTS order
 COUNTS = TallyCounts.COUNTS
 CHUNK = 500
 
 
 def recount(competition_ids: Iterable[int]) -> dict[tuple[int, str, int], list[int]]:
-    """(competition id, kind, key) → counts, recounted from the entries of those competitions."""
+    """(competition id, kind, key) → counts, recounted through competitions.tallies from the
+    entries of those competitions, for every grouping."""
     ids = list(competition_ids)
     rows: dict[tuple[int, str, int], list[int]] = {}
     for start in range(0, len(ids), CHUNK):
         entries = Entry.objects.filter(event__competition__in=ids[start : start + CHUNK])
-        weights = [f"event__competition__weight_{tier}" for tier in TIERS]
-        for kind, field in KIND_FIELDS.items():
-            counted = entries.filter(organization__is_home=True) if kind in HOME_ONLY else entries
-            grouped = (
-                counted.filter(**{f"{field}__isnull": False})
-                .values("event__competition", field, *weights)
-                .annotate(
-                    n_entries=Count("id", distinct=True),
-                    **{f"n_{tier}": Count("id", distinct=True, filter=Q(award__tier=tier)) for tier in TIERS},
-                )
-                .order_by()
-            )
-            for group in grouped:
-                counts = [group[f"n_{tier}"] for tier in TIERS]
-                total = sum(counts[:5])
-                points = sum(n * group[weight] for n, weight in zip(counts, weights, strict=True))
-                rows[(group["event__competition"], str(kind), group[field])] = [
-                    *counts,
-                    total,
-                    points,
-                    group["n_entries"],
-                ]
+        for by, grouping in tallies.GROUPINGS.items():
+            counts = tallies.grouped_counts(entries, by, per_competition=True)
+            for (competition_id, key), values in counts.items():
+                rows[(competition_id, str(grouping.kind), key)] = values
     return rows
 
 
@@ -181,8 +150,6 @@ def refresh_competitions(competition_ids: Iterable[int]) -> None:
 
 def tallies_version() -> str:
     """Changes whenever any result changes (every refresh raises a competition's results_version)."""
-    from django.db.models import Sum
-
     state = Competition.objects.aggregate(version=Sum("results_version"), count=Count("id"))
     return f"{state['version'] or 0}.{state['count']}"
 
@@ -268,110 +235,3 @@ def verify() -> list[str]:
             if want != have:
                 problems.append(f"{name} {key}: stored {have}, recount {want}")
     return problems
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading: leaderboards a page at a time
-
-ORDER_FIELDS = {
-    "tiers": ["special", "gold", "silver", "bronze", "excellence"],
-    "total": ["total"],
-    "points": ["points"],
-}
-
-
-def better_than(fields: list[str], values: list[int]) -> Q:
-    """Rows whose (fields) come lexicographically after `values` in descending order."""
-    condition = Q(**{f"{fields[-1]}__gt": values[-1]})
-    for field, value in zip(reversed(fields[:-1]), reversed(values[:-1]), strict=True):
-        condition = Q(**{f"{field}__gt": value}) | (Q(**{field: value}) & condition)
-    return condition
-
-
-class TallyRows:
-    """The all-time table of one kind, in rank order, read from TallyTotal a slice at a time.
-
-    Behaves like the list of MedalRow that tallies.medal_table returns (len, slicing, ranks that
-    ties share), but a page costs a few indexed queries however long the history is.
-    """
-
-    def __init__(self, kind: str, order: str, names) -> None:
-        self.kind, self.order, self.names = kind, order, names
-        self.fields = ORDER_FIELDS[order]
-        self.rows = (
-            TallyTotal.objects.filter(kind=kind)
-            .filter(Q(total__gt=0) | Q(points__gt=0))
-            .order_by(*(f"-{field}" for field in self.fields), "key")
-        )
-        self._length = None
-
-    def __len__(self) -> int:
-        if self._length is None:
-            self._length = self.rows.count()
-        return self._length
-
-    def __iter__(self):
-        return iter(self[0 : len(self)])
-
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            return self[index : index + 1][0]
-        start = index.start or 0
-        tallies = list(self.rows[start : index.stop])
-        if not tallies:
-            return []
-        names = self.names([tally.key for tally in tallies])
-        first = [getattr(tallies[0], field) for field in self.fields]
-        rank = 1 if start == 0 else 1 + self.rows.filter(better_than(self.fields, first)).count()
-        rows, previous = [], None
-        for position, tally in enumerate(tallies, start=start + 1):
-            key = [getattr(tally, field) for field in self.fields]
-            if previous is not None and key != previous:
-                rank = position
-            previous = key
-            row = MedalRow(
-                key=tally.key,
-                name=names.get(tally.key, "?"),
-                rank=rank,
-                points=tally.points,
-                **{tier: getattr(tally, tier) for tier in TIERS},
-            )
-            rows.append(row)
-        return rows
-
-
-def period_counts(kind: str, key: int, *, category: str | None = None) -> dict[tuple[int, str, str], int]:
-    """(year, level, tier) → entries of one group with that award tier, from the period table."""
-    rows = TallyPeriod.objects.filter(kind=kind, key=key)
-    if category:
-        rows = rows.filter(category=category)
-    counts: dict[tuple[int, str, str], int] = defaultdict(int)
-    for row in rows:
-        for tier in TIERS:
-            if getattr(row, tier):
-                counts[(row.year, row.level, tier)] += getattr(row, tier)
-    return dict(counts)
-
-
-def period_table(kind: str, names, *, order: str = "total", category: str | None = None) -> list[MedalRow]:
-    """Every group of a kind summed over all years (one category, or all), ranked; few rows."""
-    from django.db.models import Sum
-
-    from competitions.tallies import rank_rows
-
-    rows = TallyPeriod.objects.filter(kind=kind)
-    if category:
-        rows = rows.filter(category=category)
-    grouped = rows.values("key").annotate(**{f"n_{name}": Sum(name) for name in COUNTS}).order_by()
-    grouped = [group for group in grouped if group["n_total"] or group["n_points"]]
-    labels = names([group["key"] for group in grouped])
-    table = [
-        MedalRow(
-            key=group["key"],
-            name=labels.get(group["key"], "?"),
-            points=group["n_points"],
-            **{tier: group[f"n_{tier}"] for tier in TIERS},
-        )
-        for group in grouped
-    ]
-    return rank_rows(table, order)

@@ -333,12 +333,6 @@ class EntryQuerySet(models.QuerySet):
             "coaches",
         )
 
-    def medal_table(self, **options):
-        """Rows of a medal table over these entries; see competitions.tallies.medal_table."""
-        from competitions.tallies import medal_table
-
-        return medal_table(self, **options)
-
 
 class Entry(models.Model):
     """One individual or team in one event, for one organization, with its result."""
@@ -522,6 +516,7 @@ class Photo(models.Model):
 
 class TallyKind(models.TextChoices):
     ORGANIZATION = "organization", _("Organization")
+    COLLEGE = "college", _("The college")
     STUDENT = "student", _("Student")
     COACH = "coach", _("Coach")
     DEPARTMENT = "department", _("Department")

@@ -1,8 +1,7 @@
-"""The home college's tallies: the year × level × tier pivot and the annual-report summary.
-
-Everything here counts entries (DOMAIN.md rule 5) of the home college that won an award, each
-entry once, in a fixed number of grouped queries. The pivot page, its drill-down and the summary
-all start from `college_entries`, so a drill-down lists exactly the entries its cell counted.
+"""The college's tallies in words and tables: the year × level × tier pivot's layout and the
+annual-report summary. Words and layout only: every number comes from competitions.tallies (the
+college's entries by rule 9, counted there), so the summary, the tallies page and its drill-down
+agree.
 
 The summary paragraph is written in the style of the college's annual report, in Chinese and in
 English. Those two texts are content in a fixed language (they are pasted into a Chinese report
@@ -13,21 +12,19 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from competitions import tallies
 from competitions.exports import Sheet
 from competitions.models import (
     MEDAL_TIERS,
     Category,
     Competition,
     Entry,
-    EntryMember,
     Level,
-    Organization,
     Tier,
 )
-from students.models import Department
 from students.names import pinyin_key
 
 TIERS = list(Tier)  # best first, "other" last
@@ -37,36 +34,6 @@ LISTED_LEVELS = [Level.WORLD, Level.NATIONAL, Level.INDUSTRY]
 # Squad selections (入围国家集训队, National Training Squad) are "other" awards with these words.
 SQUAD_WORDS = ("集训队", "squad")
 SQUADS = Q(award__tier=Tier.OTHER) & (Q(award__label__contains="集训队") | Q(award__label__icontains="squad"))
-
-
-def college_entries(
-    home: Organization,
-    *,
-    year: int | None = None,
-    level: str | None = None,
-    tier: str | None = None,
-    category: str | None = None,
-    department: Department | None = None,
-) -> QuerySet[Entry]:
-    """Entries of the home college that won an award, cut by the given filters.
-
-    A department's entries are those with at least one of its students as a member; a team of
-    two of its students is still one entry (the filter is a subquery, not a join).
-    """
-    entries = Entry.objects.filter(organization=home, award__isnull=False)
-    if year is not None:
-        entries = entries.filter(event__competition__year=year)
-    if level:
-        entries = entries.filter(event__competition__level=level)
-    if tier:
-        entries = entries.filter(award__tier=tier)
-    if category:
-        entries = entries.filter(event__competition__category=category)
-    if department is not None:
-        entries = entries.filter(
-            pk__in=EntryMember.objects.filter(student__department=department).values("entry_id")
-        )
-    return entries
 
 
 def entry_years(entries: QuerySet[Entry] | None = None) -> list[int]:
@@ -80,16 +47,6 @@ def entry_years(entries: QuerySet[Entry] | None = None) -> list[int]:
         .values_list("event__competition__year", flat=True)
         .distinct()
     )
-
-
-def award_years(home: Organization) -> list[int]:
-    """Years in which the home college won an award, newest first, from the period tallies."""
-    from competitions.models import TallyKind, TallyPeriod
-
-    rows = TallyPeriod.objects.filter(kind=TallyKind.ORGANIZATION, key=home.pk).filter(
-        Q(total__gt=0) | Q(other__gt=0)
-    )
-    return list(rows.order_by("-year").values_list("year", flat=True).distinct())
 
 
 def is_squad(award) -> bool:
@@ -135,19 +92,6 @@ class PivotYear:
     total: PivotRow
 
 
-def pivot_counts(entries: QuerySet[Entry]) -> dict[tuple[int, str, str], int]:
-    """(year, level, tier) → number of entries, in one grouped query."""
-    grouped = (
-        entries.values("event__competition__year", "event__competition__level", "award__tier")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {
-        (row["event__competition__year"], row["event__competition__level"], row["award__tier"]): row["n"]
-        for row in grouped
-    }
-
-
 def pivot_table(counts: dict[tuple[int, str, str], int]) -> tuple[list[PivotYear], PivotRow]:
     """The pivot's years (newest first), each with its levels (widest first) and total, and the
     grand total."""
@@ -165,53 +109,6 @@ def pivot_table(counts: dict[tuple[int, str, str], int]) -> tuple[list[PivotYear
         grand.update(year_total)
         years.append(PivotYear(year, levels, PivotRow(year, None, dict(year_total))))
     return years, PivotRow(None, None, dict(grand))
-
-
-# ---------------------------------------------------------------------------------------------
-# Counts by a grouping (departments, for the summary)
-
-
-@dataclass
-class GroupCount:
-    key: int
-    name: str
-    counts: dict[str, int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def medals(self) -> int:
-        return sum(self.counts.get(tier, 0) for tier in MEDAL_TIERS)
-
-    def cells(self) -> list[tuple[str, int]]:
-        return [(tier.value, self.counts.get(tier.value, 0)) for tier in TIERS]
-
-    def sort_key(self):
-        return (
-            tuple(-self.counts.get(tier, 0) for tier in MEDAL_TIERS),
-            -self.counts.get(Tier.OTHER, 0),
-            pinyin_key(self.name),
-            self.key,
-        )
-
-
-def department_counts(entries: QuerySet[Entry]) -> list[GroupCount]:
-    """Entries per department of their student members and tier, every tier included; a team of
-    two students of one department counts once for it (one query)."""
-    field, label = "members__student__department", "members__student__department__name"
-    grouped = (
-        entries.filter(**{f"{field}__isnull": False})
-        .values(field, label, "award__tier")
-        .annotate(n=Count("id", distinct=True))
-        .order_by()
-    )
-    rows: dict[int, GroupCount] = {}
-    for group in grouped:
-        row = rows.setdefault(group[field], GroupCount(group[field], group[label], {}))
-        row.counts[group["award__tier"]] = row.counts.get(group["award__tier"], 0) + group["n"]
-    return sorted(rows.values(), key=GroupCount.sort_key)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,7 +142,7 @@ class AnnualSummary:
     medals: list[Listed] = field(default_factory=list)
     squads: list[Listed] = field(default_factory=list)
     named_awards: list[Listed] = field(default_factory=list)
-    departments: list[GroupCount] = field(default_factory=list)
+    departments: list[tallies.MedalRow] = field(default_factory=list)
 
     @property
     def squad_people(self) -> int:
@@ -294,11 +191,12 @@ def sort_listed(items: list[Listed]) -> list[Listed]:
     return sorted(items, key=key)
 
 
-def annual_summary(home: Organization, year: int, *, category: str | None = None) -> AnnualSummary:
-    """Everything the annual report says about the home college's competition results of a year
-    (6 queries: counts, listed entries with members and coaches, departments)."""
-    entries = college_entries(home, year=year, category=category)
-    years, total = pivot_table(pivot_counts(entries))
+def annual_summary(year: int, *, category: str | None = None) -> AnnualSummary:
+    """Everything the annual report says about the college's competition results of a year
+    (6 queries: counts, listed entries with members and coaches, departments); the numbers come
+    from competitions.tallies, so they are the tallies page's."""
+    entries = tallies.college_entries(year=year, category=category)
+    years, total = pivot_table(tallies.year_level_counts(entries))
     summary = AnnualSummary(year=year, category=category, total=total)
     if years:
         summary.levels = years[0].levels
@@ -317,7 +215,7 @@ def annual_summary(home: Organization, year: int, *, category: str | None = None
             summary.squads.append(item)
         else:
             summary.named_awards.append(item)
-    summary.departments = department_counts(entries)
+    summary.departments = tallies.medal_table(entries, by="department", with_other=True)
     return summary
 
 
@@ -451,7 +349,7 @@ def paragraph_zh(summary: AnnualSummary) -> str:
         sentences.append(f"学院还获得{awards}。")
     if summary.departments:
         departments = [
-            f"{row.name}获奖 {row.total} 项（{counts_zh(row.counts, [t.value for t in TIERS])}）"
+            f"{row.name}获奖 {row.awards} 项（{counts_zh(row.counts, [t.value for t in TIERS])}）"
             for row in summary.departments
         ]
         sentences.append(f"分系部看，{'；'.join(departments)}。")
@@ -581,7 +479,7 @@ def paragraph_en(summary: AnnualSummary) -> str:
         sentences.append(f"The college also received {awards}.")
     if summary.departments:
         departments = [
-            f"{row.name}: {plural_en(row.total, ('award', 'awards'))} "
+            f"{row.name}: {plural_en(row.awards, ('award', 'awards'))} "
             f"({counts_en(row.counts, [t.value for t in TIERS])})"
             for row in summary.departments
         ]
@@ -628,7 +526,7 @@ def summary_sheets(summary: AnnualSummary) -> list[Sheet]:
     departments = Sheet(
         _("By department"),
         [_("Department"), *tier_headers(), _("Total")],
-        [[row.name, *(n for _tier, n in row.cells()), row.total] for row in summary.departments],
+        [[row.name, *(n for _tier, n in row.cells()), row.awards] for row in summary.departments],
     )
     paragraphs = Sheet(
         _("Paragraph"),

@@ -1,30 +1,245 @@
-"""Medal tables: counting entries by tier, ordering them and giving ranks (DOMAIN.md rules 2-6).
+"""What a medal counts: the one module that counts and ranks (DOMAIN.md rules 2-6 and 9).
 
-The counting happens in one grouped query; only the per-group rows reach Python, where points
-(which may use different weights per competition) are summed and ranks are given.
+Every page, command, export, chart, the admin and the stored tally tables (competitions.aggregates,
+which are storage only) read their numbers here; no other module counts medals.
+
+- **Groupings** (`GROUPINGS`): what a table groups entries by. The organization table counts an
+  entry for the organization it competes for. Every other table is the college's own and follows
+  rule 9 (`for_college`): an entry counts when one of its members is a home student or a home
+  teacher, or one of its coaches is a home teacher, or it competes for the home college, whatever
+  organization it competes for. Departments are credited through their home students, once per
+  department per entry; coaches' tables list the home teachers.
+- **Counting**: entries, never (event, organization, award) triples (rule 5); a team entry counts
+  once per group (rule 2): `Count("id", distinct=True)` per tier, in one grouped query.
+- **Ranking** (`rank_rows`, `TallyRows`): three orders (tiers, total, points); ties share a rank
+  (1, 2, 2, 4); organizations out of the ranking keep their place without a rank and do not shift
+  the ranks below; excluded organizations are left out of the organization table (rule 6).
 """
 
-from collections.abc import Collection, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
-from competitions.models import MEDAL_TIERS, Tier
+from competitions.models import (
+    MEDAL_TIERS,
+    Entry,
+    EntryCoach,
+    EntryMember,
+    Organization,
+    Skill,
+    TallyCounts,
+    TallyKind,
+    TallyPeriod,
+    TallyTotal,
+    Tier,
+)
+from students.models import Coach, Department, Student
 from students.names import pinyin_key
 
-# What each kind of table groups entries by, and the name shown for a group.
-# Team entries count once per organization (one entry) and once per member (one row per member);
-# a department counts a team once even when two of its students are in it (distinct entries).
-GROUPINGS = {
-    "organization": ("organization", "organization__name"),
-    "department": ("members__student__department", "members__student__department__name"),
-    "student": ("members__student", "members__student__name"),
-    "coach": ("coaches", "coaches__name"),
-    # Leaderboards by skill count each entry once under its event's skill.
-    "skill": ("event__skill", "event__skill__name"),
-}
+TIERS = [str(tier) for tier in Tier.values]  # special, gold, silver, bronze, excellence, other
+MEDALS = [str(tier) for tier in MEDAL_TIERS]  # the tiers a medal total adds up
 ORDERS = ("tiers", "total", "points")
-TIER_FIELDS = [str(tier) for tier in Tier.values]
+# The columns each order compares, best first; rows equal in them share a rank.
+ORDER_FIELDS = {"tiers": MEDALS, "total": ["total"], "points": ["points"]}
+COUNTS = TallyCounts.COUNTS  # the tiers, then total, points and entries
+
+
+# ---------------------------------------------------------------------------------------------
+# Whose medal is it (rule 9)
+
+
+def college_condition() -> Q:
+    """Entries that count for the college (rule 9), as a condition on Entry.
+
+    Correlated EXISTS subqueries, so that a filter on one competition's entries looks at those
+    entries' members and coaches only (through their entry indexes).
+    """
+    home_member = EntryMember.objects.filter(entry=OuterRef("pk")).filter(
+        Q(student__isnull=False) | Q(coach__isnull=False, coach__organization__isnull=True)
+    )
+    home_coach = EntryCoach.objects.filter(entry=OuterRef("pk"), coach__organization__isnull=True)
+    return Q(organization__is_home=True) | Q(Exists(home_member)) | Q(Exists(home_coach))
+
+
+def for_college(entries: QuerySet[Entry]) -> QuerySet[Entry]:
+    """The entries among these that count for the college (rule 9)."""
+    return entries.filter(college_condition())
+
+
+def for_department(entries: QuerySet[Entry], department) -> QuerySet[Entry]:
+    """Entries with a home student of the department as a member (each entry once)."""
+    return entries.filter(
+        Exists(EntryMember.objects.filter(entry=OuterRef("pk"), student__department=department))
+    )
+
+
+def left_out(entries: QuerySet[Entry]) -> QuerySet[Entry]:
+    """Entries without those of organizations their competition leaves out of its table (rule 6)."""
+    excluded = Entry.objects.filter(event__competition__excluded_organizations=F("organization"))
+    return entries.exclude(pk__in=excluded.values("pk"))
+
+
+def college_entries(
+    *,
+    year: int | None = None,
+    level: str | None = None,
+    tier: str | None = None,
+    category: str | None = None,
+    department=None,
+    awarded: bool = True,
+) -> QuerySet[Entry]:
+    """The college's entries (rule 9), cut by the given filters; only awarded ones unless told.
+
+    The tallies page, its drill-down, the annual summary and the honours page all start here, so
+    a drill-down lists exactly the entries its cell counted.
+    """
+    entries = for_college(Entry.objects.all())
+    if awarded:
+        entries = entries.filter(award__isnull=False)
+    if year is not None:
+        entries = entries.filter(event__competition__year=year)
+    if level:
+        entries = entries.filter(event__competition__level=level)
+    if tier:
+        entries = entries.filter(award__tier=tier)
+    if category:
+        entries = entries.filter(event__competition__category=category)
+    if department is not None:
+        entries = for_department(entries, department)
+    return entries
+
+
+# ---------------------------------------------------------------------------------------------
+# Groupings
+
+
+@dataclass(frozen=True)
+class Grouping:
+    kind: str  # TallyKind of the stored tables
+    field: str | None  # from an entry to the group's id; None: one group, the college
+    label: str | None  # from an entry to the group's name
+    college: bool  # the college's table (rule 9) rather than the organization table
+    groups: Q = Q()  # which groups of `field` have a row (coaches: home teachers)
+
+
+GROUPINGS = {
+    "organization": Grouping(TallyKind.ORGANIZATION, "organization", "organization__name", college=False),
+    "college": Grouping(TallyKind.COLLEGE, None, None, college=True),
+    "department": Grouping(
+        TallyKind.DEPARTMENT, "members__student__department", "members__student__department__name", True
+    ),
+    "student": Grouping(TallyKind.STUDENT, "members__student", "members__student__name", True),
+    "coach": Grouping(
+        TallyKind.COACH, "coaches", "coaches__name", True, Q(coaches__organization__isnull=True)
+    ),
+    "skill": Grouping(TallyKind.SKILL, "event__skill", "event__skill__name", True),
+}
+# The tables a competition page, the command and a leaderboard can be grouped by.
+TABLES = ("organization", "department", "student", "coach", "skill")
+COLLEGE_KEY = 0  # the college's one row in the stored tables
+
+
+def counted(entries: QuerySet[Entry], by: str) -> QuerySet[Entry]:
+    """The entries a table grouped `by` counts: the college's for its own tables; for the
+    organization table every entry but those its competition leaves out."""
+    grouping = GROUPINGS[by]
+    return for_college(entries) if grouping.college else left_out(entries)
+
+
+def grouped_counts(
+    entries: QuerySet[Entry], by: str, *, per_competition: bool = False, names: dict | None = None
+) -> dict[tuple, list[int]]:
+    """(group key,) or (competition id, group key) → COUNTS, in one grouped query.
+
+    Entries are counted once per group (a team of two students of one department is one entry
+    for it); points use each competition's own weights. `names`, when given, is filled with the
+    groups' names from the same query.
+    """
+    grouping = GROUPINGS[by]
+    entries = counted(entries, by)
+    weights = [f"event__competition__weight_{tier}" for tier in TIERS]
+    fields = []
+    if grouping.field is not None:
+        entries = entries.filter(grouping.groups, **{f"{grouping.field}__isnull": False})
+        fields.append(grouping.field)
+        if names is not None:
+            fields.append(grouping.label)
+    rows = (
+        entries.values("event__competition", *fields, *weights)
+        .annotate(
+            n_entries=Count("id", distinct=True),
+            **{f"n_{tier}": Count("id", distinct=True, filter=Q(award__tier=tier)) for tier in TIERS},
+        )
+        .order_by()
+    )
+    result: dict[tuple, list[int]] = {}
+    for row in rows:
+        key = row[grouping.field] if grouping.field else COLLEGE_KEY
+        if names is not None and grouping.label:
+            names[key] = row[grouping.label]
+        counts = [row[f"n_{tier}"] for tier in TIERS]
+        points = sum(n * row[weight] for n, weight in zip(counts, weights, strict=True))
+        values = [*counts, sum(counts[: len(MEDALS)]), points, row["n_entries"]]
+        group = (row["event__competition"], key) if per_competition else (key,)
+        total = result.setdefault(group, [0] * len(COUNTS))
+        for index, value in enumerate(values):
+            total[index] += value
+    return result
+
+
+def count_by(entries: QuerySet[Entry], *fields: str) -> dict[tuple, Counter]:
+    """(values of `fields`) → Counter of tiers ("" for no award) of these entries, each entry once
+    per cell: the pivot's year × level × tier, a skill's titles by level, a person's by level."""
+    rows = entries.values(*fields, "award__tier").annotate(n=Count("id", distinct=True)).order_by()
+    cells: dict[tuple, Counter] = defaultdict(Counter)
+    for row in rows:
+        cells[tuple(row[field] for field in fields)][row["award__tier"] or ""] += row["n"]
+    return dict(cells)
+
+
+def year_level_counts(entries: QuerySet[Entry]) -> dict[tuple[int, str, str], int]:
+    """(year, level, tier) → number of these entries, for the pivot and the annual summary."""
+    cells = count_by(entries, "event__competition__year", "event__competition__level")
+    return {(year, level, tier): n for (year, level), tiers in cells.items() for tier, n in tiers.items()}
+
+
+def tiers_of(entries: Iterable[Entry]) -> list[tuple[Tier, int]]:
+    """How many of these (fetched) entries won each tier, each entry once, team or not (rule 2):
+    a person's history page, where every entry listed counts for them."""
+    counts = Counter(entry.award.tier if entry.award_id else None for entry in entries)
+    return [(tier, counts[tier.value]) for tier in Tier]
+
+
+@dataclass
+class LevelTally:
+    level: str
+    counts: list[int]  # per tier, in Tier order
+    entries: int
+
+    @property
+    def medals(self) -> int:
+        return sum(self.counts[: len(MEDALS)])
+
+
+def levels_of(entries: Iterable[Entry]) -> list[LevelTally]:
+    """These (fetched) entries counted by level and tier, each entry once, highest level first."""
+    from competitions.models import Level
+
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for entry in entries:
+        counts[entry.event.competition.level][entry.award.tier if entry.award_id else None] += 1
+    return [
+        LevelTally(level, [counts[level][tier] for tier in TIERS], sum(counts[level].values()))
+        for level in Level
+        if level.value in counts
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows and ranks
 
 
 @dataclass
@@ -38,6 +253,7 @@ class MedalRow:
     excellence: int = 0
     other: int = 0
     points: int = 0
+    entries: int = 0
     ranked: bool = True
     rank: int | None = None
 
@@ -45,34 +261,56 @@ class MedalRow:
     def total(self) -> int:
         return self.special + self.gold + self.silver + self.bronze + self.excellence
 
+    @property
+    def medals(self) -> int:
+        return self.total
+
+    @property
+    def awards(self) -> int:
+        """Every award, "other" ones included."""
+        return self.total + self.other
+
     def tier_counts(self) -> tuple[int, ...]:
-        return tuple(getattr(self, tier) for tier in MEDAL_TIERS)
+        return tuple(getattr(self, tier) for tier in MEDALS)
+
+    def cells(self) -> list[tuple[str, int]]:
+        """(tier, count) for every tier, "other" included, best first."""
+        return [(tier, getattr(self, tier)) for tier in TIERS]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {tier: getattr(self, tier) for tier in TIERS}
 
     def as_dict(self) -> dict:
         """The shape of one object in `medal_table --format json`."""
         return {
             "rank": self.rank,
             "name": self.name,
-            **{str(tier): getattr(self, tier) for tier in MEDAL_TIERS},
+            **{tier: getattr(self, tier) for tier in MEDALS},
             "total": self.total,
             "points": self.points,
         }
 
+    @classmethod
+    def of(cls, key: int, name: str, counts) -> "MedalRow":
+        """A row from COUNTS (a list, or an object with those attributes)."""
+        values = counts if isinstance(counts, list | tuple) else [getattr(counts, n) for n in COUNTS]
+        named = dict(zip(COUNTS, values, strict=True))
+        return cls(key=key, name=name, points=named["points"], entries=named["entries"],
+                   **{tier: named[tier] for tier in TIERS})  # fmt: skip
 
-def order_key(row: MedalRow, order: str) -> tuple[int, ...]:
+
+def order_key(row, order: str) -> tuple[int, ...]:
     """What decides a row's rank: rows with equal keys share a rank."""
-    if order == "tiers":
-        return row.tier_counts()
-    if order == "total":
-        return (row.total,)
-    return (row.points,)
+    return tuple(getattr(row, field) for field in ORDER_FIELDS[order])
 
 
 def rank_rows(rows: Iterable[MedalRow], order: str) -> list[MedalRow]:
     """Sort rows best first and give competition ranks (1, 2, 2, 4).
 
     Rows out of the ranking keep their place in the order but get no rank, and the ranks of the
-    rows below them do not shift.
+    rows below them do not shift. Rows that tie are listed by medals, then "other" awards, then
+    alphabetically as Chinese readers sort.
     """
     if order not in ORDERS:
         raise ValueError(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
@@ -81,7 +319,8 @@ def rank_rows(rows: Iterable[MedalRow], order: str) -> list[MedalRow]:
         key=lambda row: (
             tuple(-n for n in order_key(row, order)),
             tuple(-n for n in row.tier_counts()),
-            pinyin_key(row.name),  # rows that tie are listed alphabetically, as Chinese readers sort
+            -row.other,
+            pinyin_key(row.name),
             row.name,
             row.key,
         ),
@@ -99,46 +338,232 @@ def rank_rows(rows: Iterable[MedalRow], order: str) -> list[MedalRow]:
     return ordered
 
 
+def is_listed(row: MedalRow, *, with_other: bool) -> bool:
+    """A medal table lists groups with a medal or points; the college's tallies also list groups
+    whose awards are all "other" ones (named awards, squad selections)."""
+    return bool(row.total or row.points or (with_other and row.other))
+
+
 def medal_table(
-    entries: QuerySet,
+    entries: QuerySet[Entry],
     *,
     by: str = "organization",
     order: str = "tiers",
     unranked: Collection[int] = (),
     exclude: Collection[int] = (),
+    with_other: bool = False,
 ) -> list[MedalRow]:
     """The medal table of these entries, grouped `by` and ordered by `order`.
 
-    `unranked` and `exclude` are organization ids: the first are shown without a rank,
-    the second are left out (their entries do not count in any table).
+    `unranked` and `exclude` are organization ids for the organization table (rule 6): the first
+    are shown without a rank, the second are left out, on top of what each competition stores.
+    The college's tables (every other grouping) follow rule 9 and are not cut by them.
     """
     if by not in GROUPINGS:
         raise ValueError(f"by must be one of {', '.join(GROUPINGS)}, not {by!r}")
     if order not in ORDERS:
         raise ValueError(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
-    field, label = GROUPINGS[by]
-    if exclude:
+    grouping = GROUPINGS[by]
+    if exclude and not grouping.college:
         entries = entries.exclude(organization__in=list(exclude))
-    weight_fields = [f"event__competition__weight_{tier}" for tier in TIER_FIELDS]
-    grouped = (
-        entries.filter(**{f"{field}__isnull": False})
-        .values(field, label, "event__competition", *weight_fields)
-        .annotate(
-            **{f"n_{tier}": Count("id", distinct=True, filter=Q(award__tier=tier)) for tier in TIER_FIELDS}
+    names: dict[int, str] = {}
+    counts = grouped_counts(entries, by, names=names)
+    if not grouping.field:
+        names = group_names(by, [COLLEGE_KEY])
+    rows = [MedalRow.of(key, names.get(key, "?"), values) for (key,), values in counts.items()]
+    rows = [row for row in rows if is_listed(row, with_other=with_other)]
+    if not grouping.college:
+        for row in rows:
+            row.ranked = row.key not in unranked
+    return rank_rows(rows, order)
+
+
+def group_names(by: str, keys: Iterable[int]) -> dict[int, str]:
+    """The names of the groups of a grouping, by key (one query)."""
+    keys = list(keys)
+    if by == "college":
+        home = Organization.home()
+        return {COLLEGE_KEY: home.name if home else ""}
+    model = {
+        "organization": Organization,
+        "department": Department,
+        "student": Student,
+        "coach": Coach,
+        "skill": Skill,
+    }[by]
+    names: dict[int, str] = {}
+    for start in range(0, len(keys), 5000):
+        names.update(model.objects.filter(pk__in=keys[start : start + 5000]).values_list("pk", "name"))
+    return names
+
+
+def namer(by: str) -> Callable[[Iterable[int]], dict[int, str]]:
+    return lambda keys: group_names(by, keys)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the stored tables (competitions.aggregates keeps them equal to grouped_counts)
+
+
+def better_than(fields: list[str], values: list[int]) -> Q:
+    """Rows whose (fields) come lexicographically after `values` in descending order."""
+    condition = Q(**{f"{fields[-1]}__gt": values[-1]})
+    for field, value in zip(reversed(fields[:-1]), reversed(values[:-1]), strict=True):
+        condition = Q(**{f"{field}__gt": value}) | (Q(**{field: value}) & condition)
+    return condition
+
+
+class TallyRows:
+    """The all-time table of a grouping in rank order, read from TallyTotal a slice at a time.
+
+    Behaves like the list `medal_table` returns (len, slicing, the same ranks), but a page costs a
+    few indexed queries however long the history is.
+    """
+
+    def __init__(self, by: str, order: str) -> None:
+        self.by, self.order = by, order
+        self.fields = ORDER_FIELDS[order]
+        self.rows = (
+            TallyTotal.objects.filter(kind=GROUPINGS[by].kind)
+            .filter(Q(total__gt=0) | Q(points__gt=0))
+            .order_by(*(f"-{field}" for field in self.fields), "key")
         )
+        self._length = None
+
+    def __len__(self) -> int:
+        if self._length is None:
+            self._length = self.rows.count()
+        return self._length
+
+    def __iter__(self):
+        return iter(self[0 : len(self)])
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        start = index.start or 0
+        tallies = list(self.rows[start : index.stop])
+        if not tallies:
+            return []
+        names = group_names(self.by, [tally.key for tally in tallies])
+        rows = [MedalRow.of(tally.key, names.get(tally.key, "?"), tally) for tally in tallies]
+        # The first row's rank is one more than the rows strictly better; ranks go on as rank_rows
+        # gives them.
+        first = list(order_key(rows[0], self.order))
+        rank = 1 if start == 0 else 1 + self.rows.filter(better_than(self.fields, first)).count()
+        previous = None
+        for position, row in enumerate(rows, start=start + 1):
+            key = order_key(row, self.order)
+            if previous is not None and key != previous:
+                rank = position
+            previous = key
+            row.rank = rank
+        return rows
+
+
+def stored_total(by: str, key: int) -> MedalRow:
+    """One group's all-time row from the stored table (zeros when it has none)."""
+    tally = TallyTotal.objects.filter(kind=GROUPINGS[by].kind, key=key).first()
+    return MedalRow.of(key, "", tally) if tally else MedalRow(key=key, name="")
+
+
+def stored_count(by: str, field: str = "total", outer: str = "pk") -> Coalesce:
+    """One count of the outer row's group from the stored all-time table, as a subquery for
+    annotate() (0 when the group has no row): a list page costs the same at any size."""
+    rows = TallyTotal.objects.filter(kind=GROUPINGS[by].kind, key=OuterRef(outer)).values(field)[:1]
+    return Coalesce(Subquery(rows), 0)
+
+
+def top(by: str, people: QuerySet, limit: int = 10) -> list:
+    """The people (students or coaches) of a queryset with the most medals, best tiers first, from
+    the stored all-time table; each gets `medal_counts` and `n_entries` (three queries)."""
+    rows = TallyTotal.objects.filter(
+        kind=GROUPINGS[by].kind, key__in=people.values("pk"), total__gt=0
+    ).order_by(*(f"-{tier}" for tier in MEDALS), "key")[:limit]
+    found = people.model.objects.in_bulk([row.key for row in rows])
+    table = rank_rows(
+        [MedalRow.of(row.key, found[row.key].name, row) for row in rows if row.key in found], "tiers"
+    )
+    result = []
+    for row in table:
+        person = found[row.key]
+        person.medal_counts, person.n_entries, person.rank = list(row.tier_counts()), row.entries, row.rank
+        result.append(person)
+    return result
+
+
+def competition_medals(outer: str = "pk") -> Coalesce:
+    """The medals of the outer row's competition (its organization table's total), as a subquery
+    for annotate() from the stored per-competition table."""
+    from competitions.models import TallyCompetition
+
+    medals = (
+        TallyCompetition.objects.filter(competition_id=OuterRef(outer), kind=GROUPINGS["organization"].kind)
+        .values("competition_id")
+        .annotate(n=Sum("total"))
+        .values("n")
+    )
+    return Coalesce(Subquery(medals), 0)
+
+
+def stored_totals(by: str, keys: Iterable[int]) -> dict[int, MedalRow]:
+    """Several groups' all-time rows, by key (one query); groups without a row are left out."""
+    rows = TallyTotal.objects.filter(kind=GROUPINGS[by].kind, key__in=list(keys))
+    return {tally.key: MedalRow.of(tally.key, "", tally) for tally in rows}
+
+
+def period_rows(by: str, *, category: str | None = None, key: int | None = None):
+    rows = TallyPeriod.objects.filter(kind=GROUPINGS[by].kind)
+    if category:
+        rows = rows.filter(category=category)
+    if key is not None:
+        rows = rows.filter(key=key)
+    return rows
+
+
+def period_counts(by: str, key: int, *, category: str | None = None) -> dict[tuple[int, str, str], int]:
+    """(year, level, tier) → entries of one group with that tier, from the period table."""
+    counts: dict[tuple[int, str, str], int] = defaultdict(int)
+    for row in period_rows(by, category=category, key=key):
+        for tier in TIERS:
+            if getattr(row, tier):
+                counts[(row.year, row.level, tier)] += getattr(row, tier)
+    return dict(counts)
+
+
+def period_by_year(by: str, key: int) -> list[tuple[int, MedalRow]]:
+    """(year, row) of one group, newest year first, from the period table (one query)."""
+    grouped = (
+        period_rows(by, key=key)
+        .values("year")
+        .annotate(**{f"n_{name}": Sum(name) for name in COUNTS})
+        .order_by("-year")
+    )
+    return [(row["year"], MedalRow.of(key, "", [row[f"n_{name}"] for name in COUNTS])) for row in grouped]
+
+
+def period_table(
+    by: str, *, order: str = "total", category: str | None = None, names: dict[int, str] | None = None
+) -> list[MedalRow]:
+    """Every group of a grouping summed over all years (one category, or all), ranked. `names`:
+    the groups' names when the caller has them (else one query reads them)."""
+    grouped = (
+        period_rows(by, category=category)
+        .values("key")
+        .annotate(**{f"n_{name}": Sum(name) for name in COUNTS})
         .order_by()
     )
-    rows: dict[int, MedalRow] = {}
-    for group in grouped:
-        row = rows.get(group[field])
-        if row is None:
-            row = rows[group[field]] = MedalRow(key=group[field], name=group[label])
-        for tier in TIER_FIELDS:
-            count = group[f"n_{tier}"]
-            setattr(row, tier, getattr(row, tier) + count)
-            row.points += count * group[f"event__competition__weight_{tier}"]
-    table = [row for row in rows.values() if row.total or row.points]
-    if by == "organization":
-        for row in table:
-            row.ranked = row.key not in unranked
+    grouped = [group for group in grouped if group["n_total"] or group["n_points"]]
+    if names is None:
+        names = group_names(by, [group["key"] for group in grouped])
+    table = [
+        MedalRow.of(group["key"], names.get(group["key"], "?"), [group[f"n_{name}"] for name in COUNTS])
+        for group in grouped
+    ]
     return rank_rows(table, order)
+
+
+def award_years(*, by: str = "college", key: int = COLLEGE_KEY) -> list[int]:
+    """Years in which a group (the college by default) won an award, newest first."""
+    rows = period_rows(by, key=key).filter(Q(total__gt=0) | Q(other__gt=0))
+    return list(rows.order_by("-year").values_list("year", flat=True).distinct())

@@ -1,4 +1,4 @@
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -25,8 +25,8 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from competitions.aggregates import period_table
-from competitions.models import MEDAL_TIERS, Entry, EntryMember, Level, Skill, TallyKind, Tier
+from competitions import tallies
+from competitions.models import MEDAL_TIERS, Entry, EntryMember, Level, Skill, Tier
 from students.exports import SafeTableExport, export_filename, sheet_title
 from students.filters import CoachFilter, StudentFilter
 from students.models import Coach, Department, Student
@@ -141,9 +141,7 @@ class CoachListView(ExportableListMixin, SingleTableMixin, FilterView):
             Coach.objects.select_related("department", "organization")
             .annotate(
                 n_coached=Count("coachings", distinct=True),
-                n_medals=Count(
-                    "coachings", distinct=True, filter=Q(coachings__entry__award__tier__in=MEDAL_TIERS)
-                ),
+                n_medals=tallies.stored_count("coach"),
                 n_competed=Count("memberships", distinct=True),
             )
             .order_by("name_pinyin", "name", "pk")
@@ -239,12 +237,6 @@ def is_member(member: EntryMember, person: Student | Coach | None) -> bool:
     return False
 
 
-def count_by_tier(entries: Iterable[Entry]) -> list[tuple[Tier, int]]:
-    """How many of these entries won each tier; each entry counts once, team or not (rule 2)."""
-    counts = Counter(entry.tier for entry in entries)
-    return [(tier, counts[tier.value]) for tier in Tier]
-
-
 def result_key(entry: Entry) -> tuple:
     """Sorts results best first: the better tier, the higher level, the better rank, the later year."""
     tier = TIER_ORDER[entry.tier] if entry.tier else len(TIER_ORDER)
@@ -296,7 +288,7 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "student": student,
             "entries": entries,
-            "tier_counts": count_by_tier(entries),
+            "tier_counts": tallies.tiers_of(entries),
             "pathways": pathways(entries),
             "export_formats": EXPORT_FORMATS,
         },
@@ -326,29 +318,6 @@ def coached_students(entries: Iterable[Entry]) -> list[CoachedStudent]:
     )
 
 
-@dataclass
-class LevelTally:
-    level: Level
-    counts: list[int]  # per tier, in Tier order
-    entries: int
-
-    @property
-    def medals(self) -> int:
-        return sum(self.counts[: len(MEDAL_TIERS)])
-
-
-def tally_by_level(entries: Iterable[Entry]) -> list[LevelTally]:
-    """Entries counted by level and tier (each entry once), highest level first."""
-    counts: dict[str, Counter] = defaultdict(Counter)
-    for entry in entries:
-        counts[entry.event.competition.level][entry.tier] += 1
-    return [
-        LevelTally(level, [counts[level][tier] for tier in Tier.values], sum(counts[level].values()))
-        for level in Level
-        if level.value in counts
-    ]
-
-
 def coach_detail(request: HttpRequest, pk: int) -> HttpResponse:
     coach = get_object_or_404(Coach.objects.select_related("department", "organization"), pk=pk)
     coached = history(Entry.objects.filter(coaches=coach))
@@ -361,9 +330,9 @@ def coach_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "coached": coached,
             "competed": competed,
             "coached_students": coached_students(coached),
-            "coached_tier_counts": count_by_tier(coached),
-            "coached_by_level": tally_by_level(coached),
-            "competed_tier_counts": count_by_tier(competed),
+            "coached_tier_counts": tallies.tiers_of(coached),
+            "coached_by_level": tallies.levels_of(coached),
+            "competed_tier_counts": tallies.tiers_of(competed),
             "tiers": list(Tier),
         },
     )
@@ -385,12 +354,13 @@ def department_list(request: HttpRequest) -> HttpResponse:
             n_coaches=count_of(Coach, department=OuterRef("pk")),
         ).order_by("name")
     )
-    # From the stored tallies (a team of two students of one department counts once for it): the
-    # list costs the same however many entries there are.
-    names = {department.pk: department.name for department in departments}
+    # From the stored tallies (rule 9; a team of two students of one department counts once for
+    # it): the list costs the same however many entries there are.
     medals = {
         row.key: row
-        for row in period_table(TallyKind.DEPARTMENT, lambda keys: {k: names.get(k, "?") for k in keys})
+        for row in tallies.period_table(
+            "department", names={department.pk: department.name for department in departments}
+        )
     }
     for department in departments:
         department.medals = medals.get(department.pk)
@@ -401,50 +371,17 @@ def department_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def tier_counts(prefix: str) -> dict:
-    """Count(...) per tier of the awards at `prefix`, one entry once: for annotate()."""
-    return {
-        f"n_{tier}": Count(f"{prefix}entry", distinct=True, filter=Q(**{f"{prefix}entry__award__tier": tier}))
-        for tier in Tier.values
-    }
-
-
-TOP = 10
-
-
-def top_people(people: QuerySet, prefix: str) -> list:
-    """The people with the most medals (best tiers first): `prefix` leads from a person to their entries."""
-    rows = people.annotate(**tier_counts(prefix), n_entries=Count(f"{prefix}entry", distinct=True))
-    medals = Q()
-    for tier in MEDAL_TIERS:
-        medals |= Q(**{f"n_{tier}__gt": 0})
-    order = [f"-n_{tier}" for tier in MEDAL_TIERS]
-    people = list(rows.filter(medals).order_by(*order, "name_pinyin", "pk")[:TOP])
-    for person in people:
-        person.medal_counts = [getattr(person, f"n_{tier}") for tier in MEDAL_TIERS]
-    return people
-
-
 def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
     department = get_object_or_404(Department, pk=pk)
-    # Entries with at least one of the department's students, each counted once.
-    by_year = (
-        Entry.objects.filter(members__student__department=department)
-        .values("event__competition__year")
-        .annotate(
-            **{f"n_{tier}": Count("id", distinct=True, filter=Q(award__tier=tier)) for tier in Tier.values},
-            n_entries=Count("id", distinct=True),
-        )
-        .order_by("-event__competition__year")
-    )
+    # Entries with a home student of the department as a member, each counted once (rule 9).
     years = [
         {
-            "year": row["event__competition__year"],
-            "counts": [row[f"n_{tier}"] for tier in Tier.values],
-            "medals": sum(row[f"n_{tier}"] for tier in MEDAL_TIERS),
-            "entries": row["n_entries"],
+            "year": year,
+            "counts": [n for _tier, n in row.cells()],
+            "medals": row.medals,
+            "entries": row.entries,
         }
-        for row in by_year
+        for year, row in tallies.period_by_year("department", department.pk)
     ]
     students = students_with_results().filter(department=department)
     table = StudentTable(students, exclude=["department"])
@@ -457,8 +394,8 @@ def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "years": years,
             "tiers": list(Tier),
             "medal_tiers": MEDAL_TIERS,
-            "top_students": top_people(Student.objects.filter(department=department), "memberships__"),
-            "top_coaches": top_people(Coach.objects.filter(department=department), "coachings__"),
+            "top_students": tallies.top("student", Student.objects.filter(department=department)),
+            "top_coaches": tallies.top("coach", Coach.objects.filter(department=department)),
             "table": table,
         },
     )

@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import permission_required
 from django.core.cache import cache
 from django.core.validators import MaxValueValidator
 from django.db import transaction
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -26,14 +25,14 @@ from django.views.generic import TemplateView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from competitions import aggregates, charts, reports
-from competitions.aggregates import TallyRows, refresh_competitions
+from competitions import aggregates, charts, reports, tallies
+from competitions.aggregates import refresh_competitions
 from competitions.exports import SpreadsheetExport, workbook_bytes, xlsx_response
-from competitions.models import Category, Competition, Entry, Level, Organization, Skill, TallyKind, Tier
+from competitions.models import Category, Competition, Entry, Level, Organization, Skill, Tier
 from competitions.tables import LeaderboardTable, TallyEntryTable
-from competitions.tallies import ORDERS, MedalRow
+from competitions.tallies import ORDERS, MedalRow, TallyRows
 from competitions.views.pages import ORDER_LABELS
-from students.models import Coach, Department, Student
+from students.models import Department
 from students.names import pinyin_key
 
 # GET `by` → (tallies grouping, the page's title for it, the name column's heading).
@@ -54,7 +53,10 @@ SUBJECT_HINTS = {
         "Entries with a student of the department as a member; "
         "a team of two students of one department counts once."
     ),
-    "skills": gettext_lazy("The home college's entries, under the skill of their event."),
+    "skills": gettext_lazy(
+        "The college's entries (with a home student or teacher, or for the college), "
+        "under the skill of their event."
+    ),
     "organizations": gettext_lazy(
         "Every organization's entries, each team once, except where a competition leaves the "
         "organization out of its table."
@@ -146,27 +148,10 @@ class LeaderboardForm(forms.Form):
         return data
 
 
-def names_of(model):
-    return lambda keys: dict(model.objects.filter(pk__in=keys).values_list("pk", "name"))
-
-
-NAMES = {
-    "students": names_of(Student),
-    "coaches": names_of(Coach),
-    "departments": names_of(Department),
-    "skills": names_of(Skill),
-    "organizations": names_of(Organization),
-}
-
-
 def leaderboard_entries(data: dict):
+    """The entries of the leaderboard's period and filters; tallies.medal_table decides which of
+    them each table counts (rule 9, and organizations a competition leaves out)."""
     entries = Entry.objects.all()
-    if data["by"] == "skills":
-        entries = entries.filter(organization__is_home=True)
-    if data["by"] == "organizations":
-        # An organization a competition leaves out of its table (rule 6) is left out here too.
-        left_out = Entry.objects.filter(event__competition__excluded_organizations=F("organization"))
-        entries = entries.exclude(pk__in=left_out.values("pk"))
     if data.get("year_from") is not None:
         entries = entries.filter(event__competition__year__gte=data["year_from"])
     if data.get("year_to") is not None:
@@ -207,28 +192,22 @@ class LeaderboardView(ExportMixin, SingleTableMixin, TemplateView):
     def medal_rows(self) -> list[MedalRow]:
         data = self.form.cleaned_data
         if self.reads_tally_tables(data):
-            rows = TallyRows(SUBJECTS[self.subject][0], data["order"], names=NAMES[self.subject])
+            rows = TallyRows(SUBJECTS[self.subject][0], data["order"])
             if not self.request.GET.get("sort") and not self.request.GET.get(self.export_trigger_param):
                 return rows  # in rank order, a page at a time
             rows = list(rows)  # sorted by another column, or exported whole
         else:
-            rows = leaderboard_entries(data).medal_table(by=SUBJECTS[self.subject][0], order=data["order"])
+            rows = tallies.medal_table(
+                leaderboard_entries(data), by=SUBJECTS[self.subject][0], order=data["order"]
+            )
         for row in rows:
             row.sort_name = pinyin_key(row.name)  # the name column sorts the way Chinese readers do
         return rows
 
     def reads_tally_tables(self, data: dict) -> bool:
         """All-time tables come from the stored tallies (a page at a time); cut ones are counted."""
-        if any(
-            data.get(key) not in (None, "", False)
-            for key in ("year_from", "year_to", "level", "category", "skill", "selection")
-        ):
-            return False
-        if self.subject == "organizations":
-            # The stored tallies count every entry; a competition that leaves an organization out of
-            # its table needs the count that honours it.
-            return not Competition.excluded_organizations.through.objects.exists()
-        return True
+        cuts = ("year_from", "year_to", "level", "category", "skill", "selection")
+        return all(data.get(key) in (None, "", False) for key in cuts)
 
     def get_table_kwargs(self):
         return {"name_label": SUBJECTS[self.subject][2], "link": self.link}
@@ -358,15 +337,14 @@ def pivot_body(request: HttpRequest) -> str:
     if home is None or not form.is_valid():
         return render_to_string("competitions/pivot_body.html", context, request)
     filters, params = form.filters(), form.params()
-    entries = reports.college_entries(home, **filters)
     # The stored period tallies hold these counts already (a few rows however long the history).
     department = filters["department"]
     if department is None:
-        counts = aggregates.period_counts(TallyKind.ORGANIZATION, home.pk, category=filters["category"])
-        skills = aggregates.period_table(TallyKind.SKILL, NAMES["skills"], category=filters["category"])
+        counts = tallies.period_counts("college", tallies.COLLEGE_KEY, category=filters["category"])
+        skills = tallies.period_table("skill", category=filters["category"])
     else:
-        counts = aggregates.period_counts(TallyKind.DEPARTMENT, department.pk, category=filters["category"])
-        skills = entries.medal_table(by="skill", order="total")
+        counts = tallies.period_counts("department", department.pk, category=filters["category"])
+        skills = tallies.medal_table(tallies.college_entries(**filters), by="skill", order="total")
     years, grand = reports.pivot_table(counts)
     context.update(
         years=[
@@ -389,9 +367,7 @@ def pivot_body(request: HttpRequest) -> str:
         ),
     )
     if department is None:
-        departments = aggregates.period_table(
-            TallyKind.DEPARTMENT, NAMES["departments"], category=filters["category"]
-        )
+        departments = tallies.period_table("department", category=filters["category"])
         context["department_chart"] = charts.stacked_bars(
             [
                 tier_bar(row.name, row, query_url("competitions:pivot", {**params, "department": row.key}))
@@ -429,7 +405,7 @@ class PivotEntriesView(ExportMixin, SingleTableMixin, TemplateView):
         if self.home is None or not self.valid:
             return Entry.objects.none()
         return (
-            reports.college_entries(self.home, **self.form.filters())
+            tallies.college_entries(**self.form.filters())
             .with_people()
             .select_related("event__competition")
             .order_by("-event__competition__year", "event__competition__name", "event__name", "id")
@@ -485,7 +461,7 @@ class SummaryForm(forms.Form):
 
 def summary_year(home: Organization | None) -> tuple[list[int], int]:
     """The years the home college has awards in, and the latest of them (this year when none)."""
-    years = reports.award_years(home) if home else []
+    years = tallies.award_years() if home else []
     return years, years[0] if years else timezone.localdate().year
 
 
@@ -499,9 +475,9 @@ def annual_summary(request: HttpRequest) -> HttpResponse:
         return render(request, "competitions/annual_summary.html", context)
     year = form.cleaned_data["year"] or latest
     category = form.cleaned_data["category"] or None
-    summary = reports.annual_summary(home, year, category=category)
-    skills = reports.college_entries(home, year=year, category=category).medal_table(
-        by="skill", order="total"
+    summary = reports.annual_summary(year, category=category)
+    skills = tallies.medal_table(
+        tallies.college_entries(year=year, category=category), by="skill", order="total"
     )
     squad_hint = " ".join(
         [
@@ -562,7 +538,7 @@ def annual_summary_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     if home is None:
         summary = reports.AnnualSummary(year=year, category=category)
     else:
-        summary = reports.annual_summary(home, year, category=category)
+        summary = reports.annual_summary(year, category=category)
     suffix = f"-{category}" if category else ""
     return xlsx_response(
         workbook_bytes(reports.summary_sheets(summary)), f"annual-summary-{year}{suffix}.xlsx"

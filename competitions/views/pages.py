@@ -3,7 +3,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from competitions import tallies
 from competitions.filters import CompetitionFilter
 from competitions.models import (
     MEDAL_TIERS,
@@ -18,11 +19,9 @@ from competitions.models import (
     Entry,
     EntryMember,
     Event,
-    TallyCompetition,
-    TallyKind,
 )
 from competitions.tables import CompetitionTable
-from competitions.tallies import GROUPINGS, ORDERS
+from competitions.tallies import ORDERS, TABLES
 
 
 class CompetitionListView(SingleTableMixin, FilterView):
@@ -39,18 +38,13 @@ class CompetitionListView(SingleTableMixin, FilterView):
         events = (
             Event.objects.filter(competition=OuterRef("pk")).values("competition").annotate(n=Count("id"))
         )
-        medals = (
-            TallyCompetition.objects.filter(competition_id=OuterRef("pk"), kind=TallyKind.ORGANIZATION)
-            .values("competition_id")
-            .annotate(n=Sum("total"))
-        )
         return Competition.objects.order_by("-year", "name").annotate(
             n_events=Coalesce(Subquery(events.values("n")), 0),
-            n_medals=Coalesce(Subquery(medals.values("n")), 0),
+            n_medals=tallies.competition_medals(),
         )
 
 
-# What a competition's medal table can be grouped by and ordered by (keys of tallies.GROUPINGS/ORDERS).
+# What a competition's medal table can be grouped by and ordered by (tallies.TABLES and ORDERS).
 BY_LABELS = {
     "organization": _("Organization"),
     "department": _("Department"),
@@ -79,14 +73,15 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    by = choice(request.GET.get("by"), GROUPINGS, "organization")
+    by = choice(request.GET.get("by"), TABLES, "organization")
     order = choice(request.GET.get("order"), ORDERS, "tiers")
     selection_only = request.GET.get("selection") == "1"
 
     counted = Entry.objects.for_competition(competition)
     if selection_only:
         counted = counted.selection_events()
-    medal_rows = counted.medal_table(
+    medal_rows = tallies.medal_table(
+        counted,
         by=by,
         order=order,
         unranked=[organization.pk for organization in competition.unranked],
@@ -119,13 +114,14 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def honours(request: HttpRequest) -> HttpResponse:
     """The public honours page, when settings.PUBLIC_HONOURS_PAGE turns it on.
 
-    Names, events and awards of the home college only: no student numbers, classes, photos or
-    other personal data, and no links to the logged-in pages.
+    Names, events and awards of the college's medals (rule 9, as every college tally): no student
+    numbers, classes, photos or other personal data, and no links to the logged-in pages.
     """
     if not settings.PUBLIC_HONOURS_PAGE:
         raise Http404
     entries = (
-        Entry.objects.filter(organization__is_home=True, award__tier__in=MEDAL_TIERS)
+        tallies.college_entries(awarded=True)
+        .filter(award__tier__in=MEDAL_TIERS)
         .select_related("event__competition", "award")
         .prefetch_related(
             Prefetch("members", queryset=EntryMember.objects.only("entry_id", "name", "position"))

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from competitions import tallies
 from competitions.filters import competition_years
 from competitions.models import MEDAL_TIERS, Entry, Event, Level, Skill, Tier
 from competitions.views.pages import choice
@@ -83,12 +84,7 @@ class SkillListView(SingleTableMixin, FilterView):
             first_year=Min("events__competition__year"),
             last_year=Max("events__competition__year"),
             n_entries=Count("events__entries", distinct=True),
-            n_home_medals=Count(
-                "events__entries",
-                distinct=True,
-                filter=Q(events__entries__organization__is_home=True)
-                & Q(events__entries__award__tier__in=MEDAL_TIERS),
-            ),
+            n_home_medals=tallies.stored_count("skill"),
         ).order_by("name")
 
 
@@ -96,15 +92,13 @@ skill_list = SkillListView.as_view()
 
 
 def home_titles(events) -> tuple[list[dict], dict]:
-    """The home college's entries in these events counted by level and tier, each entry once.
-
-    Returns the rows (highest level first) and the totals row.
+    """The college's entries in these events (rule 9) counted by level and tier, each entry once
+    (one query). Returns the rows (highest level first) and the totals row.
     """
+    college = tallies.for_college(Entry.objects.filter(event__in=[event.pk for event in events]))
     counts: dict[str, Counter] = defaultdict(Counter)
-    for event in events:
-        for entry in event.entries.all():
-            if entry.organization.is_home:
-                counts[event.competition.level][entry.tier] += 1
+    for (level,), tiers in tallies.count_by(college, "event__competition__level").items():
+        counts[level] = Counter({tier or None: n for tier, n in tiers.items()})
 
     def row(label, counter: Counter) -> dict:
         return {
@@ -129,7 +123,7 @@ def skill_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     entries = Entry.objects.order_by(F("rank").asc(nulls_last=True), "id").with_people()
     if home_only:
-        entries = entries.filter(organization__is_home=True)
+        entries = entries.filter(tallies.college_condition())
     events = (
         skill.events.select_related("competition")
         .prefetch_related(Prefetch("entries", queryset=entries))

@@ -17,6 +17,7 @@ from competitions.models import (
     Skill,
     Tier,
 )
+from competitions.tallies import medal_table
 from students.models import Coach, Department, Student
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ PROVINCIAL = "广东省第三届职业技能大赛"
 
 def home_row(competition_name):
     competition = Competition.objects.find(competition_name, 2023)
-    table = Entry.objects.for_competition(competition).medal_table(by="organization")
+    table = medal_table(Entry.objects.for_competition(competition), by="organization")
     return next(row for row in table if row.name == HOME_COLLEGE), table
 
 
@@ -62,7 +63,7 @@ def test_home_tally_does_not_depend_on_the_illustrative_organizations():
     load_demo()
     competition = Competition.objects.find(NATIONAL, 2023)
     entries = Entry.objects.for_competition(competition).filter(organization__is_illustrative=False)
-    [row] = entries.medal_table(by="organization")
+    [row] = medal_table(entries, by="organization")
     assert (row.gold, row.silver, row.bronze, row.excellence) == (2, 2, 4, 3)
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from competitions import charts, reports
+from competitions import charts, reports, tallies
 from competitions.models import Award, Tier
 from tests.factories import (
     home_organization,
@@ -13,6 +13,7 @@ from tests.factories import (
     make_department,
     make_entry,
     make_event,
+    make_organization,
     make_student,
 )
 
@@ -25,12 +26,17 @@ def home(db):
 # Counting
 
 
-def test_college_entries_are_the_home_colleges_entries_with_an_award(home):
-    event = make_event()
+def test_college_entries_are_the_colleges_entries_with_an_award(home):
+    event = make_event(is_team=True)
     counted = make_entry(event, award="金牌")
     make_entry(event, award="金牌", organization="外校")
     make_entry(event, award=None)
-    assert list(reports.college_entries(home)) == [counted]
+    # Rule 9: a home student competing for a delegation, a home teacher coaching another team.
+    delegation = make_entry(event, members=[make_student()], award="银牌", organization="广东省代表团")
+    coached = make_entry(event, members=["外人"], coaches=[make_coach()], award="铜牌", organization="外校")
+    make_entry(event, members=["外人乙"], coaches=[make_coach(organization=make_organization("外校"))],
+               award="铜牌", organization="外校")  # fmt: skip
+    assert set(tallies.college_entries()) == {counted, delegation, coached}
 
 
 def test_a_department_counts_a_team_once_and_a_mixed_team_once_for_each_department(home):
@@ -45,8 +51,9 @@ def test_a_department_counts_a_team_once_and_a_mixed_team_once_for_each_departme
         members=[make_student(department=robotics), make_student(department=cars), "外校选手"],
         award="入围国家集训队",
     )
-    assert reports.college_entries(home, department=robotics).count() == 2
-    counts = {row.name: row.counts for row in reports.department_counts(reports.college_entries(home))}
+    assert tallies.college_entries(department=robotics).count() == 2
+    rows = tallies.medal_table(tallies.college_entries(), by="department", with_other=True)
+    counts = {row.name: {tier: n for tier, n in row.counts.items() if n} for row in rows}
     assert counts == {"机器人系": {"gold": 1, "other": 1}, "汽车系": {"other": 1}}
 
 
@@ -59,7 +66,7 @@ def test_the_pivot_has_years_newest_first_levels_widest_first_and_totals(home):
         (2023, "world", "Medallion for Excellence"),
     ]:
         make_entry(make_event(make_competition(year=year, level=level)), award=award)
-    years, grand = reports.pivot_table(reports.pivot_counts(reports.college_entries(home)))
+    years, grand = reports.pivot_table(tallies.year_level_counts(tallies.college_entries()))
     assert [(y.year, [row.level for row in y.levels]) for y in years] == [
         (2023, ["world", "national", "provincial"]),
         (2022, ["provincial"]),
@@ -91,7 +98,7 @@ def test_a_squad_word_in_a_medal_label_is_not_a_squad_selection(db):
 
 
 def test_a_year_without_awards_says_so(home):
-    summary = reports.annual_summary(home, 2019)
+    summary = reports.annual_summary(2019)
     assert summary.paragraph_zh == "2019 年，学院师生在各级各类竞赛中暂无获奖记录。"
     assert summary.paragraph_en == "In 2019, no awards were recorded for the college."
 
@@ -114,7 +121,7 @@ def test_the_paragraph_follows_the_report_style(home):
     make_entry(make_event(provincial), award="二等奖")
     Award.objects.create(label="百县千镇万村高质量发展贡献奖", tier=Tier.OTHER)
     make_entry(make_event(provincial, name="创业赛"), award="百县千镇万村高质量发展贡献奖")
-    text = reports.annual_summary(home, 2023).paragraph_zh
+    text = reports.annual_summary(2023).paragraph_zh
     assert text.startswith("2023 年，学院师生在各级各类竞赛中取得了丰硕的成果。")
     assert (
         "共获得 1 个国赛一等奖、1 个二等奖、2 个三等奖、1 个优胜奖，以及 1 个省赛一等奖、1 个二等奖。" in text
@@ -136,7 +143,7 @@ def test_the_english_paragraph_says_the_same(home):
     )
     make_entry(make_event(national, name="Robotics"), members=[make_student("Zhou")], award="银牌")
     make_entry(make_event(make_competition(year=2023, level="provincial")), award="铜牌")
-    text = reports.annual_summary(home, 2023).paragraph_en
+    text = reports.annual_summary(2023).paragraph_en
     assert (
         "They won 1 first prize and 1 second prize at national level; and 1 third prize at provincial level."
         in text
@@ -150,7 +157,7 @@ def test_the_english_paragraph_says_the_same(home):
 def test_a_category_changes_who_the_paragraph_is_about_and_what_it_counts(home):
     make_entry(make_event(make_competition(year=2023, category="skills")), award="金牌")
     make_entry(make_event(make_competition(year=2023, category="sports")), award="金牌")
-    text = reports.annual_summary(home, 2023, category="skills").paragraph_zh
+    text = reports.annual_summary(2023, category="skills").paragraph_zh
     assert text.startswith("2023 年，学院学生在职业技能竞赛中取得了丰硕的成果。共获得 1 个国赛一等奖。")
 
 
@@ -159,10 +166,10 @@ def test_named_squad_members_are_listed_and_unnamed_ones_counted(home):
     make_entry(make_event(squad, name="A"), members=[make_student("李文博")], award="入围国家集训队")
     make_entry(make_event(squad, name="B"), members=[make_student("周玮")], award="入围国家集训队")
     assert "此外，李文博、周玮在第47届世界技能大赛中国集训队选拔中入围国家集训队。" in (
-        reports.annual_summary(home, 2023).paragraph_zh
+        reports.annual_summary(2023).paragraph_zh
     )
     make_entry(make_event(squad, name="C"), award="入围国家集训队")
-    summary = reports.annual_summary(home, 2023)
+    summary = reports.annual_summary(2023)
     assert summary.squad_people == 3
     assert "此外，李文博、周玮等 3 人在" in summary.paragraph_zh
     assert "In addition, 3 people, including 李文博 and 周玮, were selected at" in summary.paragraph_en
@@ -172,7 +179,7 @@ def test_the_department_breakdown_ends_the_paragraph(home):
     robotics = make_department("机器人系")
     make_entry(make_event(), members=[make_student(department=robotics)], award="金牌")
     make_entry(make_event(), members=[make_student(department=robotics)], award="入围国家集训队")
-    summary = reports.annual_summary(home, 2023)
+    summary = reports.annual_summary(2023)
     assert summary.paragraph_zh.endswith("分系部看，机器人系获奖 2 项（一等奖 1 个、其他奖项 1 个）。")
     assert summary.paragraph_en.endswith(
         "By department: 机器人系: 2 awards (1 first prize and 1 other award)."
@@ -187,13 +194,13 @@ def test_medals_are_listed_widest_level_first_then_by_the_competitions_best_meda
     make_entry(make_event(strong), award="金牌")
     make_entry(make_event(world), award="铜牌")
     make_entry(make_event(make_competition("省赛", year=2023, level="provincial")), award="金牌")
-    summary = reports.annual_summary(home, 2023)
+    summary = reports.annual_summary(2023)
     assert [item.competition.name for item in summary.medals] == ["世赛", "乙赛", "甲赛"]
 
 
 def test_the_workbook_has_a_sheet_per_table(home):
     make_entry(make_event(), members=[make_student("=cmd")], award="金牌")
-    sheets = reports.summary_sheets(reports.annual_summary(home, 2023))
+    sheets = reports.summary_sheets(reports.annual_summary(2023))
     assert [len(sheet.rows) for sheet in sheets] == [2, 1, 0, 0, 0, 2]
     assert sheets[1].rows[0][5] == "=cmd"  # escaped when written (competitions.exports)
 

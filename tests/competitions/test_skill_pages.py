@@ -53,12 +53,14 @@ def test_the_skill_page_shows_every_result_across_competitions_and_years(user_cl
 def test_the_colleges_titles_are_counted_by_level_and_tier(user_client, robots):
     response = user_client.get(reverse("competitions:skill-detail", args=[robots.pk]))
     rows = {row["label"]: row for row in response.context["title_rows"]}
-    # Tiers in order: special, gold, silver, bronze, excellence, other. 中国代表团 is not the college.
-    assert list(rows) == [Level.NATIONAL.label, Level.PROVINCIAL.label]
+    # Tiers in order: special, gold, silver, bronze, excellence, other. The 中国代表团 entry is the
+    # college's too: its members are home students (rule 9). 兄弟学院's is not.
+    assert list(rows) == [Level.WORLD.label, Level.NATIONAL.label, Level.PROVINCIAL.label]
+    assert rows[Level.WORLD.label]["counts"] == [0, 0, 0, 0, 1, 0]
     assert rows[Level.NATIONAL.label]["counts"] == [0, 1, 0, 0, 0, 0]
     assert rows[Level.PROVINCIAL.label]["counts"] == [0, 1, 0, 2, 0, 0]  # two bronzes: two entries
     totals = response.context["title_totals"]
-    assert (totals["medals"], totals["entries"]) == (4, 4)
+    assert (totals["medals"], totals["entries"]) == (5, 5)
 
 
 def test_the_skill_page_filters_by_level_year_and_home_college(user_client, robots):
@@ -84,7 +86,7 @@ def test_the_skill_list_counts_competitions_years_and_the_colleges_medals(user_c
     assert row.get_cell("n_competitions") == 3
     assert (row.get_cell("first_year"), row.get_cell("last_year")) == (2023, 2024)
     assert row.get_cell("n_entries") == 6
-    assert row.get_cell("n_home_medals") == 4
+    assert row.get_cell("n_home_medals") == 5  # the 中国代表团 entry of home students counts (rule 9)
     assert reverse("competitions:skill-detail", args=[robots.pk]) in response.content.decode()
 
 

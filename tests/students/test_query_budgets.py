@@ -24,12 +24,13 @@ BUDGETS = {
     "coach-detail": (9 + PERMISSIONS, "coach, 2 x (entries + members, coaches, photos)"),
     "department-list": (2 + PERMISSIONS, "departments with counts, medal table"),
     "department-detail": (
-        6 + PERMISSIONS,
-        "department, tallies by year, top students, top coaches, count, page",
+        8 + PERMISSIONS,
+        "department, tallies by year, top students and top coaches (stored tallies, then the "
+        "people), count, page",
     ),
     "skill-list": (3 + PERMISSIONS, "year choices, count, page"),
-    "skill-detail": (6 + PERMISSIONS, "skill, years, events, entries, members, coaches"),
-    "skill-detail-filtered": (6 + PERMISSIONS, "the same, filters applied in the events query"),
+    "skill-detail": (7 + PERMISSIONS, "skill, years, events, entries, members, coaches, titles"),
+    "skill-detail-filtered": (7 + PERMISSIONS, "the same, filters applied in the events query"),
     "quick-search": (
         10 + PERMISSIONS,
         "students, coaches, and up to 8 indexed prefix lookups (and the role check)",

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from competitions.models import Competition, Entry, Organization
-from competitions.tallies import ORDERS, MedalRow
+from competitions.tallies import ORDERS, MedalRow, medal_table
 
 # The interface other tools rely on (DOMAIN.md); the web pages group by skill too.
 BY_CHOICES = ["organization", "department", "student", "coach"]
@@ -56,8 +56,8 @@ class Command(BaseCommand):
         entries = Entry.objects.for_competition(competition)
         if options["events_flag"] == "selection":
             entries = entries.selection_events()
-        rows = entries.medal_table(
-            by=options["by"], order=options["order"], unranked=unranked, exclude=exclude
+        rows = medal_table(
+            entries, by=options["by"], order=options["order"], unranked=unranked, exclude=exclude
         )
         records = [row.as_dict() for row in rows]
         if options["format"] == "json":
