@@ -1,10 +1,8 @@
 """Keeping the tally tables right when results change in the admin site."""
 
 from django.db import transaction
-from django.db.models import F
 
-from competitions.aggregates import refresh_competitions
-from competitions.models import Event
+from competitions.aggregates import results_changed
 
 
 class RefreshesTallies:
@@ -32,18 +30,16 @@ class RefreshesTallies:
         pks = getattr(request, "_tally_pks", None)
         after = self.tally_competitions(pks) if pks else set()
         if pks or before:
-            refresh_competitions(before | after)
-            # Editors with an event of these competitions open must reload before saving.
-            Event.objects.filter(competition__in=before | after).update(version=F("version") + 1)
+            results_changed(before | after)
 
     def delete_model(self, request, obj):
         with transaction.atomic():
             before = self.tally_competitions([obj.pk])
             super().delete_model(request, obj)
-            refresh_competitions(before)
+            results_changed(before)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             before = self.tally_competitions(list(queryset.values_list("pk", flat=True)))
             super().delete_queryset(request, queryset)
-            refresh_competitions(before)
+            results_changed(before)

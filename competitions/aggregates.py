@@ -1,6 +1,7 @@
 """The stored tally tables: storage only, kept equal to a recount through competitions.tallies.
 
-Every result change calls `refresh_competitions(ids)` in its own transaction. The refresh recounts
+Every write of results ends with `results_changed(ids)` (which calls `refresh_competitions(ids)`)
+in its own transaction. The refresh recounts
 the changed competitions from their entries (small: one competition's entries), compares the new
 per-competition counts with the stored ones, and adds the difference to the period and all-time
 tables, so the cost of a change does not grow with the history. `rebuild()` recounts everything
@@ -17,6 +18,7 @@ from competitions import tallies
 from competitions.models import (
     Competition,
     Entry,
+    Event,
     TallyCompetition,
     TallyCounts,
     TallyPeriod,
@@ -146,6 +148,25 @@ def refresh_competitions(competition_ids: Iterable[int]) -> None:
     apply_deltas(TallyTotal, totals, TOTAL_KEY)
     # The cached parts of these competitions' pages are keyed by this version.
     Competition.objects.filter(pk__in=ids).update(results_version=F("results_version") + 1)
+
+
+@transaction.atomic
+def results_changed(competition_ids: Iterable[int], *, event_ids: Iterable[int] | None = None) -> None:
+    """The one call every write of results ends with, in its transaction: recount the tallies of
+    these competitions (which raises their results_version, the key of their cached page parts)
+    and raise the version of their events, so that an entries form opened before the change must
+    reload before it saves. `event_ids` names the events (default: every event of the
+    competitions; () when the caller raised them itself, as the entries form's own save does).
+    """
+    ids = set(competition_ids)
+    refresh_competitions(ids)
+    events = (
+        Event.objects.filter(competition__in=ids)
+        if event_ids is None
+        else Event.objects.filter(pk__in=set(event_ids))
+    )
+    if event_ids is None or event_ids:
+        events.update(version=F("version") + 1)
 
 
 def tallies_version() -> str:

@@ -1,6 +1,11 @@
-"""Recording one entry with its members and coaches, checked against the rules of DOMAIN.md."""
+"""Writing results one entry at a time: recording an entry with its members and coaches, restoring
+a deleted one, changing a competition's medal-point weights. Each is one transaction that ends
+with aggregates.results_changed (tallies recounted, cached pages and open forms renewed); the
+importer (importing.apply_plan), the entries form (editing.save_event_entries) and the merge tool
+(students.merging) end the same way."""
 
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -8,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from competitions.aggregates import refresh_competitions
+from competitions.aggregates import results_changed
 from competitions.models import Award, Entry, EntryCoach, EntryMember, Event, Organization
 from students.models import Coach, Student
 
@@ -73,5 +78,46 @@ def record_entry(
     bulk_create_with_history(
         [EntryCoach(entry=entry, coach=coach) for coach in dict.fromkeys(coaches)], EntryCoach
     )
-    refresh_competitions([event.competition_id])
+    results_changed([event.competition_id], event_ids=[event.pk])
     return entry
+
+
+# Members and coaches removed by the deletion of their entry are deleted in the same transaction,
+# milliseconds before the entry itself; anything removed earlier was removed on its own.
+CASCADE_WINDOW = timedelta(seconds=2)
+
+
+def latest_deleted(history, since) -> list:
+    """Instances whose latest historical record is a deletion made at or after `since`."""
+    latest = {}
+    for record in history.order_by("history_date", "history_id"):
+        latest[record.id] = record
+    return [r.instance for r in latest.values() if r.history_type == "-" and r.history_date >= since]
+
+
+@transaction.atomic
+def restore_entry(record) -> Entry:
+    """Bring back a deleted entry (its latest deletion record) with the members and coaches deleted
+    with it. Raises IntegrityError when one of them has been entered in the event again (rule 7)."""
+    since = record.history_date - CASCADE_WINDOW
+    entry = record.instance
+    entry._change_reason = _("Restored")
+    entry.save()
+    for member in latest_deleted(EntryMember.history.filter(entry_id=entry.pk), since):
+        member.save()
+    for coaching in latest_deleted(EntryCoach.history.filter(entry_id=entry.pk), since):
+        coaching.save()
+    event = Event.objects.get(pk=record.event_id)
+    results_changed([event.competition_id], event_ids=[event.pk])
+    return entry
+
+
+@transaction.atomic
+def change_weights(form) -> None:
+    """Save a competition's medal-point weights (a ModelForm on it): the stored tallies hold
+    points, so they are recounted."""
+    competition = form.instance
+    # Saved through the model, so django-simple-history records who changed what and when.
+    competition._change_reason = _("Medal-point weights changed")
+    form.save()
+    results_changed([competition.pk], event_ids=())

@@ -1,22 +1,15 @@
 """The audit trail of entries: who changed what and when, and restoring deleted entries."""
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from competitions.aggregates import refresh_competitions
 from competitions.models import Award, Entry, EntryCoach, EntryMember, Event, Organization
-
-# Members and coaches removed by the deletion of their entry are deleted in the same transaction,
-# milliseconds before the entry itself; anything removed earlier was removed on its own.
-CASCADE_WINDOW = timedelta(seconds=2)
+from competitions.recording import restore_entry
 
 
 def describe_changes(records) -> list[dict]:
@@ -97,14 +90,6 @@ def deleted_entries(request, pk):
     return render(request, "competitions/deleted_entries.html", {"event": event, "records": records})
 
 
-def latest_deleted(history, since) -> list:
-    """Instances whose latest historical record is a deletion made at or after `since`."""
-    latest = {}
-    for record in history.order_by("history_date", "history_id"):
-        latest[record.id] = record
-    return [r.instance for r in latest.values() if r.history_type == "-" and r.history_date >= since]
-
-
 @require_POST
 @permission_required(["competitions.add_entry", "competitions.change_entry"], raise_exception=True)
 def entry_restore(request, pk):
@@ -114,19 +99,8 @@ def entry_restore(request, pk):
     record = Entry.history.filter(id=pk, history_type="-").order_by("-history_date").first()
     if record is None:
         raise Http404
-    since = record.history_date - CASCADE_WINDOW
     try:
-        with transaction.atomic():
-            record.instance.save()
-            for member in latest_deleted(EntryMember.history.filter(entry_id=pk), since):
-                member.save()
-            for coaching in latest_deleted(EntryCoach.history.filter(entry_id=pk), since):
-                coaching.save()
-            # Editors who opened the event page before the restore must reload it.
-            Event.objects.filter(pk=record.event_id).update(version=F("version") + 1)
-            refresh_competitions(
-                Event.objects.filter(pk=record.event_id).values_list("competition", flat=True)
-            )
+        restore_entry(record)
     except IntegrityError:
         messages.error(
             request,

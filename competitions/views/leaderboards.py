@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.cache import cache
 from django.core.validators import MaxValueValidator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -26,9 +25,9 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from competitions import aggregates, charts, reports, tallies
-from competitions.aggregates import refresh_competitions
 from competitions.exports import SpreadsheetExport, workbook_bytes, xlsx_response
 from competitions.models import Category, Competition, Entry, Level, Organization, Skill, Tier
+from competitions.recording import change_weights
 from competitions.tables import LeaderboardTable, TallyEntryTable
 from competitions.tallies import ORDERS, MedalRow, TallyRows
 from competitions.views.pages import ORDER_LABELS
@@ -584,12 +583,7 @@ def competition_weights(request: HttpRequest, pk: int) -> HttpResponse:
     form = WeightsForm(request.POST or None, instance=competition)
     if request.method == "POST" and form.is_valid():
         if form.has_changed():
-            with transaction.atomic():
-                # Saved through the model, so django-simple-history records who changed what and when.
-                competition._change_reason = _("Medal-point weights changed")
-                form.save()
-                # The stored tallies hold points: recount them, which also renews the page caches.
-                refresh_competitions([competition.pk])
+            change_weights(form)
             messages.success(request, _("The medal-point weights were saved."))
         else:
             messages.info(request, _("The weights were not changed."))
