@@ -1,8 +1,12 @@
-"""Merging two records of one person (DOMAIN.md rule 10)."""
+"""Merging two records of one person (DOMAIN.md rule 10): the service, the duplicates page, the merge
+pages and who may use them."""
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from competitions import roles
 from competitions.aggregates import verify
@@ -29,6 +33,12 @@ def office(django_user_model):
     user = django_user_model.objects.create_user("office", password="a-long-test-password")
     user.groups.add(Group.objects.get(name=roles.OFFICE))
     return user
+
+
+@pytest.fixture
+def office_client(client, office):
+    client.force_login(office)
+    return client
 
 
 @pytest.fixture
@@ -248,3 +258,170 @@ def test_two_teachers_competing_in_one_event_are_refused(office):
     with pytest.raises(ValidationError, match="教师技能赛"):
         merge_coaches(keep=kept, remove=removed, user=office)
     assert Coach.objects.filter(pk=removed.pk).exists()
+
+
+# The pages
+
+
+def test_the_duplicates_page_lists_same_name_same_pinyin_and_close_names(
+    office_client, django_assert_max_num_queries
+):
+    robots = make_department("机器人系")
+    make_student("郑泽鑫", student_number="20210001", department=robots)
+    make_student("郑泽鑫", student_number="20210002")
+    make_student("蒋家俊", department=robots)
+    make_student("蒋家骏")
+    make_student("李明华", department=robots)
+    make_student("李明", department=robots)
+    make_coach("陈志强")
+    make_coach("陈志强", staff_number="T001")
+    for _ in range(3):  # more entries do not cost more queries
+        make_entry(
+            make_event(is_team=True), members=[make_student(department=robots)], coaches=[make_coach()]
+        )
+
+    # session, user, permissions (2); for students and for coaches: the people read once, the pairs'
+    # records, their facts; the recent merges.
+    with django_assert_max_num_queries(4 + 2 * 3 + 1):
+        response = office_client.get(reverse("students:duplicates"))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    pairs = {
+        (row["first"].name, row["second"].name, row["reason"])
+        for section in response.context["sections"]
+        for row in section["rows"]
+    }
+    assert {
+        ("郑泽鑫", "郑泽鑫", "same name"),
+        ("蒋家俊", "蒋家骏", "same pinyin"),
+        ("李明华", "李明", "name one character away"),
+        ("陈志强", "陈志强", "same name"),
+    } <= pairs | {(b, a, reason) for a, b, reason in pairs}
+    assert "20210002" in page and "T001" in page
+
+
+def test_the_duplicates_page_costs_the_same_with_more_pairs(office_client):
+    def add_pairs(start, count):
+        for number in range(start, start + count):
+            department = make_department(f"系{number}")  # names one character apart, other departments
+            for suffix in "AB":
+                student = make_student(
+                    f"同名{number}", student_number=f"{number}{suffix}", department=department
+                )
+                make_entry(make_event(), members=[student], coaches=[make_coach(f"教练{number}")])
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = office_client.get(reverse("students:duplicates"))
+        return len(captured), len(response.context["sections"][0]["rows"])
+
+    add_pairs(0, 1)
+    few = queries()
+    add_pairs(1, 29)
+    many = queries()
+    assert (few[1], many[1]) == (1, 30)
+    assert few[0] == many[0]
+
+
+def test_names_are_escaped_on_the_merge_pages(office_client):
+    first = make_student("<b>王</b>")
+    second = make_student("<b>王</b>")
+    for url in (
+        reverse("students:duplicates"),
+        reverse("students:student-merge", args=[first.pk, second.pk]),
+        reverse("students:student-merge-pick", args=[first.pk]),
+    ):
+        page = office_client.get(url).content.decode()
+        assert "&lt;b&gt;王&lt;/b&gt;" in page and "<b>王</b>" not in page
+
+
+def test_the_merge_page_merges_and_redirects_to_the_person_kept(zheng, office_client, office):
+    kept, removed = zheng["kept"], zheng["removed"]
+    url = reverse("students:student-merge", args=[removed.pk, kept.pk])
+    page = office_client.get(url)
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "20210001" in content and "20210002" in content and "中华人民共和国第二届职业技能大赛" in content
+
+    response = office_client.post(url, {"keep": kept.pk}, follow=True)
+
+    assert response.redirect_chain == [(kept.get_absolute_url(), 302)]
+    assert "merged into 郑泽鑫（20210001）: 1 entry moved" in response.content.decode()
+    assert not Student.objects.filter(pk=removed.pk).exists()
+    assert EntryMember.history.filter(history_user=office).exclude(history_change_reason=None).count() == 1
+    recent = office_client.get(reverse("students:duplicates")).content.decode()
+    assert "Recent merges" in recent and "20210002" in recent
+
+
+def test_the_merge_page_shows_a_refusal_and_changes_nothing(zheng, office_client):
+    kept, removed = zheng["kept"], zheng["removed"]
+    make_entry(zheng["removed_entry"].event, members=[kept], award="铜牌")
+    url = reverse("students:student-merge", args=[kept.pk, removed.pk])
+    assert "both entered in" in office_client.get(url).content.decode()
+
+    response = office_client.post(url, {"keep": kept.pk})
+
+    assert response.status_code == 200
+    assert "both entered in" in response.content.decode()
+    assert Student.objects.filter(pk=removed.pk).exists()
+
+
+def test_the_merge_page_refuses_a_record_that_is_not_one_of_the_pair(zheng, office_client):
+    url = reverse("students:student-merge", args=[zheng["kept"].pk, zheng["removed"].pk])
+    response = office_client.post(url, {"keep": make_student().pk})
+    assert response.status_code == 200
+    assert Student.objects.filter(pk=zheng["removed"].pk).exists()
+
+
+def test_the_coach_merge_page_merges(office_client):
+    kept, removed = make_coach("陈志强", staff_number="T001"), make_coach("陈志强")
+    make_entry(make_event(), members=[make_student()], coaches=[removed])
+    response = office_client.post(
+        reverse("students:coach-merge", args=[kept.pk, removed.pk]), {"keep": kept.pk}
+    )
+    assert response.status_code == 302 and response.url == kept.get_absolute_url()
+    assert not Coach.objects.filter(pk=removed.pk).exists()
+
+
+def test_the_other_record_is_found_by_search_or_among_the_near_matches(zheng, office_client):
+    kept, removed = zheng["kept"], zheng["removed"]
+    url = reverse("students:student-merge-pick", args=[kept.pk])
+    response = office_client.get(url, {"q": "郑泽鑫（20210002）"})
+    assert [row["person"] for row in response.context["found"]] == [removed]
+    assert [row["person"] for row in response.context["near"]] == [removed]
+    merge_url = reverse("students:student-merge", args=[kept.pk, removed.pk])
+    assert merge_url in response.content.decode()
+    assert [row["person"] for row in office_client.get(url, {"q": "zzx"}).context["found"]] == [removed]
+
+
+def test_the_office_reaches_the_merge_pages_by_links(zheng, office_client):
+    home = office_client.get(reverse("home"), follow=True).content.decode()
+    assert reverse("students:duplicates") in home
+    student_page = office_client.get(zheng["kept"].get_absolute_url()).content.decode()
+    assert reverse("students:student-merge-pick", args=[zheng["kept"].pk]) in student_page
+    coach = make_coach()
+    assert (
+        reverse("students:coach-merge-pick", args=[coach.pk])
+        in office_client.get(coach.get_absolute_url()).content.decode()
+    )
+
+
+def test_teachers_see_no_merge_links_and_cannot_merge(zheng, user_client):
+    kept, removed = zheng["kept"], zheng["removed"]
+    home = user_client.get(reverse("home"), follow=True).content.decode()
+    assert reverse("students:duplicates") not in home
+    assert (
+        reverse("students:student-merge-pick", args=[kept.pk])
+        not in user_client.get(kept.get_absolute_url()).content.decode()
+    )
+    url = reverse("students:student-merge", args=[kept.pk, removed.pk])
+    assert user_client.post(url, {"keep": kept.pk}).status_code == 403
+    assert Student.objects.filter(pk=removed.pk).exists()
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(zheng, client):
+    url = reverse("students:student-merge", args=[zheng["kept"].pk, zheng["removed"].pk])
+    response = client.post(url, {"keep": zheng["kept"].pk})
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert Student.objects.filter(pk=zheng["removed"].pk).exists()
