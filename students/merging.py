@@ -61,7 +61,7 @@ def merge(*, keep: Student | Coach, remove: Student | Coach, user) -> MergeRecor
         _("Merge: %(removed)s into %(kept)s")
         % {"removed": format_person(remove), "kept": format_person(keep)}
     )[:REASON_MAX_CHARS]
-    removed_fields = {name: as_text(remove, name) for name in ["name", *fields] if as_text(remove, name)}
+    removed_fields = {name: as_text(remove, name) for name in ["name", *fields]}
     removed_number = number_of(remove)
 
     memberships = list(EntryMember.objects.filter(**{member_field: remove}))
@@ -98,7 +98,7 @@ def merge(*, keep: Student | Coach, remove: Student | Coach, user) -> MergeRecor
         removed_name=remove.name,
         removed_number=removed_number,
         entries_moved=len(moved_entries),
-        removed_fields=removed_fields,
+        removed_fields={name: text for name, text in removed_fields.items() if text},
         filled_fields={name: as_text(keep, name) for name in filled},
     )
     remove.delete()

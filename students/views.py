@@ -576,14 +576,14 @@ def merge_pick(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     )
     people = people_with_facts(model, [person.pk, *found, *(match.person.pk for match in near)])
 
-    def rows(pks, reasons=None):
+    def rows(found: list[tuple[int, str]]) -> list[dict]:
         return [
             {
                 "person": people[other],
-                "reason": reasons[index] if reasons else "",
+                "reason": reason,
                 "merge_url": reverse(f"students:{kind}-merge", args=[person.pk, other]),
             }
-            for index, other in enumerate(pks)
+            for other, reason in found
             if other in people
         ]
 
@@ -594,8 +594,8 @@ def merge_pick(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             "kind": kind,
             "person": people[person.pk],
             "query": text,
-            "found": rows(found),
-            "near": rows([match.person.pk for match in near], [match.reason_label for match in near]),
+            "found": rows([(other, "") for other in found]),
+            "near": rows([(match.person.pk, match.reason_label) for match in near]),
             "search_url": reverse("competitions:people-search") + f"?kind={kind}",
         },
     )
