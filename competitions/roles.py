@@ -1,6 +1,7 @@
 """The three roles and what each may do.
 
-- competition office: records and corrects results, imports sheets, uploads photos;
+- competition office: records and corrects results, imports sheets, uploads photos, merges two
+  records of one person (students.merging);
 - teachers: read everything about students, coaches and results, change nothing;
 - administrators: everything, plus the admin site (their accounts are staff).
 
@@ -36,7 +37,8 @@ def codenames(actions: list[str], models: list[str]) -> list[str]:
 ROLE_PERMISSIONS = {
     OFFICE: codenames(["add", "change", "delete", "view"], RESULT_MODELS)
     + codenames(["add", "change", "view"], ["student", "coach"])
-    + codenames(["view"], ["department", "major"]),
+    + codenames(["view"], ["department", "major", "mergerecord", "studentnumberalias"])
+    + ["merge_people"],
     TEACHERS: codenames(["view"], RESULT_MODELS + PEOPLE_MODELS),
 }
 

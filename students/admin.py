@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from competitions.admin_tallies import RefreshesTallies
 from competitions.models import Entry
-from students.models import Coach, Department, Major, Student
+from students.models import Coach, Department, Major, MergeRecord, Student, StudentNumberAlias
 
 
 class MajorInline(admin.TabularInline):
@@ -88,3 +88,41 @@ class CoachAdmin(RefreshesTallies, admin.ModelAdmin):
     @admin.display(description=_("entries coached"), ordering="n_coached")
     def coached_count(self, obj):
         return obj.n_coached
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by the merge tool (students.merging) only; the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MergeRecord)
+class MergeRecordAdmin(ReadOnlyAdmin):
+    list_display = [
+        "merged_at",
+        "kind",
+        "removed_name",
+        "removed_number",
+        "kept_name",
+        "kept_number",
+        "entries_moved",
+        "merged_by",
+    ]
+    list_filter = ["kind"]
+    list_select_related = ["merged_by"]
+    search_fields = ["kept_name", "kept_number", "removed_name", "removed_number"]
+    date_hierarchy = "merged_at"
+
+
+@admin.register(StudentNumberAlias)
+class StudentNumberAliasAdmin(ReadOnlyAdmin):
+    list_display = ["number", "student", "created_at"]
+    list_select_related = ["student"]
+    search_fields = ["number", "student__name", "student__student_number"]

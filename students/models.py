@@ -1,6 +1,7 @@
 import uuid
 from pathlib import Path
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -207,3 +208,71 @@ class StudentNumberAlias(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} → {self.student}"
+
+
+class MergeRecord(models.Model):
+    """Two records of one person merged into one (DOMAIN.md rule 10), as the office reads it later.
+
+    Names and numbers are copied, not linked: the removed record is gone, and the kept one may change
+    or be merged again. The moved entry rows have their own history rows with the same reason.
+    """
+
+    class Kind(models.TextChoices):
+        STUDENT = "student", _("Student")
+        COACH = "coach", _("Coach")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    merged_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged by"),
+    )
+    kept_id = models.PositiveBigIntegerField(_("kept record"))
+    kept_name = models.CharField(_("kept name"), max_length=100)
+    kept_number = models.CharField(
+        _("kept number"), max_length=40, blank=True, help_text=_("Student or staff number after the merge.")
+    )
+    removed_id = models.PositiveBigIntegerField(_("removed record"))
+    removed_name = models.CharField(_("removed name"), max_length=100)
+    removed_number = models.CharField(_("removed number"), max_length=40, blank=True)
+    entries_moved = models.PositiveIntegerField(
+        _("entries moved"), default=0, help_text=_("Entries the removed record competed in or coached.")
+    )
+    removed_fields = models.JSONField(
+        _("removed record's fields"),
+        default=dict,
+        help_text=_("The removed record's fields as they were: name → text."),
+    )
+    filled_fields = models.JSONField(
+        _("fields filled"),
+        default=dict,
+        help_text=_("Fields the kept record lacked, filled from the removed one: name → text."),
+    )
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+        permissions = [("merge_people", _("Can merge two records of one person"))]
+
+    def __str__(self) -> str:
+        return f"{self.removed_name} → {self.kept_name}"
+
+    @property
+    def person_model(self) -> type[Student] | type[Coach]:
+        return Student if self.kind == self.Kind.STUDENT else Coach
+
+    def labelled(self, fields: dict) -> list[tuple[str, str]]:
+        """(verbose name, text) of a JSON field's entries, in the model's field order."""
+        meta = self.person_model._meta
+        return [(str(meta.get_field(name).verbose_name), text) for name, text in fields.items()]
+
+    def filled(self) -> list[tuple[str, str]]:
+        return self.labelled(self.filled_fields)
+
+    def kept_url(self) -> str:
+        return self.person_model(pk=self.kept_id).get_absolute_url()

@@ -2,9 +2,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.db.models import (
     Case,
     Count,
+    F,
     IntegerField,
     Min,
     OuterRef,
@@ -14,23 +19,39 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from competitions import tallies
-from competitions.models import MEDAL_TIERS, Entry, EntryMember, Level, Skill, Tier
+from competitions.editing import NAME_WITH_NUMBER, format_person
+from competitions.models import (
+    MEDAL_TIERS,
+    Competition,
+    Entry,
+    EntryCoach,
+    EntryMember,
+    Level,
+    Skill,
+    Tier,
+)
 from students.exports import SafeTableExport, export_filename, sheet_title
 from students.filters import CoachFilter, StudentFilter
-from students.models import Coach, Department, Student
+from students.forms import MergeForm
+from students.merging import check_merge, merge_coaches, merge_students
+from students.models import Coach, Department, MergeRecord, Student
 from students.names import pinyin_key
+from students.people import likely_duplicates, near_matches
 from students.tables import CoachTable, StudentTable, TimelineTable
 
 # A student's best award as a number: 0 for special, 1 for gold ... (Tier is declared best first).
@@ -398,4 +419,175 @@ def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "top_coaches": tallies.top("coach", Coach.objects.filter(department=department)),
             "table": table,
         },
+    )
+
+
+# Merging two records of one person (students.merging): the office's review of likely duplicates,
+# choosing the other record of a person, and the merge itself.
+
+MERGE_KINDS = {"student": (Student, merge_students), "coach": (Coach, merge_coaches)}
+RECENT_MERGES = 20
+MAX_FOUND = 20
+
+
+def people_with_facts(model: type[Student] | type[Coach], ids: Iterable[int]) -> dict[int, Student | Coach]:
+    """People by id with what the merge pages show beside a name, in one query: department (and
+    major), how many entries, and the latest competition (`latest_competition`, `latest_year`)."""
+    if model is Student:
+        latest = Competition.objects.filter(events__entries__members__student=OuterRef("pk"))
+        people = Student.objects.select_related("department", "major").annotate(
+            n_entries=count_of(EntryMember, student=OuterRef("pk"))
+        )
+    else:
+        latest = Competition.objects.filter(
+            Q(events__entries__coaches=OuterRef("pk")) | Q(events__entries__members__coach=OuterRef("pk"))
+        )
+        people = Coach.objects.select_related("department", "organization").annotate(
+            n_coached=count_of(EntryCoach, coach=OuterRef("pk")),
+            n_competed=count_of(EntryMember, coach=OuterRef("pk")),
+        )
+    latest = latest.order_by("-year", F("start_date").desc(nulls_last=True), "-pk")
+    return people.annotate(
+        latest_competition=Subquery(latest.values("name")[:1]),
+        latest_year=Subquery(latest.values("year")[:1]),
+    ).in_bulk(list(ids))
+
+
+@permission_required("students.merge_people", raise_exception=True)
+def duplicates(request: HttpRequest) -> HttpResponse:
+    """Pairs of records that may be one person (students.people.likely_duplicates), to review and merge."""
+    sections = []
+    for kind, (model, _merge) in MERGE_KINDS.items():
+        pairs = likely_duplicates(model)
+        people = people_with_facts(
+            model, {person.pk for pair in pairs for person in (pair.first, pair.second)}
+        )
+        rows = [
+            {
+                "first": people[pair.first.pk],
+                "second": people[pair.second.pk],
+                "reason": pair.reason_label,
+                "merge_url": reverse(f"students:{kind}-merge", args=[pair.first.pk, pair.second.pk]),
+            }
+            for pair in pairs
+            if pair.first.pk in people and pair.second.pk in people
+        ]
+        sections.append({"kind": kind, "title": model._meta.verbose_name_plural, "rows": rows})
+    return render(
+        request,
+        "students/duplicates.html",
+        {
+            "sections": sections,
+            "recent": MergeRecord.objects.select_related("merged_by")[:RECENT_MERGES],
+        },
+    )
+
+
+def search_people(model: type[Student] | type[Coach], text: str) -> QuerySet:
+    """People matching a search, or `姓名（学号）` as the suggestions fill it in."""
+    match = NAME_WITH_NUMBER.fullmatch(text)
+    if match is None:
+        return model.objects.search(text)
+    number_field = "student_number" if model is Student else "staff_number"
+    return model.objects.search(match["name"].strip()).filter(**{number_field: match["number"].strip()})
+
+
+@permission_required("students.merge_people", raise_exception=True)
+def merge_pick(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """The other record of a person: found by a search, or among the near matches of the name."""
+    model, _merge = MERGE_KINDS[kind]
+    person = get_object_or_404(model, pk=pk)
+    text = request.GET.get("q", "").strip()[:50]
+    found = (
+        list(search_people(model, text).exclude(pk=pk).values_list("pk", flat=True)[:MAX_FOUND])
+        if text
+        else []
+    )
+    near = near_matches(
+        model,
+        person.name,
+        department_id=person.department_id,
+        cohort_year=getattr(person, "cohort_year", None),
+        exclude=[person.pk],
+    )
+    people = people_with_facts(model, [person.pk, *found, *(match.person.pk for match in near)])
+
+    def rows(found: list[tuple[int, str]]) -> list[dict]:
+        return [
+            {
+                "person": people[other],
+                "reason": reason,
+                "merge_url": reverse(f"students:{kind}-merge", args=[person.pk, other]),
+            }
+            for other, reason in found
+            if other in people
+        ]
+
+    return render(
+        request,
+        "students/merge_pick.html",
+        {
+            "kind": kind,
+            "person": people[person.pk],
+            "query": text,
+            "found": rows([(other, "") for other in found]),
+            "near": rows([(match.person.pk, match.reason_label) for match in near]),
+            "search_url": reverse("competitions:people-search") + f"?kind={kind}",
+        },
+    )
+
+
+@permission_required("students.merge_people", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def merge_people(request: HttpRequest, first: int, second: int, kind: str) -> HttpResponse:
+    """Both records in full, the choice of the one to keep, and the merge (POST)."""
+    model, merge = MERGE_KINDS[kind]
+    people = people_with_facts(model, [first, second])
+    if first not in people or second not in people:
+        raise Http404
+    if model is Student:
+        prefetch_related_objects(list(people.values()), "number_aliases")
+    pair = [people[first], people[second]]
+    form = MergeForm(request.POST or None, first=pair[0], second=pair[1])
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        keep = people[form.cleaned_data["keep"]]
+        remove = pair[1] if keep is pair[0] else pair[0]
+        try:
+            record = merge(keep=keep, remove=remove, user=request.user)
+        except ValidationError as refusal:
+            errors = refusal.messages
+        except IntegrityError:
+            # The checks above cover the rules; this is a race with another save, rolled back whole.
+            errors = [gettext("These records were changed while merging; nothing was merged. Try again.")]
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(removed)s merged into %(kept)s: %(count)d entry moved.",
+                    "%(removed)s merged into %(kept)s: %(count)d entries moved.",
+                    record.entries_moved,
+                )
+                % {
+                    "removed": format_person(remove),
+                    "kept": format_person(keep),
+                    "count": record.entries_moved,
+                },
+            )
+            return redirect(keep)
+    elif request.method == "GET":
+        try:
+            check_merge(keep=pair[0], remove=pair[1])
+        except ValidationError as refusal:
+            errors = refusal.messages
+    for person in pair:
+        if model is Student:
+            person.entries = history(Entry.objects.filter(members__student=person), person=person)
+        else:
+            person.coached = history(Entry.objects.filter(coaches=person))
+            person.competed = history(Entry.objects.filter(members__coach=person), person=person)
+    return render(
+        request,
+        "students/merge.html",
+        {"kind": kind, "pair": pair, "form": form, "errors": errors},
     )

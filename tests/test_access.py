@@ -51,13 +51,24 @@ EXPECTED = {
     "students:department-list": ((), READ),
     "students:department-detail": (("department",), READ),
     "students:quick-search": ((), READ),
+    "students:duplicates": ((), OFFICE_ONLY),
+    "students:student-merge-pick": (("student",), OFFICE_ONLY),
+    "students:student-merge": (("student", "student2"), OFFICE_ONLY),
+    "students:coach-merge-pick": (("coach",), OFFICE_ONLY),
+    "students:coach-merge": (("coach", "coach2"), OFFICE_ONLY),
     "competitions:skill-list": ((), READ),
     "competitions:skill-detail": (("skill",), READ),
     "media": (("media",), {**READ, "teacher": 404, "office": 404, "administrator": 404}),
 }
 # The admin site: only administrators (staff) get in; everyone else is sent to its login page.
 ADMIN = {"anonymous": 302, "teacher": 302, "office": 302, "administrator": 200}
-ADMIN_SAMPLES = ["admin:index", "admin:competitions_entry_changelist", "admin:students_student_changelist"]
+ADMIN_SAMPLES = [
+    "admin:index",
+    "admin:competitions_entry_changelist",
+    "admin:students_student_changelist",
+    "admin:students_mergerecord_changelist",
+    "admin:students_studentnumberalias_changelist",
+]
 
 
 def url_names(resolver=None, namespace=""):
@@ -92,7 +103,9 @@ def objects():
         "event": event.pk,
         "entry": entry.pk,
         "student": student.pk,
+        "student2": make_student().pk,
         "coach": coach.pk,
+        "coach2": make_coach().pk,
         "photo": photo.pk,
         "department": department.pk,
         "skill": event.skill_id,
