@@ -20,7 +20,21 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from competitions.models import (
@@ -28,6 +42,7 @@ from competitions.models import (
     Entry,
     EntryCoach,
     EntryMember,
+    Level,
     Organization,
     Skill,
     TallyCounts,
@@ -226,8 +241,6 @@ class LevelTally:
 
 def levels_of(entries: Iterable[Entry]) -> list[LevelTally]:
     """These (fetched) entries counted by level and tier, each entry once, highest level first."""
-    from competitions.models import Level
-
     counts: dict[str, Counter] = defaultdict(Counter)
     for entry in entries:
         counts[entry.event.competition.level][entry.award.tier if entry.award_id else None] += 1
@@ -236,6 +249,32 @@ def levels_of(entries: Iterable[Entry]) -> list[LevelTally]:
         for level in Level
         if level.value in counts
     ]
+
+
+# A student's best award (for the student list) as a number: 0 for special, 1 for gold ... (Tier is declared best first).
+BEST_TIER = Min(
+    Case(
+        *[
+            When(memberships__entry__award__tier=tier, then=Value(number))
+            for number, tier in enumerate(Tier.values)
+        ],
+        output_field=IntegerField(),
+    )
+)
+# The highest level at which a student won a medal: 0 for world, 1 for national ... (Level's order).
+BEST_LEVEL = Min(
+    Case(
+        *[
+            When(
+                memberships__entry__award__tier__in=MEDAL_TIERS,
+                memberships__entry__event__competition__level=level,
+                then=Value(number),
+            )
+            for number, level in enumerate(Level.values)
+        ],
+        output_field=IntegerField(),
+    )
+)
 
 
 # ---------------------------------------------------------------------------------------------

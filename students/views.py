@@ -11,7 +11,6 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
-    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -53,31 +52,6 @@ from students.models import Coach, Department, MergeRecord, Student
 from students.names import pinyin_key
 from students.people import likely_duplicates, near_matches
 from students.tables import CoachTable, StudentTable, TimelineTable
-
-# A student's best award as a number: 0 for special, 1 for gold ... (Tier is declared best first).
-BEST_TIER = Min(
-    Case(
-        *[
-            When(memberships__entry__award__tier=tier, then=Value(number))
-            for number, tier in enumerate(Tier.values)
-        ],
-        output_field=IntegerField(),
-    )
-)
-# The highest level at which a student won a medal: 0 for world, 1 for national ... (Level's order).
-BEST_LEVEL = Min(
-    Case(
-        *[
-            When(
-                memberships__entry__award__tier__in=MEDAL_TIERS,
-                memberships__entry__event__competition__level=level,
-                then=Value(number),
-            )
-            for number, level in enumerate(Level.values)
-        ],
-        output_field=IntegerField(),
-    )
-)
 
 # The steps of a selection pathway, lowest first: school → municipal → provincial → national → world.
 PATHWAY_LEVELS = [
@@ -129,8 +103,8 @@ def students_with_results() -> QuerySet[Student]:
         Student.objects.select_related("department", "major")
         .annotate(
             n_entries=Count("memberships__entry", distinct=True),
-            best_tier=BEST_TIER,
-            best_level=BEST_LEVEL,
+            best_tier=tallies.BEST_TIER,
+            best_level=tallies.BEST_LEVEL,
         )
         .order_by("name_pinyin", "name", "pk")
     )

@@ -389,3 +389,45 @@ class TestEveryReaderEqualsOneRecount(TestCase):
             got = {str(tier): n for tier, n in response.context["coached_tier_counts"]}
             row = coaches.get(index, dict.fromkeys(TIERS, 0))
             assert all(got[t] == row[t] for t in TIERS), teacher
+
+
+# The reproductions of issue 9: each failed before counting had one owner.
+
+
+def test_a_home_students_gold_for_a_delegation_counts_the_same_on_every_department_reader(user_client):
+    from tests.factories import home_organization
+
+    home_organization()
+    robotics = make_department("机器人系")
+    student = make_student("郑泽鑫", department=robotics)
+    competition = make_competition("中华人民共和国第二届职业技能大赛", year=2023)
+    make_entry(make_event(competition), members=[student], award="金牌", organization="广东省代表团")
+    leaderboard = reverse("competitions:leaderboard")
+
+    def department_row(response):
+        return {row.key: (row.gold, row.total) for row in response.context["view"].rows}[robotics.pk]
+
+    assert department_row(user_client.get(leaderboard, {"by": "departments"})) == (1, 1)
+    filtered = user_client.get(leaderboard, {"by": "departments", "year_from": 2023, "year_to": 2023})
+    assert department_row(filtered) == (1, 1)
+    page = user_client.get(reverse("students:department-detail", args=[robotics.pk]))
+    assert [(row["year"], row["medals"]) for row in page.context["years"]] == [(2023, 1)]
+    listing = user_client.get(reverse("students:department-list"))
+    [listed] = [d for d in listing.context["departments"] if d.pk == robotics.pk]
+    assert (listed.medals.gold, listed.medals.total) == (1, 1)
+    # The college's pivot and summary count it too; the organization table credits the delegation.
+    assert tallies.period_counts("college", tallies.COLLEGE_KEY) == {(2023, "national", "gold"): 1}
+    organizations = {row.name: row.gold for row in tallies.medal_table(Entry.objects.all())}
+    assert organizations == {"广东省代表团": 1}
+
+
+def test_an_other_organizations_entry_without_home_people_is_not_the_colleges(user_client):
+    from tests.factories import home_organization
+
+    home_organization()
+    outside = make_coach("外校教练", organization=make_organization("外校"))
+    make_entry(make_event(), members=["张三"], coaches=[outside], award="金牌", organization="外校")
+    assert not tallies.college_entries().exists()
+    assert tallies.medal_table(Entry.objects.all(), by="coach") == []
+    assert tallies.medal_table(Entry.objects.all(), by="skill") == []
+    assert verify() == []
