@@ -45,12 +45,13 @@ SUBJECTS = {
 # What each leaderboard counts, said on the page under the table's title.
 SUBJECT_HINTS = {
     "students": gettext_lazy(
-        "Every entry a home student is a member of; a team medal counts once for each member."
+        "Every entry a home student is a member of, whatever organization it competed for; "
+        "a team medal counts once for each member."
     ),
-    "coaches": gettext_lazy("Every entry a coach coached, once per coach."),
+    "coaches": gettext_lazy("The college's teachers: every entry they coached, once per teacher."),
     "departments": gettext_lazy(
-        "Entries with a student of the department as a member; "
-        "a team of two students of one department counts once."
+        "Entries with a student of the department as a member, whatever organization they "
+        "competed for; a team of two students of one department counts once."
     ),
     "skills": gettext_lazy(
         "The college's entries (with a home student or teacher, or for the college), "
