@@ -724,7 +724,9 @@ def plan_import(rows: list[list[str]]) -> ImportPlan:
 def apply_plan(plan: ImportPlan, *, user=None) -> list[Entry]:
     """Create everything the plan lists, in one transaction. The plan must have no errors.
 
-    Audited models get their history rows (attributed to `user`) in bulk as well.
+    Audited models get their history rows (attributed to `user`) in bulk as well. Go through
+    import_rows, which plans and applies under the import lock: a plan made outside it may list rows
+    that another import adds meanwhile, and they would be added twice.
     """
     if plan.errors:
         raise ValueError("a plan with errors cannot be applied")
@@ -882,8 +884,8 @@ def import_rows(rows: list[list[str]], *, dry_run: bool = False, user=None) -> I
             logger.info("import attempt %d of %d lost a race: %s", attempt, IMPORT_ATTEMPTS, error)
     raise ImportBusy(
         _(
-            "Other imports or changes to the same competitions kept the database busy, so nothing was "
-            "imported. Please try again in a minute."
+            "The database was kept busy by other imports or changes saved at the same time, so nothing "
+            "was imported. Please try again in a minute."
         )
     )
 

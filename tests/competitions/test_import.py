@@ -489,8 +489,8 @@ def test_an_import_kept_busy_ends_with_a_clear_message_and_nothing_saved(monkeyp
     with pytest.raises(CommandError) as raised:
         call_command("import_results", str(path), stdout=io.StringIO(), stderr=io.StringIO())
     assert str(raised.value) == (
-        "Other imports or changes to the same competitions kept the database busy, so nothing was imported. "
-        "Please try again in a minute."
+        "The database was kept busy by other imports or changes saved at the same time, so nothing was "
+        "imported. Please try again in a minute."
     )
     assert counts() == before
 

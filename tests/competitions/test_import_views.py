@@ -476,7 +476,7 @@ def test_a_busy_database_at_apply_keeps_the_upload_and_says_to_try_again(office_
     assert response.status_code == 302 and response.url == preview_url(token)
     assert Entry.objects.count() == 0
     page = office_client.get(preview_url(token)).content.decode()
-    assert "kept the database busy, so nothing was imported. Please try again in a minute." in page
+    assert "saved at the same time, so nothing was imported. Please try again in a minute." in page
     assert 'value="apply"' in page
     assert stored_files(media) == [token, f"{token}.json"]
     monkeypatch.undo()
