@@ -131,12 +131,11 @@ def report() -> None:
     print(json.dumps({"entries": entries, "verify": verify()}, ensure_ascii=False))
 
 
-if __name__ == "__main__":
-    command, *arguments = sys.argv[1:]
+def main(command: str, *arguments: str) -> None:
     if command == "setup":
         setup()
     elif command == "upload":
-        upload(arguments[0], arguments[1:])
+        upload(arguments[0], list(arguments[1:]))
     elif command == "import":
         run_import(*arguments)
     elif command == "apply":
@@ -145,3 +144,12 @@ if __name__ == "__main__":
         report()
     else:
         sys.exit(f"unknown command {command}")
+
+
+if __name__ == "__main__":
+    from django.db import connections
+
+    try:
+        main(*sys.argv[1:])
+    finally:
+        connections.close_all()  # SQLite: the last connection to close folds the WAL into the file

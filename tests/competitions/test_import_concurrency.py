@@ -7,7 +7,7 @@ rows count as many times as in the one sheet that has most of them.
 
 The processes (tests/competitions/import_worker.py) need a database they can all open: on
 PostgreSQL the test database itself (transactional, so they see committed data); on SQLite, whose
-test database is in memory, a file database made with `migrate` in this test's folder.
+test database is in memory, a file database migrated once per test session and copied for each test.
 """
 
 import json
@@ -130,7 +130,10 @@ def shared_db(request, tmp_path):
         )
     elif connection.vendor == "sqlite":
         path = tmp_path / "shared.sqlite3"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        template = request.getfixturevalue("sqlite_template")
+        shutil.copyfile(template, path)
+        if Path(f"{template}-wal").exists():
+            shutil.copyfile(f"{template}-wal", f"{path}-wal")
         env["DATABASE_URL"] = f"sqlite:///{path}"
         return env
     else:
@@ -189,9 +192,15 @@ def run_together(env, gate: Path, commands: list[list[str]]) -> list[subprocess.
         time.sleep(0.02)
     gate.touch()
     results = []
-    for process, command in zip(processes, commands, strict=True):
-        stdout, stderr = process.communicate(timeout=PROCESS_SECONDS)
-        results.append(subprocess.CompletedProcess(command, process.returncode, stdout, stderr))
+    try:
+        for process, command in zip(processes, commands, strict=True):
+            stdout, stderr = process.communicate(timeout=PROCESS_SECONDS)
+            results.append(subprocess.CompletedProcess(command, process.returncode, stdout, stderr))
+    finally:
+        for process in processes:
+            if process.poll() is None:  # a hung worker: stop it before failing
+                process.kill()
+                process.wait()
     return results
 
 
