@@ -4,23 +4,30 @@ The sheet format is the interface of `import_results` in DOMAIN.md. Reading (byt
 planning (rows → what would be created, what is already there, what is wrong) and applying (one
 transaction of bulk inserts) are separate steps, so that a dry run and a preview show exactly what
 applying would do.
+
+Imports into one competition are serialized (`lock_competitions`): the sheet is read outside, then
+one transaction takes the lock of every competition the sheet names, plans (which rows are already
+recorded) and applies. A second import into the same competition waits, then finds the first one's
+rows present, so parallel imports of overlapping sheets never add a row twice.
 """
 
 import csv
+import hashlib
 import io
+import logging
 import re
 import unicodedata
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from competitions.aggregates import refresh_competitions
+from competitions.aggregates import results_changed
 from competitions.models import (
     Award,
     Category,
@@ -36,6 +43,8 @@ from competitions.models import (
 )
 from competitions.recording import member_row
 from students.models import Coach, Student
+
+logger = logging.getLogger(__name__)
 
 # Column → the header spellings accepted for it (compared without case, spaces, "_" or "-").
 COLUMNS = {
@@ -113,6 +122,10 @@ HEADER_LOOKUP = {squash(spelling): column for column, spellings in COLUMNS.items
 
 class SheetError(Exception):
     """The file cannot be read as a result sheet at all (encoding, format, header)."""
+
+
+class ImportBusy(Exception):
+    """Concurrent imports or edits kept getting in the way; nothing was imported (try again later)."""
 
 
 @dataclass
@@ -710,7 +723,9 @@ def plan_import(rows: list[list[str]]) -> ImportPlan:
 def apply_plan(plan: ImportPlan, *, user=None) -> list[Entry]:
     """Create everything the plan lists, in one transaction. The plan must have no errors.
 
-    Audited models get their history rows (attributed to `user`) in bulk as well.
+    Audited models get their history rows (attributed to `user`) in bulk as well. Go through
+    import_rows, which plans and applies under the import lock: a plan made outside it may list rows
+    that another import adds meanwhile, and they would be added twice.
     """
     if plan.errors:
         raise ValueError("a plan with errors cannot be applied")
@@ -750,15 +765,129 @@ def apply_plan(plan: ImportPlan, *, user=None) -> list[Entry]:
         coaches.extend(EntryCoach(entry=entry, coach=coach) for coach in row.coaches)
     create(EntryMember, members)
     create(EntryCoach, coaches)
-    refresh_competitions({row.event.competition_id for row in rows})
-    # Editors with one of these events open must reload before saving (optimistic version check).
-    Event.objects.filter(pk__in={row.event.pk for row in rows}).update(version=F("version") + 1)
+    # Tallies recounted; editors with one of these events open must reload before saving.
+    results_changed({row.event.competition_id for row in rows}, event_ids={row.event.pk for row in rows})
     return entries
 
 
+# ---------------------------------------------------------------------------------------------
+# Serializing imports into one competition
+
+# How many times an import is tried when it loses a race (a lock wait that timed out, a deadlock,
+# a row another transaction created first); each try plans afresh.
+IMPORT_ATTEMPTS = 3
+# How long an import waits (PostgreSQL) for another import into the same competition to commit.
+# SQLite waits for its write lock as long as the connection's "timeout" option says.
+IMPORT_LOCK_SECONDS = 20
+# PostgreSQL errors that mean "another transaction got in the way": serialization failure, deadlock,
+# lock wait timeout.
+CONFLICT_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def competition_keys(rows: list[list[str]]) -> list[tuple[str, int]]:
+    """(name, year) of every competition a sheet (header first) names, as the planner looks them up.
+
+    Rows with a year that cannot be read are left out: they are bad rows, so nothing is applied.
+    """
+    if not rows:
+        return []
+    index = {column: position for position, column in map_header(rows[0]).items()}
+    keys = set()
+    for cells in rows[1:]:
+
+        def cell(column, cells=cells):
+            return clean_text(cells[index[column]]) if index[column] < len(cells) else ""
+
+        try:
+            year = parse_year(cell("year"))
+        except ValueError:
+            continue
+        if cell("competition"):
+            keys.add((cell("competition"), year))
+    return sorted(keys)
+
+
+def lock_key(name: str, year: int) -> int:
+    """A stable signed 64-bit number for a competition, the key of its PostgreSQL advisory lock."""
+    digest = hashlib.sha256(f"import-competition\x00{name}\x00{year}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def lock_competitions(keys) -> None:
+    """Hold the import lock of these competitions (name, year) until the current transaction ends.
+
+    Call it first thing inside `transaction.atomic()`, before planning reads anything: whoever held
+    a lock before has committed by the time it is granted, so the plan sees their rows. Keys rather
+    than rows, so a competition the sheet itself creates is covered too.
+
+    PostgreSQL: one transaction-level advisory lock per competition, taken in sorted order (two
+    imports naming the same competitions cannot deadlock), waiting at most IMPORT_LOCK_SECONDS.
+    SQLite: one writer at a time for the whole database. With the IMMEDIATE transaction mode of the
+    settings, `atomic()` already began with BEGIN IMMEDIATE (django/db/backends/sqlite3/base.py,
+    _start_transaction_under_autocommit), which takes the write lock; a write that changes nothing
+    takes it in any other mode too, before any read of this transaction.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock_competitions() must be called inside transaction.atomic()")
+    if connection.vendor == "postgresql":
+        seconds = getattr(settings, "IMPORT_LOCK_SECONDS", IMPORT_LOCK_SECONDS)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('lock_timeout')")
+            (previous,) = cursor.fetchone()
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(seconds * 1000)}ms"])
+            for key in sorted({lock_key(name, year) for name, year in keys}):
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+    elif connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {Competition._meta.db_table} SET id = id WHERE 0")
+    else:
+        raise NotImplementedError(f"imports cannot be serialized on {connection.vendor}")
+
+
+def is_conflict(error: Exception) -> bool:
+    """Whether a database error means another transaction got in the way (worth trying again)."""
+    if isinstance(error, IntegrityError):
+        # The plan was checked inside the lock; a constraint can only fail on a row that another
+        # transaction (an import into another competition, an edit) created meanwhile.
+        return True
+    sqlstate = getattr(error.__cause__, "sqlstate", None)
+    if sqlstate:
+        return sqlstate in CONFLICT_SQLSTATES
+    return "locked" in str(error) or "busy" in str(error)
+
+
+def import_rows(rows: list[list[str]], *, dry_run: bool = False, user=None) -> ImportPlan:
+    """Plan a read sheet and, unless dry_run or any row is bad, apply it: serialized per competition.
+
+    The plan is made inside the transaction, after the locks, so rows that another import added
+    meanwhile are found present and not added again. A run that loses a race (see is_conflict) is
+    rolled back and planned again; after IMPORT_ATTEMPTS it raises ImportBusy, nothing imported.
+    A dry run plans without the lock and saves nothing.
+    """
+    if dry_run:
+        return plan_import(rows)
+    keys = competition_keys(rows)
+    for attempt in range(1, IMPORT_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                lock_competitions(keys)
+                plan = plan_import(rows)
+                if not plan.errors:
+                    apply_plan(plan, user=user)
+            return plan
+        except (IntegrityError, OperationalError) as error:
+            if not is_conflict(error):
+                raise
+            logger.info("import attempt %d of %d lost a race: %s", attempt, IMPORT_ATTEMPTS, error)
+    raise ImportBusy(
+        _(
+            "The database was kept busy by other imports or changes saved at the same time, so nothing "
+            "was imported. Please try again in a minute."
+        )
+    )
+
+
 def import_sheet(data: bytes, filename: str = "", *, dry_run: bool = False, user=None) -> ImportPlan:
-    """Read, check and (unless dry_run or any row is bad) import a sheet. Raises SheetError."""
-    plan = plan_import(read_sheet(data, filename))
-    if not plan.errors and not dry_run:
-        apply_plan(plan, user=user)
-    return plan
+    """Read, check and (unless dry_run or any row is bad) import a sheet. Raises SheetError or ImportBusy."""
+    return import_rows(read_sheet(data, filename), dry_run=dry_run, user=user)

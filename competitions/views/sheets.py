@@ -2,12 +2,16 @@
 
 The uploaded file is kept on disk (MEDIA_ROOT/imports/<token>, with a JSON sidecar naming the file
 and the uploader) rather than in the session, so the preview and the apply may reach any worker.
-The preview and the apply both plan the stored file afresh: the database may change in between,
-and what is applied is what the planner says at that moment, in one transaction.
+The preview plans the stored file for display, outside any lock. Apply plans it again inside the
+import lock of its competitions (importing.import_rows), so it adds only the rows still missing
+then: rows someone else imported since the preview are counted as already present. Once applied,
+the sheet is deleted and the sidecar keeps a receipt, so a second Apply of the token (a double
+click, another tab) adds nothing and says what the first one did.
 """
 
 import io
 import json
+import os
 import re
 import time
 import uuid
@@ -19,17 +23,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from competitions.importing import ImportPlan, SheetError, apply_plan, plan_import, read_sheet
+from competitions.importing import ImportBusy, ImportPlan, SheetError, import_rows, plan_import, read_sheet
 from competitions.models import Organization
 
 UPLOAD_DIR = "imports"
@@ -39,6 +43,10 @@ ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 PREVIEW_ROWS = 200
 # Uploads never applied or discarded are removed after this many seconds (they hold personal data).
 KEEP_SECONDS = 2 * 24 * 3600
+# A second Apply of a token that another request is applying waits this long for its outcome.
+APPLY_WAIT_SECONDS = 90
+# A claim older than this was left by a worker that died while applying; the upload is freed again.
+ABANDONED_CLAIM_SECONDS = 15 * 60
 
 TEMPLATE_HEADER = "赛事 年份 级别 类别 赛项 单位 选手 学号 指导教师 奖项 名次 成绩 备注".split()
 TEMPLATE_WIDTHS = [36, 8, 10, 10, 20, 24, 20, 14, 14, 10, 8, 10, 20]
@@ -94,6 +102,8 @@ class StoredSheet:
     token: str
     filename: str
     user_id: int
+    # After a successful apply: {"entries": added, "present": already present, "url": where it went}.
+    applied: dict | None = None
 
     @property
     def path(self) -> Path:
@@ -112,9 +122,7 @@ class StoredSheet:
         stored = cls(uuid.uuid4().hex, Path(filename).name[:200], user_id)
         upload_dir().mkdir(parents=True, exist_ok=True)
         stored.path.write_bytes(data)
-        stored.sidecar.write_text(
-            json.dumps({"filename": stored.filename, "user": user_id}), encoding="utf-8"
-        )
+        stored.write_sidecar()
         return stored
 
     @classmethod
@@ -122,33 +130,91 @@ class StoredSheet:
         """The user's stored sheet; 404 for a malformed, unknown or someone else's token."""
         if not TOKEN.fullmatch(token):
             raise Http404
-        try:
-            meta = json.loads((upload_dir() / f"{token}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise Http404 from None
-        stored = cls(token, meta["filename"], meta["user"])
+        stored = cls(token, "", 0)
+        if not stored.reload():
+            raise Http404
         if stored.user_id != user.pk and not user.is_superuser:
             raise Http404
-        if not stored.path.is_file():
+        if stored.applied is None and not (stored.path.is_file() or stored.claimed.is_file()):
             raise Http404
         return stored
 
-    def read(self) -> bytes:
-        return self.path.read_bytes()
+    def reload(self) -> bool:
+        """Read the sidecar again (another request may have applied the sheet); False when it is gone."""
+        try:
+            meta = json.loads(self.sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        self.filename, self.user_id, self.applied = meta["filename"], meta["user"], meta.get("applied")
+        return True
 
-    def claim(self) -> None:
-        """Take the file for applying. A second apply of the same token (a double click) finds it gone."""
+    def write_sidecar(self) -> None:
+        meta = {"filename": self.filename, "user": self.user_id}
+        if self.applied is not None:
+            meta["applied"] = self.applied
+        # Written aside and renamed into place, so that a reader never sees half of it.
+        partial = upload_dir() / f"{self.token}.json.{uuid.uuid4().hex}"
+        partial.write_text(json.dumps(meta), encoding="utf-8")
+        os.replace(partial, self.sidecar)
+
+    def read(self) -> bytes:
+        """The sheet, also while another request is applying it."""
+        for path in (self.path, self.claimed):
+            try:
+                return path.read_bytes()
+            except FileNotFoundError:
+                continue
+        raise Http404
+
+    def claim(self) -> bool:
+        """Take the file for applying; False if another request has it (a double click, a second tab)."""
         try:
             self.path.rename(self.claimed)
         except FileNotFoundError:
-            raise Http404 from None
+            return False
+        os.utime(self.claimed)  # the claim's age tells a claim abandoned by a dead worker
+        return True
 
     def release(self) -> None:
-        self.claimed.rename(self.path)
+        try:
+            self.claimed.rename(self.path)
+        except FileNotFoundError:
+            pass  # discarded meanwhile
+
+    def release_if_abandoned(self) -> None:
+        try:
+            age = time.time() - self.claimed.stat().st_mtime
+        except FileNotFoundError:
+            return
+        if age > ABANDONED_CLAIM_SECONDS:
+            self.release()
+
+    def record_applied(self, *, entries: int, present: int, url: str) -> None:
+        """Keep a receipt instead of the sheet (which holds personal data)."""
+        self.applied = {"entries": entries, "present": present, "url": url}
+        self.write_sidecar()
+        for path in (self.path, self.claimed):
+            path.unlink(missing_ok=True)
 
     def delete(self) -> None:
         for path in (self.path, self.claimed, self.sidecar):
             path.unlink(missing_ok=True)
+
+    def wait_for_claim(self) -> bool:
+        """Claim the file, waiting while another request applies it; False once that one has applied it.
+
+        Also False when the other request is still at it after APPLY_WAIT_SECONDS. If it fails
+        instead (bad rows, a busy database), the file comes back and this request claims it.
+        """
+        deadline = time.monotonic() + APPLY_WAIT_SECONDS
+        while not self.claim():
+            if not self.reload():
+                raise Http404  # discarded meanwhile
+            if self.applied is not None or time.monotonic() > deadline:
+                return False
+            self.release_if_abandoned()
+            time.sleep(0.1)
+        return True
 
 
 def remove_stale_uploads() -> None:
@@ -191,41 +257,92 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     stored = StoredSheet.load(token, request.user)
-    if request.method == "POST" and request.POST.get("action") == "discard":
+    if request.method == "POST" and request.POST.get("action") == "discard" and stored.applied is None:
+        if not stored.path.is_file():
+            messages.warning(request, _("This upload is being imported right now; it cannot be discarded."))
+            return redirect("competitions:import-preview", token=stored.token)
         stored.delete()
         messages.info(request, _("The uploaded sheet “%(name)s” was discarded.") % {"name": stored.filename})
         return redirect("competitions:import-upload")
 
-    if request.method == "POST":
-        stored.claim()
-        try:
-            # Planned again inside the transaction: the database may have changed since the preview.
-            with transaction.atomic():
-                plan = plan_import(read_sheet(stored.claimed.read_bytes(), stored.filename))
-                if not plan.errors:
-                    entries = apply_plan(plan, user=request.user)
-        except SheetError as error:
-            stored.release()
-            return preview_page(request, stored, sheet_error=str(error))
-        except BaseException:
-            stored.release()
-            raise
-        if plan.errors:
-            stored.release()
-            messages.error(request, _("The sheet has bad rows now; nothing was imported."))
-            return preview_page(request, stored, plan=plan)
-        stored.delete()
-        messages.success(request, success_message(plan))
-        competitions = {entry.event.competition_id for entry in entries}
-        if len(competitions) == 1:
-            return redirect("competitions:competition-detail", pk=competitions.pop())
-        return redirect("competitions:import-upload")
+    if request.method == "POST" and stored.applied is None:
+        if stored.wait_for_claim():
+            return apply_stored(request, stored)
+        if stored.applied is None:
+            messages.warning(
+                request,
+                _(
+                    "This upload is still being imported by another request (a second click or another tab); "
+                    "this one added nothing. Reload this page in a moment to see the outcome."
+                ),
+            )
+            return redirect("competitions:import-preview", token=stored.token)
+
+    if stored.applied is not None:
+        messages.info(
+            request,
+            _(
+                "“%(name)s” has already been imported: %(entries)d entries were added then "
+                "(%(present)d already present). Nothing was added again."
+            )
+            % {
+                "name": stored.filename,
+                "entries": stored.applied["entries"],
+                "present": stored.applied["present"],
+            },
+        )
+        return redirect(stored.applied["url"])
 
     try:
         plan = plan_import(read_sheet(stored.read(), stored.filename))
     except SheetError as error:
         return preview_page(request, stored, sheet_error=str(error))
     return preview_page(request, stored, plan=plan)
+
+
+def apply_stored(request: HttpRequest, stored: StoredSheet) -> HttpResponse:
+    """Apply a claimed upload: planned again inside the import lock, only the rows still missing added."""
+    try:
+        data = stored.claimed.read_bytes()
+    except FileNotFoundError:
+        raise Http404 from None  # discarded in the moment after the claim
+    try:
+        plan = import_rows(read_sheet(data, stored.filename), user=request.user)
+    except SheetError as error:
+        stored.release()
+        return preview_page(request, stored, sheet_error=str(error))
+    except ImportBusy as error:
+        stored.release()
+        messages.error(request, str(error))
+        return redirect("competitions:import-preview", token=stored.token)
+    except BaseException:
+        stored.release()
+        raise
+    if plan.errors:
+        stored.release()
+        messages.error(request, _("The sheet has bad rows now; nothing was imported."))
+        return preview_page(request, stored, plan=plan)
+    competitions = {row.competition.pk for row in plan.to_add}
+    if len(competitions) == 1:
+        url = reverse("competitions:competition-detail", kwargs={"pk": competitions.pop()})
+    else:
+        url = reverse("competitions:import-upload")
+    summary = plan.summary()
+    stored.record_applied(entries=summary["entries"], present=summary["already_present"], url=url)
+    message = success_message(plan, planned=planned_entries(request))
+    if summary["entries"]:
+        messages.success(request, message)
+    else:
+        messages.warning(request, message)
+    return redirect(url)
+
+
+def planned_entries(request: HttpRequest) -> int | None:
+    """How many entries the preview said it would add (sent back by the Apply form)."""
+    try:
+        return int(request.POST.get("planned", ""))
+    except ValueError:
+        return None
 
 
 def preview_page(
@@ -293,12 +410,17 @@ def number_ranges(numbers: list[int]) -> str:
     return ", ".join(parts)
 
 
-def success_message(plan: ImportPlan) -> str:
+def success_message(plan: ImportPlan, *, planned: int | None = None) -> str:
     summary = plan.summary()
     message = _("Added %(entries)d entries (%(present)d already present).") % {
         "entries": summary["entries"],
         "present": summary["already_present"],
     }
+    if planned is not None and summary["entries"] < planned:
+        message += " " + _(
+            "%(count)d of the rows to add in the preview had been recorded by someone else meanwhile; "
+            "they were not added again."
+        ) % {"count": planned - summary["entries"]}
     created = [f"{item['label']}: {len(item['names'])}" for item in new_object_lists(plan) if item["names"]]
     return f"{message} {'; '.join(created)}" if created else message
 

@@ -2,9 +2,12 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, OperationalError, connection, transaction
 from openpyxl import Workbook
 
-from competitions.importing import SheetError, import_sheet
+from competitions import importing
+from competitions.aggregates import verify
+from competitions.importing import SheetError, competition_keys, import_sheet, lock_competitions, lock_key
 from competitions.models import Competition, Entry, EntryCoach, EntryMember, Event, Organization, Tier
 from students.models import Coach, Student
 from tests.factories import home_organization, make_competition, make_event, make_student
@@ -402,3 +405,123 @@ def test_rows_that_clash_are_listed_beside_rows_with_other_faults():
     clash[4], clash[8] = HOME, "银牌"  # row 6: 蒋家俊 and 李文博 again in 移动机器人
     plan = import_sheet(csv_bytes([HEADER, *rows, clash]), "r.csv")
     assert sorted({error.row for error in plan.errors}) == [5, 6]
+
+
+# ---------------------------------------------------------------------------------------------
+# Serialized imports (issue 9, section 4); the parallel runs are in test_import_concurrency.py
+
+
+def test_the_lock_keys_are_the_sheets_competitions_by_name_and_year():
+    rows = [
+        HEADER,
+        *GOOD_ROWS,
+        ["  第47届世界技能大赛 ", "2024年", "世界", "移动机器人", HOME, "", "", "", "金牌", ""],
+        ["第47届世界技能大赛", "二〇二四", "世界", "移动机器人", HOME, "", "", "", "金牌", ""],  # a bad year
+    ]
+    assert competition_keys(rows) == [
+        ("中华人民共和国第二届职业技能大赛", 2023),
+        ("第47届世界技能大赛", 2024),
+    ]
+    key = lock_key("中华人民共和国第二届职业技能大赛", 2023)
+    assert key == lock_key("中华人民共和国第二届职业技能大赛", 2023)
+    assert -(2**63) <= key < 2**63
+    assert (
+        len({key, lock_key("中华人民共和国第二届职业技能大赛", 2024), lock_key("第47届世界技能大赛", 2023)})
+        == 3
+    )
+
+
+def test_the_lock_can_be_taken_for_several_competitions_and_again_in_the_same_transaction():
+    keys = [("中华人民共和国第二届职业技能大赛", 2023), ("第47届世界技能大赛", 2024)]
+    with transaction.atomic():
+        lock_competitions(keys)
+        lock_competitions(keys[:1])
+        assert len(import_sheet(csv_bytes([HEADER, *GOOD_ROWS]), "r.csv").to_add) == 4
+
+
+def test_every_import_plans_inside_the_lock(monkeypatch):
+    calls = []
+    real_lock, real_plan = importing.lock_competitions, importing.plan_import
+    monkeypatch.setattr(
+        importing, "lock_competitions", lambda keys: calls.append(("lock", keys)) or real_lock(keys)
+    )
+    monkeypatch.setattr(importing, "plan_import", lambda rows: calls.append(("plan",)) or real_plan(rows))
+    import_sheet(csv_bytes([HEADER, *GOOD_ROWS]), "r.csv")
+    assert calls == [("lock", [("中华人民共和国第二届职业技能大赛", 2023)]), ("plan",)]
+    calls.clear()
+    import_sheet(csv_bytes([HEADER, *GOOD_ROWS]), "r.csv", dry_run=True)
+    assert calls == [("plan",)]  # a dry run saves nothing, so it needs no lock
+
+
+def test_an_import_that_loses_a_race_plans_again_and_adds_what_is_missing(monkeypatch):
+    real_apply = importing.apply_plan
+    attempts = []
+
+    def apply_after_a_rival(plan, *, user=None):
+        attempts.append(len(plan.to_add))
+        if len(attempts) == 1:
+            # Another transaction created the same new organization first (the database refuses ours).
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return real_apply(plan, user=user)
+
+    monkeypatch.setattr(importing, "apply_plan", apply_after_a_rival)
+    plan = import_sheet(csv_bytes([HEADER, *GOOD_ROWS]), "r.csv")
+    assert attempts == [4, 4] and len(plan.to_add) == 4
+    assert Entry.objects.count() == 4 and Competition.objects.count() == 1
+    assert verify() == []
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OperationalError("database is locked"),
+        IntegrityError("UNIQUE constraint failed: students_student.name"),
+    ],
+)
+def test_an_import_kept_busy_ends_with_a_clear_message_and_nothing_saved(monkeypatch, tmp_path, error):
+    def busy(keys):
+        raise error
+
+    monkeypatch.setattr(importing, "lock_competitions", busy)
+    path = tmp_path / "good.csv"
+    path.write_bytes(csv_bytes([HEADER, *GOOD_ROWS]))
+    before = counts()
+    with pytest.raises(CommandError) as raised:
+        call_command("import_results", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    assert str(raised.value) == (
+        "The database was kept busy by other imports or changes saved at the same time, so nothing was "
+        "imported. Please try again in a minute."
+    )
+    assert counts() == before
+
+
+def test_other_database_errors_are_not_taken_for_a_busy_database(monkeypatch):
+    def broken(keys):
+        raise OperationalError("no such table: competitions_competition")
+
+    monkeypatch.setattr(importing, "lock_competitions", broken)
+    with pytest.raises(OperationalError, match="no such table"):
+        import_sheet(csv_bytes([HEADER, *GOOD_ROWS]), "r.csv")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks are PostgreSQL's")
+def test_an_import_waiting_too_long_for_the_lock_gives_up_cleanly(settings, tmp_path):
+    import psycopg
+
+    settings.IMPORT_LOCK_SECONDS = 0.2
+    db = connection.settings_dict
+    params = {"dbname": db["NAME"], "user": db["USER"], "password": db["PASSWORD"], "host": db["HOST"]}
+    params["port"] = db["PORT"] or 5432
+    path = tmp_path / "good.csv"
+    path.write_bytes(csv_bytes([HEADER, *GOOD_ROWS]))
+    with psycopg.connect(**params, autocommit=True) as rival:
+        # Another import into the same competition holds its lock.
+        rival.execute("SELECT pg_advisory_lock(%s)", [lock_key("中华人民共和国第二届职业技能大赛", 2023)])
+        with pytest.raises(CommandError, match="try again"):
+            call_command("import_results", str(path), stdout=io.StringIO())
+        assert Entry.objects.count() == 0
+        # Another competition is not held up.
+        other = [[cell.replace("第二届", "第三届") for cell in row] for row in GOOD_ROWS]
+        assert len(import_sheet(csv_bytes([HEADER, *other]), "r.csv").to_add) == 4
+    call_command("import_results", str(path), stdout=io.StringIO())
+    assert Entry.objects.count() == 8

@@ -6,15 +6,20 @@ import time
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError
 from django.test import Client
 from django.urls import resolve, reverse
 from django.utils.html import escape
 from django.utils.translation import gettext, override
 from openpyxl import Workbook, load_workbook
 
-from competitions.importing import plan_import, read_sheet
+from competitions import importing
+from competitions.aggregates import verify
+from competitions.importing import import_sheet, plan_import, read_sheet
 from competitions.models import Competition, Entry, EntryMember, Event
 from competitions.roles import OFFICE, TEACHERS
+from competitions.views import sheets
+from competitions.views.sheets import StoredSheet
 from students.models import Coach, Student
 from tests.factories import home_organization, make_competition
 
@@ -150,7 +155,13 @@ def test_a_good_sheet_is_previewed_then_applied_and_audited(office_client, offic
     assert Entry.objects.count() == 4 and EntryMember.objects.count() == 4
     assert Entry.history.filter(history_type="+", history_user=office).count() == 4
     assert EntryMember.history.filter(history_user=office).count() == 4
-    assert stored_files(media) == []
+    # The sheet (personal data) is gone; the sidecar keeps a receipt for a second click on Apply.
+    assert stored_files(media) == [f"{token}.json"]
+    assert json.loads((media / "imports" / f"{token}.json").read_text()) == {
+        "filename": "results.csv",
+        "user": office.pk,
+        "applied": {"entries": 4, "present": 0, "url": competition.get_absolute_url()},
+    }
     with override(settings.LANGUAGE_CODE):
         added = gettext("Added %(entries)d entries (%(present)d already present).")
     added %= {"entries": 4, "present": 0}
@@ -309,13 +320,29 @@ def test_a_malformed_or_unknown_token_is_not_found(office_client, office, media,
     assert Entry.objects.count() == 0
 
 
+def shown_messages(client):
+    return [str(message) for message in client.get(UPLOAD).context["messages"]]
+
+
 def test_applying_twice_adds_nothing_the_second_time(office_client, media):
     data = csv_bytes([HEADER, *GOOD_ROWS])
     token = upload_token(office_client, data)
-    assert office_client.post(preview_url(token), {"action": "apply"}).status_code == 302
+    first = office_client.post(preview_url(token), {"action": "apply"})
+    assert first.status_code == 302
+    shown_messages(office_client)
     before = counts()
-    assert office_client.post(preview_url(token), {"action": "apply"}).status_code == 404
-    assert counts() == before
+    # A double click, or Apply in a second tab: nothing added, and the page says why.
+    for method in (office_client.post, office_client.get):
+        second = method(preview_url(token), {"action": "apply"})
+        assert second.status_code == 302 and second.url == first.url
+        assert counts() == before
+        assert shown_messages(office_client) == [
+            "“results.csv” has already been imported: 4 entries were added then (0 already present). "
+            "Nothing was added again."
+        ]
+    # Discarding it afterwards does not pretend it was not imported.
+    office_client.post(preview_url(token), {"action": "discard"})
+    assert stored_files(media) == [f"{token}.json"]
 
     again = upload_token(office_client, data)
     page = office_client.get(preview_url(again)).content.decode()
@@ -324,7 +351,7 @@ def test_applying_twice_adds_nothing_the_second_time(office_client, media):
     response = office_client.post(preview_url(again), {"action": "apply"})
     assert response.status_code == 302 and response.url == UPLOAD
     assert counts() == before
-    assert stored_files(media) == []
+    assert stored_files(media) == sorted([f"{token}.json", f"{again}.json"])
 
 
 def test_an_upload_can_be_discarded(office_client, media):
@@ -416,3 +443,77 @@ def test_a_five_thousand_row_sheet_round_trips(office_client, office, media, dja
     assert "2–5001" in page
     office_client.post(preview_url(again), {"action": "apply"})
     assert Entry.objects.count() == 5000
+
+
+# ---------------------------------------------------------------------------------------------
+# Apply re-checks inside the import lock (issue 9, section 4); parallel runs: test_import_concurrency.py
+
+
+def test_rows_imported_by_someone_else_since_the_preview_are_not_added_again(office_client, media):
+    token = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
+    page = office_client.get(preview_url(token)).content.decode()
+    assert '<input type="hidden" name="planned" value="4">' in page
+    # Meanwhile a colleague imports two of the rows (one of the two identical unnamed rows among them).
+    import_sheet(csv_bytes([HEADER, GOOD_ROWS[0], GOOD_ROWS[2]]), "colleague.csv")
+    response = office_client.post(preview_url(token), {"action": "apply", "planned": "4"})
+    assert response.status_code == 302
+    assert Entry.objects.count() == 4
+    assert shown_messages(office_client) == [
+        "Added 2 entries (2 already present). 2 of the rows to add in the preview had been recorded by "
+        "someone else meanwhile; they were not added again. New organizations: 1"
+    ]
+    assert verify() == []
+
+
+def test_a_busy_database_at_apply_keeps_the_upload_and_says_to_try_again(office_client, media, monkeypatch):
+    token = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
+
+    def busy(keys):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(importing, "lock_competitions", busy)
+    response = office_client.post(preview_url(token), {"action": "apply", "planned": "4"})
+    assert response.status_code == 302 and response.url == preview_url(token)
+    assert Entry.objects.count() == 0
+    page = office_client.get(preview_url(token)).content.decode()
+    assert "saved at the same time, so nothing was imported. Please try again in a minute." in page
+    assert 'value="apply"' in page
+    assert stored_files(media) == [token, f"{token}.json"]
+    monkeypatch.undo()
+    assert office_client.post(preview_url(token), {"action": "apply"}).status_code == 302
+    assert Entry.objects.count() == 4
+
+
+def test_apply_while_another_request_applies_the_same_upload(office_client, office, media, monkeypatch):
+    token = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
+    other = StoredSheet.load(token, office)
+    assert other.claim()  # the first click, still at work
+    monkeypatch.setattr(sheets, "APPLY_WAIT_SECONDS", 0.3)
+    response = office_client.post(preview_url(token), {"action": "apply"})
+    assert response.status_code == 302 and response.url == preview_url(token)
+    assert Entry.objects.count() == 0
+    # The preview still shows while the first click works, with what happened to the second.
+    page = office_client.get(preview_url(token)).content.decode()
+    assert (
+        "This upload is still being imported by another request (a second click or another tab); this one "
+        "added nothing. Reload this page in a moment to see the outcome."
+    ) in page
+    assert "移动机器人" in page
+    # Discarding waits for it.
+    office_client.post(preview_url(token), {"action": "discard"})
+    assert stored_files(media) == [f"{token}.applying", f"{token}.json"]
+    # The first click fails (say, a bad row) and gives the upload back: the second one applies it.
+    other.release()
+    assert office_client.post(preview_url(token), {"action": "apply"}).status_code == 302
+    assert Entry.objects.count() == 4
+
+
+def test_a_claim_left_by_a_dead_worker_is_freed(office_client, office, media, monkeypatch):
+    token = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
+    dead = StoredSheet.load(token, office)
+    assert dead.claim()
+    old = time.time() - sheets.ABANDONED_CLAIM_SECONDS - 60
+    os.utime(dead.claimed, (old, old))
+    assert office_client.post(preview_url(token), {"action": "apply"}).status_code == 302
+    assert Entry.objects.count() == 4
+    assert stored_files(media) == [f"{token}.json"]

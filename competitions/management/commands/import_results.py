@@ -4,13 +4,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from competitions.importing import SheetError, import_sheet
+from competitions.importing import ImportBusy, SheetError, import_sheet
 
 
 class Command(BaseCommand):
     help = (
         "Import a result sheet (CSV in UTF-8, UTF-8 with BOM or GB18030, or XLSX), one row per entry. "
-        "Every row is checked first; if any row is bad, nothing is imported."
+        "Every row is checked first; if any row is bad, nothing is imported. Imports into the same "
+        "competition run one at a time: each finds the rows the others added already present."
     )
 
     def add_arguments(self, parser):
@@ -25,7 +26,7 @@ class Command(BaseCommand):
             raise CommandError(_("No such file: %(path)s") % {"path": path})
         try:
             plan = import_sheet(file.read_bytes(), file.name, dry_run=dry_run)
-        except SheetError as error:
+        except (SheetError, ImportBusy) as error:
             raise CommandError(str(error)) from None
         if plan.errors:
             for error in plan.errors:
