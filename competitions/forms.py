@@ -8,17 +8,14 @@ from competitions.editing import (
     ENTRY_FIELDS,
     EntryRow,
     EventSpec,
-    Person,
     RowErrors,
     copied_events,
     create_competition,
-    format_person,
     parse_event_lines,
-    parse_people,
 )
-from competitions.importing import clean_text
 from competitions.models import Award, Competition, Entry, Photo
 from competitions.photos import ALLOWED_EXTENSIONS, save_photos, validate_image
+from students.people import Person, clean_text, format_person, parse_people
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -3,7 +3,9 @@
 The uploaded file is kept on disk (MEDIA_ROOT/imports/<token>, with a JSON sidecar naming the file
 and the uploader) rather than in the session, so the preview and the apply may reach any worker.
 The preview and the apply both plan the stored file afresh: the database may change in between,
-and what is applied is what the planner says at that moment, in one transaction.
+and what is applied is what the planner says at that moment, in one transaction. New people with
+near matches (DOMAIN.md rule 10) are applied only with the office's confirmation of exactly the
+warnings the planner gives at that moment.
 """
 
 import io
@@ -202,7 +204,8 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
             # Planned again inside the transaction: the database may have changed since the preview.
             with transaction.atomic():
                 plan = plan_import(read_sheet(stored.claimed.read_bytes(), stored.filename))
-                if not plan.errors:
+                confirmed = plan.confirmed_by(request.POST.get("confirm_people", ""))
+                if not plan.errors and confirmed:
                     entries = apply_plan(plan, user=request.user)
         except SheetError as error:
             stored.release()
@@ -213,6 +216,15 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
         if plan.errors:
             stored.release()
             messages.error(request, _("The sheet has bad rows now; nothing was imported."))
+            return preview_page(request, stored, plan=plan)
+        if not confirmed:
+            stored.release()
+            messages.error(
+                request,
+                _(
+                    "Confirm the new people listed with near matches (tick the box) to import; nothing was imported."
+                ),
+            )
             return preview_page(request, stored, plan=plan)
         stored.delete()
         messages.success(request, success_message(plan))
@@ -241,6 +253,9 @@ def preview_page(
             hidden_rows=max(0, len(to_add) - PREVIEW_ROWS),
             present_rows=number_ranges([row.number for row in plan.already_present]),
             bad_rows=len({error.row for error in plan.errors}),
+            # People with near matches first: they are what the office must look at.
+            new_people=sorted(plan.new_people, key=lambda new: not new.near)[:PREVIEW_ROWS],
+            hidden_people=max(0, len(plan.new_people) - PREVIEW_ROWS),
         )
     return render(request, "competitions/import_preview.html", context)
 

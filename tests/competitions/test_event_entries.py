@@ -1,6 +1,7 @@
 """The competition office's entries page, award proposals, new competitions and people search."""
 
 import json
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -128,6 +129,21 @@ class Page:
     def submit(self, button: str = "save"):
         return self.client.post(self.url, {**self.data, button: "1"})
 
+    def confirm(self, response) -> "Page":
+        """Tick “create these people” on a page listing the people a save would create."""
+        assert response.status_code == 200
+        self.data["create_people"] = re.search(
+            r'name="create_people" value="(\w+)"', response.content.decode()
+        )[1]
+        return self
+
+    def submit_confirming(self):
+        """Save; when the save would create people, confirm them and save again."""
+        response = self.submit()
+        if response.status_code == 200 and 'name="create_people"' in response.content.decode():
+            response = self.confirm(response).submit()
+        return response
+
 
 @pytest.fixture
 def event():
@@ -186,7 +202,12 @@ def test_the_office_adds_entries_matching_home_students_and_creating_new_people(
         rank="2",
         score="88.5",
     )
+    # 李明, Mr. Smith and 新学院 are new: listed for the office to confirm, nothing saved yet.
     response = page.submit()
+    assert response.status_code == 200 and not Entry.objects.exists()
+    new_people = response.content.decode()
+    assert "李明（20219999）" in new_people and "Mr. Smith" in new_people
+    response = page.confirm(response).submit()
 
     assert response.status_code == 302
     home_entry, other_entry = Entry.objects.filter(event=event).order_by("rank")
@@ -241,7 +262,7 @@ def test_home_members_of_a_teacher_contest_are_teachers(office_client):
     chen = make_coach("陈老师")
     page = Page(office_client, event)
     page.add(organization="本校技师学院", members="陈老师、林老师", award="一等奖")
-    assert page.submit().status_code == 302
+    assert page.submit_confirming().status_code == 302
     entry = Entry.objects.get(event=event)
     assert [m.coach for m in entry.members.order_by("position")] == [chen, Coach.objects.get(name="林老师")]
     assert not Student.objects.exists()
@@ -473,7 +494,7 @@ def test_history_rows_name_the_office_user(office_client, office, event):
     page = Page(office_client, event)
     page.fill(page.row_of(entry), award="金牌", members="张三、李四")
     page.add(organization="湖南队", members="赵六", coaches="Ms. Lee", award="铜牌")
-    assert page.submit().status_code == 302
+    assert page.submit_confirming().status_code == 302
     added = Entry.objects.get(organization__name="湖南队")
     assert Entry.history.filter(history_user=office, id=entry.pk, history_type="~").exists()
     assert Entry.history.filter(history_user=office, id=added.pk, history_type="+").exists()
