@@ -55,8 +55,9 @@ REASONS = {
 }
 # At most this many near matches of each kind are shown for one person.
 LIMITS = {SAME_NAME: 20, SAME_PINYIN: 20, CLOSE_NAME: 50}
-# People looked up by close names in one query (each adds about a dozen conditions).
-CLOSE_CHUNK = 20
+# Conditions in one query of close names (a name of n characters adds 3n + 2), below SQLite's
+# default limit on the depth of an expression.
+CLOSE_CONDITIONS = 900
 # Values in one IN (...) query: SQLite limits a query's parameters (32766 since SQLite 3.32).
 CHUNK = 5000
 
@@ -178,7 +179,15 @@ def near_matches_of(
         for index, person in enumerate(sought)
         if person.departments or (model is Student and person.cohorts)
     ]
-    for group in chunks(scoped, CLOSE_CHUNK):
+    groups, size = [[]], 0
+    for index, person in scoped:
+        cost = 3 * len(person.name) + 2
+        if groups[-1] and size + cost > CLOSE_CONDITIONS:
+            groups.append([])
+            size = 0
+        groups[-1].append((index, person))
+        size += cost
+    for group in filter(None, groups):
         query = Q(pk__in=[])
         for _index, person in group:
             scope = Q(department_id__in=person.departments)
