@@ -718,7 +718,10 @@ class People:
     # -- helpers --------------------------------------------------------------------------------
 
     def new(self, person: Student | Coach, row: Hashable):
+        """A person made for the batch, once: listed to be created (and shown before that)."""
         self.new_people.append(person)
+        if row is not None:
+            self._rows[id(person)].append(row)
         return person
 
     def note(self, row: Hashable, message: str) -> None:
