@@ -617,12 +617,16 @@ class People:
         Every problem of the row is raised at once (a ValidationError with a list)."""
         find = self.teacher if competition.category == Category.TEACHER else self.student
         kind = Coach if competition.category == Category.TEACHER else Student
-        linked = {person.name: person for person in linked if isinstance(person, kind)}
+        by_name = defaultdict(list)
+        for person in linked:
+            if isinstance(person, kind):
+                by_name[person.name].append(person)
         members, errors = [], []
         for name, number in people:
-            person = linked.get(name)
-            if person is not None and (not number or number == number_of(person)):
-                members.append(person)
+            same = [person for person in by_name[name] if not number or number == number_of(person)]
+            if same:
+                by_name[name].remove(same[0])  # two members of one name are two people
+                members.append(same[0])
                 continue
             try:
                 members.append(find(name, number, organization=organization, row=row))
