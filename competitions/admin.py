@@ -16,6 +16,7 @@ from competitions.models import (
     Organization,
     Photo,
     Skill,
+    once_per_event,
 )
 
 
@@ -171,18 +172,19 @@ class MemberFormSet(BaseInlineFormSet):
         except ValidationError as error:
             raise ValidationError(error.messages) from None
         # The member rows get their event on save, so the database constraint cannot be checked
-        # by the form itself: check it here to show a message instead of a server error.
-        students = [form.cleaned_data["student"] for form in kept if form.cleaned_data.get("student")]
-        if len(set(students)) < len(students):
+        # by the form itself: check it here (DOMAIN.md rule 7) to show a message instead of a
+        # server error.
+        members = [
+            form.cleaned_data.get("student") or form.cleaned_data.get("coach") or form.cleaned_data["name"]
+            for form in kept
+        ]
+        clashes = once_per_event([(event, members)], replacing=[self.instance.pk] if self.instance.pk else [])
+        if any(clash.other is not None for clash in clashes):
             raise ValidationError(_("A student is listed twice in this entry."))
-        taken = (
-            EntryMember.objects.filter(event=event, student__in=students)
-            .exclude(entry=self.instance)
-            .values_list("name", flat=True)
-        )
-        if taken:
+        if clashes:
             raise ValidationError(
-                _("Already entered in this event: %(names)s.") % {"names": "、".join(taken)}
+                _("Already entered in this event: %(names)s.")
+                % {"names": "、".join(clash.person.name for clash in clashes)}
             )
 
 

@@ -26,12 +26,12 @@ What is real and what is not:
   innovation contest (no results itemised) and the teacher contests of section 3 (第七届广东省技工院校
   教师职业能力大赛, 广州开放大学说课大赛: outside the sections this demo covers, no names given).
 
-`load_demo()` is idempotent: competitions, events, people and accounts are found by their natural
-keys, and entries by (organization, award, rank, member names) counted as a multiset, so running it
-again adds nothing.
+`load_demo()` is idempotent: competitions, events and accounts are found by their natural keys,
+people by the rules every other way in uses (students.people.People), and entries by the identity a
+re-imported sheet is matched by (competitions.models.match_recorded), so running it again adds
+nothing.
 """
 
-from collections import Counter
 from typing import TextIO
 
 from django.contrib.auth import get_user_model
@@ -50,10 +50,13 @@ from competitions.models import (
     Organization,
     Skill,
     Tier,
+    entry_identity,
+    match_recorded,
     normalize_label,
 )
 from competitions.recording import Member, record_entry
 from students.models import Coach, Department, Student
+from students.people import People
 
 HOME_COLLEGE = "广州市机电技师学院"
 
@@ -551,26 +554,34 @@ def _department(name: str | None) -> Department | None:
     return department
 
 
-def _student(name: str) -> Student:
-    student = Student.objects.filter(name=name).first()
-    if student is None:
-        student = Student.objects.create(name=name, department=_department(STUDENTS[name]))
+def _people() -> People:
+    """The finder of people, loaded with everyone the report names."""
+    return People((name, "") for name in [*STUDENTS, *TEACHERS])
+
+
+def _student(people: People, home: Organization, name: str) -> Student:
+    student = people.student(name, organization=home)
+    if student.pk is None:
+        student.department = _department(STUDENTS[name])
+        student.save()
     return student
 
 
-def _teacher(name: str) -> Coach:
-    teacher = Coach.objects.filter(name=name, organization=None).first()
-    if teacher is None:
-        teacher = Coach.objects.create(name=name, department=_department(TEACHERS[name]))
+def _teacher(people: People, home: Organization, name: str) -> Coach:
+    teacher = people.teacher(name, organization=home)
+    if teacher.pk is None:
+        teacher.department = _department(TEACHERS[name])
+        teacher.save()
     return teacher
 
 
-def _member(name: str) -> Member:
-    """A home student or teacher named in the report; any other name stays text."""
+def _member(people: People, organization: Organization, name: str) -> Member:
+    """A home student or teacher named in the report (in the college's own entries, as names alone
+    find home people only there); any other name stays text."""
     if name in STUDENTS:
-        return _student(name)
+        return _student(people, organization, name) if organization.is_home else name
     if name in TEACHERS:
-        return _teacher(name)
+        return _teacher(people, organization, name) if organization.is_home else name
     return name
 
 
@@ -594,35 +605,42 @@ def _event(competition: Competition, spec: dict) -> Event:
     return event
 
 
-def _entry_key(organization_id: int, award_id: int | None, rank: int | None, names: list[str]) -> tuple:
-    return (organization_id, award_id, rank, tuple(names))
-
-
-def _record_entries(event: Event, specs: list[dict], organizations: dict[str, Organization]) -> int:
+def _record_entries(
+    event: Event, specs: list[dict], organizations: dict[str, Organization], people: People
+) -> int:
     """Record the entries of one event that are not there yet; return how many were added."""
-    existing = Counter(
-        _entry_key(entry.organization_id, entry.award_id, entry.rank, [m.name for m in entry.members.all()])
-        for entry in Entry.objects.filter(event=event).prefetch_related("members")
-    )
-    added = 0
+    planned = []
     for spec in specs:
         organization = organizations[spec.get("organization", HOME_COLLEGE)]
         award = Award.objects.parse(spec["award"])
-        names = spec.get("members", [])
-        key = _entry_key(organization.pk, award.pk, spec.get("rank"), names)
-        for _copy in range(spec.get("count", 1)):
-            if existing[key]:
-                existing[key] -= 1
-                continue
-            record_entry(
-                event=event,
-                organization=organization,
-                award=award,
-                rank=spec.get("rank"),
-                notes=spec.get("notes", ""),
-                members=[_member(name) for name in names],
-            )
-            added += 1
+        members = [_member(people, organization, name) for name in spec.get("members", [])]
+        planned += [(spec, organization, award, members)] * spec.get("count", 1)
+    recorded = Entry.objects.filter(event=event).prefetch_related("members__student", "members__coach")
+    identities = [
+        entry_identity(
+            event_id=event.pk,
+            organization_id=organization.pk,
+            award_id=award.pk,
+            rank=spec.get("rank"),
+            members=members,
+        )
+        for spec, organization, award, members in planned
+    ]
+    added = 0
+    for (spec, organization, award, members), present in zip(
+        planned, match_recorded(identities, recorded), strict=True
+    ):
+        if present:
+            continue
+        record_entry(
+            event=event,
+            organization=organization,
+            award=award,
+            rank=spec.get("rank"),
+            notes=spec.get("notes", ""),
+            members=members,
+        )
+        added += 1
     return added
 
 
@@ -667,10 +685,11 @@ def load_demo(*, stdout: TextIO | None = None) -> dict[str, int]:
         )[0]
 
     # Every named person exists even if a later edit of the data drops their entries.
+    people = _people()
     for name in STUDENTS:
-        _student(name)
+        _student(people, organizations[HOME_COLLEGE], name)
     for name in TEACHERS:
-        _teacher(name)
+        _teacher(people, organizations[HOME_COLLEGE], name)
 
     competitions, added = [], 0
     for spec in COMPETITIONS:
@@ -687,7 +706,7 @@ def load_demo(*, stdout: TextIO | None = None) -> dict[str, int]:
         )
         competitions.append(competition)
         added_here = sum(
-            _record_entries(_event(competition, event), event["entries"], organizations)
+            _record_entries(_event(competition, event), event["entries"], organizations, people)
             for event in spec["events"]
         )
         added += added_here

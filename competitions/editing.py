@@ -2,11 +2,12 @@
 and a new competition with its events.
 
 The entries page sends every row of an event at once. `save_event_entries` finds the people named in
-the rows by the importer's rules (competitions.importing.Planner: home students by student number,
-else by name; teachers by name within their organization; anyone unknown is created), checks the
-rules of DOMAIN.md (7: a student once per event, a team that fits its event) and writes everything in
-one transaction. The event's `version` guards the whole save, so that two editors never overwrite
-each other without seeing the other's work.
+the rows by the importer's rules (students.people.People: home students by student number, else by
+name in the home college's entries; teachers by staff number, else by name; anyone unknown is made),
+checks the rules of DOMAIN.md (7: a person once per event, a team that fits its event; 10: a new
+person is created only once the office has seen them and their near matches) and writes everything
+in one transaction. The event's `version` guards the whole save, so that two editors never
+overwrite each other without seeing the other's work.
 """
 
 import re
@@ -20,65 +21,23 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from competitions.aggregates import refresh_competitions
-from competitions.importing import clean_text, split_names
+from competitions.aggregates import results_changed
 from competitions.models import (
     Award,
     AwardRule,
-    Category,
     Competition,
     Entry,
     EntryCoach,
     EntryMember,
     Event,
+    Member,
     Organization,
     Skill,
+    once_per_event,
 )
-from competitions.recording import Member, member_row
+from competitions.recording import member_row
 from students.models import Coach, Student
-
-# ---------------------------------------------------------------------------------------------
-# Names as the office types them
-
-# 郑泽鑫（20210001） or 郑泽鑫 (20210001): a name followed by a student (or staff) number in brackets.
-NAME_WITH_NUMBER = re.compile(r"(?P<name>[^()（）]+?)\s*[(（]\s*(?P<number>[^()（）]*?)\s*[)）]")
-MAX_NAME_CHARS = 100  # EntryMember.name, Student.name and Coach.name
-
-Person = tuple[str, str]  # (name as written, number or "")
-
-
-def parse_people(text: str) -> list[Person]:
-    """Names separated by 、 ; , (either width), each optionally followed by a number in brackets.
-
-    `郑泽鑫（20210001）、李明` → [("郑泽鑫", "20210001"), ("李明", "")].
-    """
-    people = []
-    for part in split_names(text):
-        match = NAME_WITH_NUMBER.fullmatch(part)
-        name, number = (clean_text(match["name"]), match["number"].strip()) if match else (part, "")
-        if any(bracket in name for bracket in "()（）") or (match and not number):
-            raise ValidationError(
-                _("“%(part)s” cannot be read: write a name, optionally followed by its number in brackets."),
-                code="bad_name",
-                params={"part": part},
-            )
-        if len(name) > MAX_NAME_CHARS:
-            raise ValidationError(
-                _("“%(name)s…” is longer than %(max)d characters."),
-                code="long_name",
-                params={"name": name[:20], "max": MAX_NAME_CHARS},
-            )
-        people.append((name, number))
-    return people
-
-
-def format_person(person: Student | Coach | str) -> str:
-    """How a member or coach is shown in the entries form, so that saving it again finds the same one."""
-    if isinstance(person, str):
-        return person
-    number = person.student_number if isinstance(person, Student) else person.staff_number
-    return f"{person.name}（{number}）" if number else person.name
-
+from students.people import NewPerson, People, Person, clean_text, confirmation
 
 # ---------------------------------------------------------------------------------------------
 # Proposing awards from ranks (DOMAIN.md rule 3)
@@ -163,115 +122,41 @@ class RowErrors(Exception):
         self.errors = errors
 
 
-class People:
-    """Finds the people and organizations named in the rows, by the importer's rules.
+class NewPeopleToConfirm(Exception):
+    """The save would create people: nothing was saved. The office reads who they are and who they
+    may be instead (near matches), then confirms them (`confirmation`) or writes the person meant."""
 
-    Home students by student number, else by name (several of that name: the number is asked
-    for); teachers by name within their organization (home teachers have none), or by staff
-    number when several share the name. Anyone not found is made once, unsaved, so that two rows
-    naming the same new person agree (and then clash, as one person cannot enter twice).
-    """
+    def __init__(self, new_people: list[NewPerson], notes: list[str]):
+        super().__init__(new_people)
+        self.new_people = new_people
+        self.notes = notes
+        self.confirmation = confirmation(new_people)
+
+
+@dataclass
+class Saved:
+    added: int
+    changed: int
+    deleted: int
+    notes: list[str]  # members whose numbers found nobody and stay names (rule 9)
+
+
+class Organizations:
+    """The organizations named in the rows, each made once (unsaved) when new."""
 
     def __init__(self, rows: Sequence[EntryRow]):
-        self.home = Organization.home()
-        self.organizations = {
-            organization.name: organization
-            for organization in Organization.objects.filter(name__in={row.organization for row in rows})
+        names = {row.organization for row in rows}
+        self.known = {
+            organization.name: organization for organization in Organization.objects.filter(name__in=names)
         }
-        named = [person for row in rows for person in [*row.members, *row.coaches]]
-        names = {name for name, _number in named}
-        numbers = {number for _name, number in named if number}
-        self.students_by_number = {
-            student.student_number: student for student in Student.objects.filter(student_number__in=numbers)
-        }
-        self.students_by_name: dict[str, list[Student]] = {}
-        for student in Student.objects.filter(name__in=names):
-            self.students_by_name.setdefault(student.name, []).append(student)
-        self.teachers: dict[tuple[str | None, str], list[Coach]] = {}  # (organization name, name)
-        for coach in Coach.objects.filter(name__in=names).select_related("organization"):
-            owner = coach.organization.name if coach.organization_id else None
-            self.teachers.setdefault((owner, coach.name), []).append(coach)
-        self.new_organizations: list[Organization] = []
-        self.new_people: list[Student | Coach] = []
+        self.new: list[Organization] = []
 
-    def organization(self, name: str) -> Organization:
-        organization = self.organizations.get(name)
+    def get(self, name: str) -> Organization:
+        organization = self.known.get(name)
         if organization is None:
-            organization = self.organizations[name] = Organization(name=name)
-            self.new_organizations.append(organization)
+            organization = self.known[name] = Organization(name=name)
+            self.new.append(organization)
         return organization
-
-    def student(self, name: str, number: str) -> Student:
-        if number:
-            student = self.students_by_number.get(number)
-            if student is None:
-                student = self.students_by_number[number] = Student(name=name, student_number=number)
-                self.students_by_name.setdefault(name, []).append(student)
-                self.new_people.append(student)
-            elif student.name != name:
-                raise ValidationError(
-                    _("Student number %(number)s belongs to %(known)s, not %(name)s.")
-                    % {"number": number, "known": student.name, "name": name}
-                )
-            return student
-        matches = self.students_by_name.get(name, [])
-        if len(matches) > 1:
-            raise ValidationError(
-                _(
-                    "%(count)d students are named %(name)s: "
-                    "write the student number after the name, as in %(example)s."
-                )
-                % {"count": len(matches), "name": name, "example": f"{name}（20210001）"}
-            )
-        if matches:
-            return matches[0]
-        student = Student(name=name)
-        self.students_by_name[name] = [student]
-        self.new_people.append(student)
-        return student
-
-    def teacher(self, name: str, number: str, organization: Organization) -> Coach:
-        owner = None if organization.is_home else organization
-        matches = self.teachers.setdefault((owner.name if owner else None, name), [])
-        if number:
-            matches = [coach for coach in matches if coach.staff_number == number]
-        if len(matches) > 1:
-            raise ValidationError(
-                _(
-                    "%(count)d teachers are named %(name)s: "
-                    "write the staff number after the name, as in %(example)s."
-                )
-                % {"count": len(matches), "name": name, "example": f"{name}（T001）"}
-            )
-        if matches:
-            return matches[0]
-        coach = Coach(name=name, staff_number=number, organization=owner)
-        self.teachers[(owner.name if owner else None, name)].append(coach)
-        self.new_people.append(coach)
-        return coach
-
-    def members(self, event: Event, organization: Organization, people: list[Person]) -> list[Member]:
-        """Home members become students (teachers in teacher contests); others stay names."""
-        if not organization.is_home:
-            return [name for name, _number in people]
-        if event.competition.category == Category.TEACHER:
-            return [self.teacher(name, number, organization) for name, number in people]
-        return [self.student(name, number) for name, number in people]
-
-    def coaches(self, organization: Organization, people: list[Person]) -> list[Coach]:
-        # Each coach once, however often named (unsaved coaches are told apart by identity()).
-        coaches = {}
-        for name, number in people:
-            coach = self.teacher(name, number, organization)
-            coaches.setdefault(identity(coach), coach)
-        return list(coaches.values())
-
-
-def identity(person: Member) -> tuple:
-    """What makes two members the same person; people not saved yet are told apart by object."""
-    if isinstance(person, str):
-        return ("name", person)
-    return (type(person).__name__, person.pk or id(person))
 
 
 @dataclass
@@ -289,14 +174,16 @@ class Planned:
 
 def plan_rows(
     event: Event, rows: Sequence[EntryRow], entries: dict[int, Entry]
-) -> tuple[list[Planned], People]:
+) -> tuple[list[Planned], Organizations, People]:
     """Find everyone the rows name and check the rules; RowErrors lists every broken one."""
     errors: dict[int, dict[str, list[str]]] = {}
 
     def error(row: EntryRow, column: str, message: str) -> None:
         errors.setdefault(row.number, {}).setdefault(column, []).append(message)
 
-    people = People([row for row in rows if not row.delete])
+    kept = [row for row in rows if not row.delete]
+    organizations = Organizations(kept)
+    people = People(person for row in kept for person in [*row.members, *row.coaches])
     planned: list[Planned] = []
     for row in rows:
         entry = entries.get(row.entry_id) if row.entry_id is not None else None
@@ -314,85 +201,92 @@ def plan_rows(
         moved = new or "organization" in row.changed
         replace_members = moved or "members" in row.changed
         replace_coaches = moved or "coaches" in row.changed
-        organization = people.organization(row.organization) if moved else entry.organization
-        members: list[Member] = []
+        organization = organizations.get(row.organization) if moved else entry.organization
+        where = {"organization": organization, "row": row.number, "event": event.pk}
+        recorded: list[Member] = (
+            [m.student or m.coach or m.name for m in entry.members.all()] if entry else []
+        )
+        members: list[Member] = recorded
         coaches: list[Coach] = []
-        try:
-            if replace_members:
-                members = people.members(event, organization, row.members)
-            else:
-                members = [m.student or m.coach or m.name for m in entry.members.all()]
-        except ValidationError as problem:
-            error(row, "members", " ".join(problem.messages))
-        try:
-            coaches = (
-                people.coaches(organization, row.coaches) if replace_coaches else list(entry.coaches.all())
-            )
-        except ValidationError as problem:
-            error(row, "coaches", " ".join(problem.messages))
+        if replace_members:
+            try:
+                members = people.members(
+                    row.members,
+                    competition=event.competition,
+                    linked=[member for member in recorded if not isinstance(member, str)],
+                    **where,
+                )
+            except ValidationError as problem:
+                members = []
+                for message in problem.messages:
+                    error(row, "members", message)
+        else:
+            people.seen(members, **where)
+        if replace_coaches:
+            try:
+                coaches = people.coaches(row.coaches, **where)
+            except ValidationError as problem:
+                for message in problem.messages:
+                    error(row, "coaches", message)
+        else:
+            coaches = list(entry.coaches.all())
+            people.seen(coaches, **where)
         if replace_members:
             try:
                 event.check_team_size(len(members))
             except ValidationError as problem:
                 error(row, "members", " ".join(problem.messages))
-            keys = [identity(member) for member in members]
-            doubled = dict.fromkeys(
-                str(m) for m, key in zip(members, keys, strict=True) if keys.count(key) > 1
-            )
-            if doubled:
-                error(
-                    row,
-                    "members",
-                    _("Listed twice in this entry: %(names)s.") % {"names": "、".join(doubled)},
-                )
         planned.append(Planned(row, entry, organization, members, coaches, replace_members, replace_coaches))
 
     # A person enters an event once (DOMAIN.md rule 7): across the rows, and against entries of the
-    # event that are not on the page (added by someone else since it was opened).
-    on_page = {row.entry_id for row in rows if row.entry_id is not None}
-    taken = {
-        identity(member.student or member.coach)
-        for entry in entries.values()
-        if entry.pk not in on_page
-        for member in entry.members.all()
-        if member.student_id or member.coach_id
-    }
-    seen: dict[tuple, int] = {}
-    # Rows whose members were kept first, so that a clash is reported on the row just typed.
-    for plan in sorted(planned, key=lambda plan: plan.replace_members):
-        for member in plan.members:
-            if isinstance(member, str):
-                continue
-            key = identity(member)
-            if key in taken:
-                error(
-                    plan.row,
-                    "members",
-                    _("%(name)s already has another entry in “%(event)s”.")
-                    % {"name": member.name, "event": event.name},
-                )
-            elif key in seen and seen[key] != plan.row.number:
-                error(
-                    plan.row,
-                    "members",
-                    _("%(name)s is also entered in row %(other)d: a person enters an event once.")
-                    % {"name": member.name, "other": seen[key]},
-                )
-            else:
-                seen[key] = plan.row.number
+    # event that are not on the page (added by someone else since it was opened). Rows whose
+    # members were kept go first, so that a clash is reported on the row just typed.
+    order = sorted(planned, key=lambda plan: plan.replace_members)
+    doubled: dict[int, list[str]] = {}
+    on_page = [row.entry_id for row in rows if row.entry_id is not None]
+    for clash in once_per_event([(event, plan.members) for plan in order], replacing=on_page):
+        plan = order[clash.index]
+        if clash.other is None:
+            error(
+                plan.row,
+                "members",
+                _("%(name)s already has another entry in “%(event)s”.")
+                % {"name": clash.person.name, "event": event.name},
+            )
+        elif clash.other == clash.index:
+            doubled.setdefault(plan.row.number, []).append(clash.person.name)
+        else:
+            error(
+                plan.row,
+                "members",
+                _("%(name)s is also entered in row %(other)d: a person enters an event once.")
+                % {"name": clash.person.name, "other": order[clash.other].row.number},
+            )
+    for plan in planned:
+        # Outside competitors' names too: a name written twice in one entry is a typing slip.
+        names = [member for member in plan.members if isinstance(member, str)]
+        twice = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+        twice += doubled.get(plan.row.number, [])
+        if plan.replace_members and twice:
+            error(
+                plan.row, "members", _("Listed twice in this entry: %(names)s.") % {"names": "、".join(twice)}
+            )
     if errors:
         raise RowErrors(errors)
-    return planned, people
+    return planned, organizations, people
 
 
 @transaction.atomic
-def save_event_entries(*, event: Event, version: int, rows: Sequence[EntryRow], user=None) -> dict[str, int]:
+def save_event_entries(
+    *, event: Event, version: int, rows: Sequence[EntryRow], user=None, confirmed: str = ""
+) -> Saved:
     """Apply the entries page of an event: deletions, changes and additions, all or nothing.
 
     `version` is the event's version when the page was opened: if anyone saved the event's entries
     since, EntriesChanged is raised and nothing is saved (so a double submit adds nothing twice).
-    A broken rule raises RowErrors. History rows are attributed to `user`.
-    Returns how many entries were added, changed and deleted.
+    A broken rule raises RowErrors. A save that would create people raises NewPeopleToConfirm
+    unless `confirmed` is the confirmation of exactly those people (as the office was shown them).
+    History rows are attributed to `user`. Returns how many entries were added, changed and deleted.
     """
     if not Event.objects.filter(pk=event.pk, version=version).update(version=F("version") + 1):
         raise EntriesChanged
@@ -403,12 +297,20 @@ def save_event_entries(*, event: Event, version: int, rows: Sequence[EntryRow], 
         .select_related("organization")
         .prefetch_related("members__student", "members__coach", "coaches")
     }
-    planned, people = plan_rows(event, rows, entries)
+    planned, organizations, people = plan_rows(event, rows, entries)
+    notes = [_("Row %(row)d: %(note)s") % {"row": note.row, "note": note.message} for note in people.notes]
+    if people.new_people:
+        new_people = people.new_people_report()
+        if confirmed != confirmation(new_people):
+            raise NewPeopleToConfirm(new_people, notes)
 
-    for organization in people.new_organizations:
+    for organization in organizations.new:
         organization.save()
     for person in people.new_people:
         person.save()  # a new coach of a new organization picks up its id here
+    for person in people.numbered:
+        # A recorded person given the number written beside their name.
+        person.save(update_fields=["student_number" if isinstance(person, Student) else "staff_number"])
 
     def audited(instance):
         instance._history_user = user  # read by django-simple-history for this save or delete
@@ -462,8 +364,9 @@ def save_event_entries(*, event: Event, version: int, rows: Sequence[EntryRow], 
             new_coaches += [EntryCoach(entry=entry, coach=coach) for coach in plan.coaches]
     bulk_create_with_history(new_members, EntryMember, default_user=user)
     bulk_create_with_history(new_coaches, EntryCoach, default_user=user)
-    refresh_competitions([event.competition_id])  # the tally tables follow every result change
-    return {"added": added, "changed": changed, "deleted": len(deleted)}
+    # The tally tables follow every result change; the event's version was raised above.
+    results_changed([event.competition_id], event_ids=())
+    return Saved(added=added, changed=changed, deleted=len(deleted), notes=notes)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
+from django.utils.functional import cached_property
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -8,17 +9,14 @@ from competitions.editing import (
     ENTRY_FIELDS,
     EntryRow,
     EventSpec,
-    Person,
     RowErrors,
     copied_events,
     create_competition,
-    format_person,
     parse_event_lines,
-    parse_people,
 )
-from competitions.importing import clean_text
-from competitions.models import Award, Competition, Entry, Photo
+from competitions.models import Award, Competition, Entry, Photo, normalize_label
 from competitions.photos import ALLOWED_EXTENSIONS, save_photos, validate_image
+from students.people import Person, clean_text, format_person, parse_people
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -177,8 +175,9 @@ class EntryRowForm(forms.Form):
         widget=forms.TextInput(attrs={"size": 12}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, awards: dict[str, Award] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.awards = awards  # the vocabulary by normalized label, read once for the whole page
         # The page shows the labels once, as column headings.
         for field in self.visible_fields():
             field.field.widget.attrs.setdefault("aria-label", field.label)
@@ -194,7 +193,10 @@ class EntryRowForm(forms.Form):
 
     def clean_award(self) -> Award | None:
         label = self.cleaned_data["award"].strip()
-        return Award.objects.parse(label) if label else None
+        if not label:
+            return None
+        known = self.awards.get(normalize_label(label)) if self.awards is not None else None
+        return known or Award.objects.parse(label)  # parse refuses an unknown label with its message
 
     def clean_score(self) -> str:
         return self.cleaned_data["score"].strip()
@@ -230,12 +232,17 @@ class BaseEntryRowFormSet(forms.BaseFormSet):
             kwargs.setdefault("initial", [entry_initial(entry) for entry in entries])
         super().__init__(*args, **kwargs)
 
+    @cached_property
+    def awards(self) -> dict[str, Award]:
+        return {award.normalized: award for award in Award.objects.all()}
+
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
         if self.is_bound:
             posted = self.data.get(f"{self.add_prefix(index)}-id", "")
             entry = self.entries.get(int(posted)) if posted.isdigit() else None
             kwargs["initial"] = entry_initial(entry) if entry else {}
+            kwargs["awards"] = self.awards  # one query for every row's award
         return kwargs
 
     def rows(self) -> list[EntryRow]:

@@ -39,10 +39,14 @@ from competitions.models import (
     Level,
     Organization,
     Skill,
+    entry_identity,
+    match_recorded,
     normalize_label,
+    once_per_event,
 )
 from competitions.recording import member_row
 from students.models import Coach, Student
+from students.people import NewPerson, Note, People, clean_text, confirmation, parse_people, split_names
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +85,6 @@ CATEGORY_WORDS = {
     Category.INNOVATION: ["创新创业", "创新", "创业", "双创"],
     Category.OTHER: ["其他", "其它", "综合"],
 }
-NAME_SEPARATORS = re.compile(r"[、;；,，\n\r]+")
 MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
 # The longest value each column may hold (the database's limits, so nothing fails on saving).
 MAX_LENGTHS = {
@@ -92,6 +95,7 @@ MAX_LENGTHS = {
 }
 NAME_LENGTH = EntryMember._meta.get_field("name").max_length
 NUMBER_LENGTH = Student._meta.get_field("student_number").max_length
+STAFF_NUMBER_LENGTH = Coach._meta.get_field("staff_number").max_length
 MAX_CELL_CHARS = 2000
 
 
@@ -99,11 +103,6 @@ def squash(text: str) -> str:
     """The lookup key for headers and words: width, case, spaces, "_" and "-" do not matter."""
     text = unicodedata.normalize("NFKC", text).casefold()
     return re.sub(r"[\s_\-]+", "", text)
-
-
-def clean_text(text: str) -> str:
-    """A name as written, with runs of spaces collapsed."""
-    return " ".join(text.split())
 
 
 def lookup_table(words: dict[str, list[str]], choices) -> dict[str, str]:
@@ -249,9 +248,6 @@ class SheetRow:
     notes: str
     present: bool = False
 
-    def member_key(self) -> tuple:
-        return tuple(sorted(identity(member) for member in self.members))
-
 
 @dataclass
 class ImportPlan:
@@ -264,6 +260,24 @@ class ImportPlan:
     new_students: list[Student] = field(default_factory=list)
     new_coaches: list[Coach] = field(default_factory=list)
     numbered_students: list[Student] = field(default_factory=list)  # known students given their number
+    numbered_coaches: list[Coach] = field(default_factory=list)  # known teachers given their staff number
+    unconfirmed: bool = False  # applied in the browser without confirming its near-match warnings
+    # The new students and coaches, where they are named and who they may be instead (rule 10).
+    new_people: list[NewPerson] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)  # rows whose numbers found nobody (rule 9)
+
+    @property
+    def warnings(self) -> list[NewPerson]:
+        """New people with near matches: applying needs the office's confirmation."""
+        return [new for new in self.new_people if new.near]
+
+    @property
+    def confirmation(self) -> str:
+        """What the office's confirmation of the warnings must carry ("" when there are none)."""
+        return confirmation(self.warnings) if self.warnings else ""
+
+    def confirmed_by(self, token: str) -> bool:
+        return not self.warnings or token == self.confirmation
 
     @property
     def to_add(self) -> list[SheetRow]:
@@ -283,17 +297,8 @@ class ImportPlan:
             "skills": len(self.new_skills),
             "students": len(self.new_students),
             "coaches": len(self.new_coaches),
-            "numbers_added": len(self.numbered_students),
+            "numbers_added": len(self.numbered_students) + len(self.numbered_coaches),
         }
-
-
-def identity(member) -> tuple:
-    """What makes two member lists the same for re-import matching."""
-    if isinstance(member, Student):
-        return ("student", str(member.pk) if member.pk else f"new:{member.student_number or member.name}")
-    if isinstance(member, Coach):
-        return ("teacher", str(member.pk) if member.pk else f"new:{member.name}")
-    return ("name", member)
 
 
 def in_chunks(queryset, field: str, values, size: int = 5000):
@@ -301,10 +306,6 @@ def in_chunks(queryset, field: str, values, size: int = 5000):
     values = list(values)
     for start in range(0, len(values), size):
         yield from queryset.filter(**{f"{field}__in": values[start : start + size]})
-
-
-def split_names(text: str) -> list[str]:
-    return [clean_text(part) for part in NAME_SEPARATORS.split(text) if clean_text(part)]
 
 
 def parse_year(text: str) -> int:
@@ -338,9 +339,7 @@ class Planner:
         self.events: dict[tuple[tuple[str, int], str], Event] = {}
         self.organizations: dict[str, Organization] = {}
         self.skills: dict[str, Skill] = {}
-        self.students_by_number: dict[str, Student] = {}
-        self.students_by_name: dict[str, list[Student]] = {}
-        self.teachers: dict[tuple[str | None, str], list[Coach]] = {}  # (organization, name)
+        self.people = People()
         self.event_sizes: dict[int, list[int]] = {}  # id(new event) → member counts seen
 
     def error(self, row: int, column: str, message: str) -> None:
@@ -365,18 +364,18 @@ class Planner:
         event_names = {clean_text(r.get("event", "")) for r in records}
         for skill in in_chunks(Skill.objects, "name", event_names):
             self.skills[skill.name] = skill
-        names, numbers = set(), set()
+        # Names alone find home people only in the home college's rows (rule 9): only those are
+        # looked up by name, besides coaches (home teachers are found by name in every row).
+        named = []
         for record in records:
-            names.update(split_names(record.get("competitors", "")))
-            numbers.update(split_names(record.get("student_numbers", "")))
-        for student in in_chunks(Student.objects, "student_number", numbers):
-            self.students_by_number[student.student_number] = student
-        for student in in_chunks(Student.objects, "name", names):
-            self.students_by_name.setdefault(student.name, []).append(student)
-        names.update(name for r in records for name in split_names(r.get("coaches", "")))
-        for coach in in_chunks(Coach.objects.select_related("organization"), "name", names):
-            owner = coach.organization.name if coach.organization_id else None
-            self.teachers.setdefault((owner, coach.name), []).append(coach)
+            if self.home is not None and clean_text(record.get("organization", "")) == self.home.name:
+                named += [(name, "") for name in split_names(record.get("competitors", ""))]
+            named += [("", number) for number in split_names(record.get("student_numbers", ""))]
+            try:
+                named += parse_people(record.get("coaches", ""))
+            except ValidationError:
+                pass  # the row is reported as bad
+        self.people = People(named)
 
     # -- one row ------------------------------------------------------------------------------
 
@@ -426,77 +425,24 @@ class Planner:
             self.plan.new_organizations.append(organization)
         return organization
 
-    def student_for(self, number: int, name: str, student_number: str) -> Student | None:
-        if student_number:
-            student = self.students_by_number.get(student_number)
-            unnumbered = [s for s in self.students_by_name.get(name, []) if not s.student_number]
-            if student is None and len(unnumbered) > 1:
-                self.error(
-                    number,
-                    "student_numbers",
+    def people_errors(self, number: int, column: str, problem: ValidationError, numbers_column: str) -> None:
+        """The finder's refusals as row errors: number problems in the numbers column."""
+        for error in problem.error_list:
+            if error.code == "ambiguous_student":
+                message = (
+                    _("%(count)d students are named %(name)s: give their student numbers") % error.params
+                )
+            elif error.code == "ambiguous_teacher" and column == "competitors":
+                message = (
                     _(
-                        "student number %(number)s is new and %(count)d students named %(name)s have none: "
-                        "give them their numbers first"
+                        "%(count)d teachers are named %(name)s: give their staff numbers in the student numbers column"
                     )
-                    % {"number": student_number, "count": len(unnumbered), "name": name},
+                    % error.params
                 )
-                return None
-            if student is None and unnumbered:
-                # The one student of that name without a number: this is their number.
-                student = unnumbered[0]
-                student.student_number = student_number
-                self.students_by_number[student_number] = student
-                if student.pk:
-                    self.plan.numbered_students.append(student)
-            elif student is None:
-                student = Student(name=name, student_number=student_number)
-                self.students_by_number[student_number] = student
-                self.students_by_name.setdefault(name, []).append(student)
-                self.plan.new_students.append(student)
-            elif student.name != name:
-                self.error(
-                    number,
-                    "student_numbers",
-                    _("student number %(number)s belongs to %(known)s, not %(name)s")
-                    % {"number": student_number, "known": student.name, "name": name},
-                )
-                return None
-            return student
-        matches = self.students_by_name.get(name, [])
-        if len(matches) > 1:
-            self.error(
-                number,
-                "competitors",
-                _("%(count)d students are named %(name)s: give their student numbers")
-                % {"count": len(matches), "name": name},
-            )
-            return None
-        if matches:
-            return matches[0]
-        student = Student(name=name)
-        self.students_by_name[name] = [student]
-        self.plan.new_students.append(student)
-        return student
-
-    def teacher_for(self, number: int, column: str, name: str, organization: Organization) -> Coach | None:
-        # Home teachers have no organization; other organizations' coaches are kept apart.
-        owner = None if organization.is_home else organization
-        key = (owner.name if owner else None, name)
-        matches = self.teachers.get(key, [])
-        if len(matches) > 1:
-            self.error(
-                number,
-                column,
-                _("%(count)d teachers are named %(name)s; record this entry in the admin")
-                % {"count": len(matches), "name": name},
-            )
-            return None
-        if matches:
-            return matches[0]
-        coach = Coach(name=name, organization=owner)
-        self.teachers[key] = [coach]
-        self.plan.new_coaches.append(coach)
-        return coach
+            else:
+                message = " ".join(error.messages)
+            where = numbers_column if error.code in ("number_taken", "numbers_missing") else column
+            self.error(number, where, message)
 
     def plan_row(self, number: int, record: dict[str, str]) -> None:
         errors_before = len(self.plan.errors)
@@ -543,10 +489,16 @@ class Planner:
                 self.error(number, column, _("longer than %(limit)d characters") % {"limit": limit})
         names = split_names(record.get("competitors", ""))
         numbers = split_names(record.get("student_numbers", ""))
+        try:
+            coach_people = parse_people(record.get("coaches", ""))
+        except ValidationError as error:
+            self.error(number, "coaches", " ".join(error.messages))
+            coach_people = []
         for column, parts, limit in (
             ("competitors", names, NAME_LENGTH),
             ("student_numbers", numbers, NUMBER_LENGTH),
-            ("coaches", split_names(record.get("coaches", "")), NAME_LENGTH),
+            ("coaches", [name for name, _number in coach_people], NAME_LENGTH),
+            ("coaches", [number for _name, number in coach_people], STAFF_NUMBER_LENGTH),
         ):
             too_long = [part for part in parts if len(part) > limit]
             if too_long:
@@ -576,12 +528,17 @@ class Planner:
             return
         event = self.event_for(competition, values["event"])
         organization = self.organization_for(values["organization"])
-        members = self.members_for(number, organization, competition, people)
-        coaches = [
-            self.teacher_for(number, "coaches", name, organization)
-            for name in dict.fromkeys(split_names(record.get("coaches", "")))
-        ]
-        if members is None or None in coaches:
+        members = coaches = None
+        where = {"row": number, "event": id(event), "organization": organization}
+        try:
+            members = self.people.members(people, competition=competition, **where)
+        except ValidationError as problem:
+            self.people_errors(number, "competitors", problem, "student_numbers")
+        try:
+            coaches = self.people.coaches(coach_people, **where)
+        except ValidationError as problem:
+            self.people_errors(number, "coaches", problem, "coaches")
+        if members is None or coaches is None:
             return
         if event.pk:
             try:
@@ -606,21 +563,6 @@ class Planner:
             )
         )
 
-    def members_for(self, number, organization, competition, people) -> list | None:
-        """Home members become students (teachers in teacher contests); others stay names."""
-        if not organization.is_home:
-            return [name for name, _num in people]
-        members = []
-        for name, student_number in people:
-            if competition.category == Category.TEACHER:
-                member = self.teacher_for(number, "competitors", name, organization)
-            else:
-                member = self.student_for(number, name, student_number)
-            if member is None:
-                return None
-            members.append(member)
-        return members
-
     # -- the whole sheet ----------------------------------------------------------------------
 
     def finish(self) -> None:
@@ -630,58 +572,58 @@ class Planner:
             event.is_team = event.max_team_size > 1
         self.match_existing()
         self.check_people_once_per_event()
+        self.collect_people()
 
     def match_existing(self) -> None:
-        """Mark rows whose entry is already recorded, counting identical rows as a multiset."""
+        """Mark rows whose entry is already recorded (competitions.models.match_recorded)."""
         events = {row.event.pk for row in self.plan.rows if row.event.pk}
-        existing = Counter()
         entries = Entry.objects.filter(event__in=events).prefetch_related(
             "members__student", "members__coach"
         )
-        for entry in entries:
-            members = []
-            for member in entry.members.all():
-                members.append(member.student or member.coach or member.name)
-            key = (entry.event_id, entry.organization_id, tuple(sorted(map(identity, members))))
-            existing[key + (entry.award_id, entry.rank)] += 1
-        for row in self.plan.rows:
-            key = (row.event.pk, row.organization.pk, row.member_key(), row.award.pk, row.rank)
-            if row.event.pk and row.organization.pk and existing[key] > 0:
-                existing[key] -= 1
-                row.present = True
+        planned = [
+            entry_identity(
+                event_id=row.event.pk,
+                organization_id=row.organization.pk,
+                award_id=row.award.pk,
+                rank=row.rank,
+                members=row.members,
+            )
+            for row in self.plan.rows
+        ]
+        for row, present in zip(self.plan.rows, match_recorded(planned, entries), strict=True):
+            row.present = present
 
     def check_people_once_per_event(self) -> None:
-        seen: dict[tuple[int, tuple], int] = {}
-        recorded = set()
-        events = {row.event.pk for row in self.plan.to_add if row.event.pk}
-        for student_id, coach_id, event_id in EntryMember.objects.filter(event__in=events).values_list(
-            "student", "coach", "event"
-        ):
-            if student_id:
-                recorded.add((event_id, ("student", student_id)))
-            if coach_id:
-                recorded.add((event_id, ("teacher", coach_id)))
-        for row in self.plan.to_add:
-            for member in row.members:
-                if isinstance(member, str):
-                    continue
-                key = (id(row.event), identity(member))
-                if (row.event.pk, identity(member)) in recorded:
-                    self.error(
-                        row.number,
-                        "competitors",
-                        _("%(name)s already has an entry in “%(event)s”")
-                        % {"name": member.name, "event": row.event.name},
-                    )
-                elif key in seen:
-                    self.error(
-                        row.number,
-                        "competitors",
-                        _("%(name)s is also entered in “%(event)s” in row %(other)d")
-                        % {"name": member.name, "event": row.event.name, "other": seen[key]},
-                    )
-                else:
-                    seen[key] = row.number
+        rows = self.plan.to_add
+        for clash in once_per_event([(row.event, row.members) for row in rows]):
+            row = rows[clash.index]
+            if clash.other is None:
+                message = _("%(name)s already has an entry in “%(event)s”") % {
+                    "name": clash.person.name,
+                    "event": row.event.name,
+                }
+            elif clash.other == clash.index:
+                message = _("listed twice: %(names)s") % {"names": clash.person.name}
+            else:
+                message = _("%(name)s is also entered in “%(event)s” in row %(other)d") % {
+                    "name": clash.person.name,
+                    "event": row.event.name,
+                    "other": rows[clash.other].number,
+                }
+            self.error(row.number, "competitors", message)
+
+    def collect_people(self) -> None:
+        """The new people the rows to add need (a row already recorded creates nobody), with their
+        near matches, and the people given a number."""
+        needed = {id(person) for row in self.plan.to_add for person in [*row.members, *row.coaches]}
+        new_people = [person for person in self.people.new_people if id(person) in needed]
+        self.plan.new_students = [person for person in new_people if isinstance(person, Student)]
+        self.plan.new_coaches = [person for person in new_people if isinstance(person, Coach)]
+        self.plan.numbered_students = [p for p in self.people.numbered if isinstance(p, Student)]
+        self.plan.numbered_coaches = [p for p in self.people.numbered if isinstance(p, Coach)]
+        self.plan.notes = sorted(self.people.notes, key=lambda note: note.row)
+        if not self.plan.errors:
+            self.plan.new_people = self.people.new_people_report(new_people)
 
 
 def plan_import(rows: list[list[str]]) -> ImportPlan:
@@ -742,6 +684,7 @@ def apply_plan(plan: ImportPlan, *, user=None) -> list[Entry]:
         person.fill_search_keys()
     Student.objects.bulk_create(plan.new_students)
     Student.objects.bulk_update(plan.numbered_students, ["student_number"])
+    Coach.objects.bulk_update(plan.numbered_coaches, ["staff_number"])
     Coach.objects.bulk_create(plan.new_coaches)
 
     rows = plan.to_add
@@ -857,13 +800,18 @@ def is_conflict(error: Exception) -> bool:
     return "locked" in str(error) or "busy" in str(error)
 
 
-def import_rows(rows: list[list[str]], *, dry_run: bool = False, user=None) -> ImportPlan:
+def import_rows(
+    rows: list[list[str]], *, dry_run: bool = False, user=None, confirm: str | None = None
+) -> ImportPlan:
     """Plan a read sheet and, unless dry_run or any row is bad, apply it: serialized per competition.
 
     The plan is made inside the transaction, after the locks, so rows that another import added
     meanwhile are found present and not added again. A run that loses a race (see is_conflict) is
     rolled back and planned again; after IMPORT_ATTEMPTS it raises ImportBusy, nothing imported.
-    A dry run plans without the lock and saves nothing.
+    A dry run plans without the lock and saves nothing. `confirm`, from the browser: the office's
+    confirmation of the near-match warnings it was shown; when it does not confirm exactly the
+    warnings of the plan made inside the lock, nothing is applied (plan.unconfirmed). The command
+    line passes None: it cannot ask, so it lists the warnings and creates the people.
     """
     if dry_run:
         return plan_import(rows)
@@ -873,7 +821,8 @@ def import_rows(rows: list[list[str]], *, dry_run: bool = False, user=None) -> I
             with transaction.atomic():
                 lock_competitions(keys)
                 plan = plan_import(rows)
-                if not plan.errors:
+                plan.unconfirmed = confirm is not None and not plan.confirmed_by(confirm)
+                if not plan.errors and not plan.unconfirmed:
                     apply_plan(plan, user=user)
             return plan
         except (IntegrityError, OperationalError) as error:

@@ -1,5 +1,7 @@
 import unicodedata
 import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -9,6 +11,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from students.models import Coach, Student
 
 
 class Tier(models.TextChoices):
@@ -470,6 +474,144 @@ class EntryCoach(models.Model):
 
     def __str__(self) -> str:
         return f"{self.coach} · {self.entry}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Who an entry's members are: a person enters an event once (DOMAIN.md rule 7), and when a planned
+# entry is one already recorded (re-importing a sheet adds nothing). One definition each, asked by
+# the importer, the entries form, record_entry, the demo loader and the admin.
+
+# A member as written: a home student, a competing teacher, or an outside competitor's name.
+Member = Student | Coach | str
+
+
+def person_key(member: Member) -> tuple:
+    """Who a member is: a student or a teacher by record (one not saved yet by the object itself),
+    anyone else by the name as written."""
+    if isinstance(member, str):
+        return ("name", " ".join(member.split()))
+    kind = "teacher" if isinstance(member, Coach) else "student"
+    return (kind, member.pk if member.pk else f"new:{id(member)}")
+
+
+@dataclass(frozen=True)
+class Clash:
+    """A person entered twice in one event: in planned entry `index`, and in planned entry `other`
+    (the same index: twice in that entry) or, when `other` is None, in a recorded entry."""
+
+    index: int
+    person: Student | Coach
+    other: int | None
+
+
+def once_per_event(
+    planned: Sequence[tuple[Event, Sequence[Member]]], *, replacing: Iterable[int] = ()
+) -> list[Clash]:
+    """DOMAIN.md rule 7: a student or teacher enters an event once.
+
+    `planned` are entries about to be written, as (event, members), in the order they are checked:
+    the second time a person is met is the clash. They are checked against each other and against
+    the recorded entries of their events, except the entries whose ids are in `replacing` (their
+    members are rewritten by the same save). Outside competitors' names are not checked. One query.
+    """
+    people = {
+        person_key(member)
+        for event, members in planned
+        if event.pk
+        for member in members
+        if not isinstance(member, str) and member.pk
+    }
+    recorded: set[tuple[int, tuple]] = set()
+    if people:
+        events = {event.pk for event, _members in planned if event.pk}
+        taken = EntryMember.objects.filter(event__in=events).exclude(entry__in=list(replacing))
+        taken = taken.filter(Q(student__isnull=False) | Q(coach__isnull=False))
+        for event_id, student_id, coach_id in taken.values_list("event", "student", "coach"):
+            key = ("student", student_id) if student_id else ("teacher", coach_id)
+            if key in people:
+                recorded.add((event_id, key))
+    clashes, seen = [], {}
+    for index, (event, members) in enumerate(planned):
+        for member in members:
+            if isinstance(member, str):
+                continue
+            key = (event.pk or f"new:{id(event)}", person_key(member))
+            if event.pk and key in recorded:
+                clashes.append(Clash(index, member, None))
+            elif key in seen:
+                clashes.append(Clash(index, member, seen[key]))
+            else:
+                seen[key] = index
+    return clashes
+
+
+@dataclass(frozen=True)
+class EntryIdentity:
+    """What makes two entries one result when a sheet is imported again: event (so competition),
+    organization, award, rank and the members as a multiset. Members are compared by record
+    (`people`) and, failing that, by the names as written (`names`), so that an entry recorded
+    before a name was linked to its person (a delegation's member whose student number later
+    finds a home student) is still found."""
+
+    people: tuple
+    names: tuple
+
+
+def entry_identity(
+    *,
+    event_id: int | None,
+    organization_id: int | None,
+    award_id: int | None,
+    rank: int | None,
+    members: Sequence[Member],
+    names: Sequence[str] | None = None,
+) -> EntryIdentity | None:
+    """The identity of an entry, recorded or planned (with its members found); None when its event
+    or organization is new, as it cannot be recorded yet. `names` are the members' names as written
+    (by default the members' own)."""
+    if not event_id or not organization_id:
+        return None
+    head = (event_id, organization_id, award_id, rank)
+    names = members if names is None else names
+    return EntryIdentity(
+        people=(*head, tuple(sorted(map(person_key, members)))),
+        names=(*head, tuple(sorted(" ".join(str(name).split()) for name in names))),
+    )
+
+
+def recorded_identity(entry: "Entry") -> EntryIdentity:
+    """A recorded entry's identity (prefetch its members with their students and coaches)."""
+    members = list(entry.members.all())
+    return entry_identity(
+        event_id=entry.event_id,
+        organization_id=entry.organization_id,
+        award_id=entry.award_id,
+        rank=entry.rank,
+        members=[member.student or member.coach or member.name for member in members],
+        names=[member.name for member in members],
+    )
+
+
+def match_recorded(planned: Sequence[EntryIdentity | None], entries: Iterable["Entry"]) -> list[bool]:
+    """Which planned entries are already recorded among `entries`, counted as a multiset: two
+    identical planned entries need two identical recorded ones. Matched by people first, then the
+    rest by names."""
+    found = [False] * len(planned)
+    recorded = [recorded_identity(entry) for entry in entries]
+    used = [False] * len(recorded)
+    for field in ("people", "names"):
+        pool: dict[tuple, list[int]] = {}
+        for index, identity in enumerate(recorded):
+            if not used[index]:
+                pool.setdefault(getattr(identity, field), []).append(index)
+        for index, identity in enumerate(planned):
+            if found[index] or identity is None:
+                continue
+            candidates = pool.get(getattr(identity, field))
+            if candidates:
+                used[candidates.pop()] = True
+                found[index] = True
+    return found
 
 
 def photo_path(photo: "Photo", filename: str) -> str:

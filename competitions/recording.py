@@ -9,15 +9,23 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from competitions.aggregates import results_changed
-from competitions.models import Award, Entry, EntryCoach, EntryMember, Event, Organization
+from competitions.models import (
+    Award,
+    Entry,
+    EntryCoach,
+    EntryMember,
+    Event,
+    Member,
+    Organization,
+    once_per_event,
+)
 from students.models import Coach, Student
 
-Member = Student | Coach | str
+__all__ = ["Member", "check_members", "member_row", "record_entry"]
 
 
 def member_row(entry: Entry, position: int, member: Member) -> EntryMember:
@@ -37,21 +45,13 @@ def member_row(entry: Entry, position: int, member: Member) -> EntryMember:
 def check_members(event: Event, members: Sequence[Member], *, entry: Entry | None = None) -> None:
     """Refuse a team that does not fit the event or a person already entered in it."""
     event.check_team_size(len(members))
-    people = [m for m in members if not isinstance(m, str)]
-    if len({(type(m), m.pk) for m in people}) < len(people):
+    clashes = once_per_event([(event, members)], replacing=[entry.pk] if entry is not None else [])
+    if any(clash.other is not None for clash in clashes):
         raise ValidationError(_("The same person is listed twice in one entry."))
-    if not people:
-        return
-    taken = EntryMember.objects.filter(event=event)
-    if entry is not None:
-        taken = taken.exclude(entry=entry)
-    students = [m.pk for m in people if isinstance(m, Student)]
-    teachers = [m.pk for m in people if isinstance(m, Coach)]
-    clash = set(taken.filter(Q(student__in=students) | Q(coach__in=teachers)).values_list("name", flat=True))
-    if clash:
+    if clashes:
         raise ValidationError(
             _("Already entered in “%(event)s”: %(names)s.")
-            % {"event": event.name, "names": "、".join(sorted(clash))}
+            % {"event": event.name, "names": "、".join(sorted(clash.person.name for clash in clashes))}
         )
 
 

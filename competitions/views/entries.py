@@ -9,10 +9,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from competitions.editing import EntriesChanged, RowErrors, format_person, propose_awards, save_event_entries
+from competitions.editing import (
+    EntriesChanged,
+    NewPeopleToConfirm,
+    RowErrors,
+    propose_awards,
+    save_event_entries,
+)
 from competitions.forms import CompetitionCreateForm, EntryRowFormSet
 from competitions.models import Award, Entry, Event, Organization
 from students.models import Coach, Student
+from students.people import details_of, format_person
 
 MAX_BLANK_ROWS = 50
 MAX_SUGGESTIONS = 20
@@ -40,11 +47,16 @@ def posted_version(request: HttpRequest) -> int:
 
 @permission_required("competitions.change_entry", raise_exception=True)
 def event_entries(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every entry of an event in one form, saved all at once under the event's version."""
+    """Every entry of an event in one form, saved all at once under the event's version.
+
+    A save that would create people is shown back, unsaved, with those people and their near
+    matches; it goes through once the office ticks “create these people” (DOMAIN.md rule 10).
+    """
     event = get_object_or_404(Event.objects.select_related("competition"), pk=pk)
     entries = list(Entry.objects.filter(event=event).with_people())
     version = event.version
     stale = False
+    to_confirm = None
     if request.method != "POST":
         extra = request.GET.get("blank", "")
         formset = EntryRowFormSet(entries=entries, prefix="entries")
@@ -66,14 +78,22 @@ def event_entries(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("Awards proposed from the ranks: review them, then save. Nothing is saved yet.")
             )
         elif formset.is_valid():
+            confirmed = request.POST.get("create_people", "")
             try:
-                counts = save_event_entries(
-                    event=event, version=version, rows=formset.rows(), user=request.user
+                saved = save_event_entries(
+                    event=event, version=version, rows=formset.rows(), user=request.user, confirmed=confirmed
                 )
             except EntriesChanged:
                 stale = True
             except RowErrors as errors:
                 formset.add_row_errors(errors)
+            except NewPeopleToConfirm as unconfirmed:
+                to_confirm = unconfirmed
+                if confirmed:
+                    messages.warning(
+                        request,
+                        _("The people to create have changed since you confirmed them: check them again."),
+                    )
             except IntegrityError:
                 # The checks above cover the rules; this is a race with an import or the admin, and
                 # the transaction (version included) was rolled back, so saving again can work.
@@ -83,8 +103,11 @@ def event_entries(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("Saved: %(added)d added, %(changed)d changed, %(deleted)d deleted.") % counts,
+                    _("Saved: %(added)d added, %(changed)d changed, %(deleted)d deleted.")
+                    % {"added": saved.added, "changed": saved.changed, "deleted": saved.deleted},
                 )
+                for note in saved.notes:
+                    messages.info(request, note)
                 return redirect("competitions:event-entries", pk=event.pk)
         else:
             stale = version != event.version
@@ -108,6 +131,7 @@ def event_entries(request: HttpRequest, pk: int) -> HttpResponse:
             "formset": formset,
             "version": version,
             "stale": stale,
+            "to_confirm": to_confirm,
             "current_entries": entries,
             "organization_names": Organization.objects.order_by("name").values_list("name", flat=True),
             "award_labels": Award.objects.order_by("tier", "label").values_list("label", flat=True),
@@ -117,7 +141,7 @@ def event_entries(request: HttpRequest, pk: int) -> HttpResponse:
 
 def suggestion(person: Student | Coach) -> dict[str, str]:
     value = format_person(person)
-    details = [person.department.name] if person.department_id else []
+    details = details_of(person)
     if isinstance(person, Coach):
         details.append(_("teacher"))
     return {
@@ -131,7 +155,9 @@ def suggestion(person: Student | Coach) -> dict[str, str]:
 def people_search(request: HttpRequest) -> JsonResponse:
     """Home students and teachers whose name, pinyin, initials or number match `q`, for autocompletion.
 
-    `kind=student` or `kind=coach` asks for one of the two only.
+    `kind=student` or `kind=coach` asks for one of the two only. The suggestions are the same for
+    every row, whatever its organization: written as `姓名（学号）`, a home student is linked in any
+    organization's entry (DOMAIN.md rule 9).
     """
     if not (
         request.user.has_perm("competitions.view_entry") or request.user.has_perm("competitions.change_entry")

@@ -6,7 +6,9 @@ The preview plans the stored file for display, outside any lock. Apply plans it 
 import lock of its competitions (importing.import_rows), so it adds only the rows still missing
 then: rows someone else imported since the preview are counted as already present. Once applied,
 the sheet is deleted and the sidecar keeps a receipt, so a second Apply of the token (a double
-click, another tab) adds nothing and says what the first one did.
+click, another tab) adds nothing and says what the first one did. New people with near matches
+(DOMAIN.md rule 10) are applied only with the office's confirmation of exactly the warnings the
+planner gives inside the lock.
 """
 
 import io
@@ -307,7 +309,11 @@ def apply_stored(request: HttpRequest, stored: StoredSheet) -> HttpResponse:
     except FileNotFoundError:
         raise Http404 from None  # discarded in the moment after the claim
     try:
-        plan = import_rows(read_sheet(data, stored.filename), user=request.user)
+        plan = import_rows(
+            read_sheet(data, stored.filename),
+            user=request.user,
+            confirm=request.POST.get("confirm_people", ""),
+        )
     except SheetError as error:
         stored.release()
         return preview_page(request, stored, sheet_error=str(error))
@@ -321,6 +327,15 @@ def apply_stored(request: HttpRequest, stored: StoredSheet) -> HttpResponse:
     if plan.errors:
         stored.release()
         messages.error(request, _("The sheet has bad rows now; nothing was imported."))
+        return preview_page(request, stored, plan=plan)
+    if plan.unconfirmed:
+        stored.release()
+        messages.error(
+            request,
+            _(
+                "Confirm the new people listed with near matches (tick the box) to import; nothing was imported."
+            ),
+        )
         return preview_page(request, stored, plan=plan)
     competitions = {row.competition.pk for row in plan.to_add}
     if len(competitions) == 1:
@@ -358,6 +373,9 @@ def preview_page(
             hidden_rows=max(0, len(to_add) - PREVIEW_ROWS),
             present_rows=number_ranges([row.number for row in plan.already_present]),
             bad_rows=len({error.row for error in plan.errors}),
+            # People with near matches first: they are what the office must look at.
+            new_people=sorted(plan.new_people, key=lambda new: not new.near)[:PREVIEW_ROWS],
+            hidden_people=max(0, len(plan.new_people) - PREVIEW_ROWS),
         )
     return render(request, "competitions/import_preview.html", context)
 

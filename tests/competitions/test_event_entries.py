@@ -1,6 +1,7 @@
 """The competition office's entries page, award proposals, new competitions and people search."""
 
 import json
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -128,6 +129,21 @@ class Page:
     def submit(self, button: str = "save"):
         return self.client.post(self.url, {**self.data, button: "1"})
 
+    def confirm(self, response) -> "Page":
+        """Tick “create these people” on a page listing the people a save would create."""
+        assert response.status_code == 200
+        self.data["create_people"] = re.search(
+            r'name="create_people" value="(\w+)"', response.content.decode()
+        )[1]
+        return self
+
+    def submit_confirming(self):
+        """Save; when the save would create people, confirm them and save again."""
+        response = self.submit()
+        if response.status_code == 200 and 'name="create_people"' in response.content.decode():
+            response = self.confirm(response).submit()
+        return response
+
 
 @pytest.fixture
 def event():
@@ -186,7 +202,12 @@ def test_the_office_adds_entries_matching_home_students_and_creating_new_people(
         rank="2",
         score="88.5",
     )
+    # 李明, Mr. Smith and 新学院 are new: listed for the office to confirm, nothing saved yet.
     response = page.submit()
+    assert response.status_code == 200 and not Entry.objects.exists()
+    new_people = response.content.decode()
+    assert "李明（20219999）" in new_people and "Mr. Smith" in new_people
+    response = page.confirm(response).submit()
 
     assert response.status_code == 302
     home_entry, other_entry = Entry.objects.filter(event=event).order_by("rank")
@@ -241,7 +262,7 @@ def test_home_members_of_a_teacher_contest_are_teachers(office_client):
     chen = make_coach("陈老师")
     page = Page(office_client, event)
     page.add(organization="本校技师学院", members="陈老师、林老师", award="一等奖")
-    assert page.submit().status_code == 302
+    assert page.submit_confirming().status_code == 302
     entry = Entry.objects.get(event=event)
     assert [m.coach for m in entry.members.order_by("position")] == [chen, Coach.objects.get(name="林老师")]
     assert not Student.objects.exists()
@@ -474,7 +495,7 @@ def test_history_rows_name_the_office_user(office_client, office, event):
     page = Page(office_client, event)
     page.fill(page.row_of(entry), award="金牌", members="张三、李四")
     page.add(organization="湖南队", members="赵六", coaches="Ms. Lee", award="铜牌")
-    assert page.submit().status_code == 302
+    assert page.submit_confirming().status_code == 302
     added = Entry.objects.get(organization__name="湖南队")
     assert Entry.history.filter(history_user=office, id=entry.pk, history_type="~").exists()
     assert Entry.history.filter(history_user=office, id=added.pk, history_type="+").exists()
@@ -513,6 +534,155 @@ def test_the_entries_page_makes_the_same_queries_for_3_or_30_entries(
         large = office_client.get(url)
     assert small.status_code == large.status_code == 200
     assert large.content.decode().count('data-people-autocomplete="') > 60
+
+
+def test_saving_new_people_makes_the_same_queries_for_3_or_30_entries(
+    office_client, event, django_assert_max_num_queries
+):
+    robots = make_department("机器人系")
+
+    def save_with_new_people(start: int) -> None:
+        page = Page(office_client, event)
+        known = make_student(f"老生{start:03d}号", department=robots)
+        page.add(organization="本校技师学院", members=f"{known.name}、老生{start:03d}", coaches="新老师")
+        # Shown back with the new people and their near matches: found in a few queries for all rows.
+        with django_assert_max_num_queries(35):
+            response = page.submit()
+        assert response.status_code == 200 and "name one character away" in response.content.decode()
+        page.confirm(response)
+        with django_assert_max_num_queries(70):  # the save itself, the tally tables refreshed
+            assert page.submit().status_code == 302
+
+    grow(event, 0, 3)
+    save_with_new_people(100)
+    grow(event, 3, 30)
+    save_with_new_people(200)
+
+
+# Who a person is (DOMAIN.md rules 9 and 10; students.people.People)
+
+
+def test_a_number_typed_for_the_one_unnumbered_student_of_that_name_is_theirs(office_client, event):
+    jiang = make_student("蒋家俊")
+    page = Page(office_client, event)
+    page.add(organization="本校技师学院", members="蒋家俊（20210001）", award="金牌")
+    assert page.submit().status_code == 302  # nobody new: no confirmation asked
+    assert Student.objects.get() == jiang
+    jiang.refresh_from_db()
+    assert jiang.student_number == "20210001"
+    assert Entry.objects.get().members.get().student == jiang
+
+
+def test_a_student_number_in_a_delegations_row_links_the_home_student(office_client, event):
+    jiang = make_student("蒋家俊", student_number="20210001")
+    page = Page(office_client, event)
+    page.add(organization="广东省代表团", members="蒋家俊（20210001）、外省选手", award="金牌")
+    assert page.submit().status_code == 302
+    entry = Entry.objects.get()
+    assert entry.organization.name == "广东省代表团"
+    assert [m.student for m in entry.members.order_by("position")] == [jiang, None]
+    # Shown back with the number, so saving the row again keeps the link.
+    page = Page(office_client, event)
+    assert page.data[page.field(page.row_of(entry), "members")] == "蒋家俊（20210001）、外省选手"
+
+
+def test_a_name_alone_in_a_delegations_row_stays_a_name(office_client, event):
+    make_student("蒋家俊")
+    page = Page(office_client, event)
+    page.add(organization="广东省代表团", members="蒋家俊", award="金牌")
+    assert page.submit().status_code == 302
+    member = Entry.objects.get().members.get()
+    assert (member.name, member.student) == ("蒋家俊", None)
+    assert Student.objects.count() == 1
+
+
+def test_an_unknown_number_in_a_delegations_row_stays_a_name_and_the_office_is_told(office_client, event):
+    page = Page(office_client, event)
+    page.add(organization="广东省代表团", members="王五（20219999）", award="金牌")
+    response = page.submit()
+    assert response.status_code == 302
+    member = Entry.objects.get().members.get()
+    assert (member.name, member.student) == ("王五", None) and not Student.objects.exists()
+    shown = [str(message) for message in office_client.get(response.url).context["messages"]]
+    assert any("20219999" in message and "广东省代表团" in message for message in shown)
+
+
+def test_a_delegations_row_edited_keeps_its_linked_home_student(office_client, event):
+    zhou = make_student("周玮")  # no number: shown as a name only
+    entry = make_entry(event, members=[zhou], organization="广东省代表团", award="银牌")
+    page = Page(office_client, event)
+    page.fill(page.row_of(entry), members="周玮、外省选手")
+    assert page.submit().status_code == 302
+    assert [m.student for m in entry.members.order_by("position")] == [zhou, None]
+
+
+def test_a_coach_of_a_delegations_row_is_the_home_teacher_of_that_name(office_client, event):
+    chen = make_coach("陈老师")
+    page = Page(office_client, event)
+    page.add(organization="广东省代表团", members="外省选手", coaches="陈老师", award="金牌")
+    assert page.submit().status_code == 302
+    assert list(Entry.objects.get().coaches.all()) == [chen]
+    assert Coach.objects.count() == 1
+
+
+def test_an_ambiguous_home_teacher_asks_for_the_staff_number(office_client, event):
+    make_coach("王伟", staff_number="T001")
+    second = make_coach("王伟", staff_number="T002")
+    page = Page(office_client, event)
+    page.add(organization="广东省代表团", members="外省选手", coaches="王伟", award="金牌")
+    response = page.submit()
+    assert "王伟（T001）" in row_errors(response, page.blank_row())["coaches"][0]
+    page.add(coaches="王伟（T002）")
+    assert page.submit().status_code == 302
+    assert list(Entry.objects.get().coaches.all()) == [second]
+
+
+def test_a_typo_is_shown_with_its_near_match_and_nothing_is_saved_until_confirmed(office_client, event):
+    robots = make_department("机器人系")
+    make_student("蒋家俊", student_number="20210001", department=robots, cohort_year=2021)
+    page = Page(office_client, event)
+    page.add(organization="本校技师学院", members="蒋家骏", award="金牌", rank=1, notes="蝉联")
+    response = page.submit()
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "蒋家骏" in content and escape("蒋家俊（20210001） · 机器人系 · cohort 2021") in content
+    assert "same pinyin" in content
+    assert 'value="蒋家骏"' in content and 'value="蝉联"' in content  # what was typed is kept
+    assert not Entry.objects.exists() and Student.objects.count() == 1
+    assert Event.objects.get(pk=event.pk).version == 0
+
+    # The office picks the person meant: nothing new, so the save goes through as it is.
+    page.add(members="蒋家俊（20210001）")
+    assert page.submit().status_code == 302
+    assert Entry.objects.get().members.get().student.student_number == "20210001"
+    assert Student.objects.count() == 1
+
+
+def test_a_new_person_with_a_near_match_is_created_once_confirmed(office_client, event):
+    make_student("郑泽鑫", student_number="20210001")
+    page = Page(office_client, event)
+    page.add(organization="本校技师学院", members="郑泽鑫（20219999）", award="金牌")
+    response = page.submit()
+    content = response.content.decode()
+    assert "郑泽鑫（20219999）" in content and "郑泽鑫（20210001）" in content and "same name" in content
+    assert not Entry.objects.exists()
+    assert page.confirm(response).submit().status_code == 302
+    assert Entry.objects.get().members.get().student.student_number == "20219999"
+    assert Student.objects.filter(name="郑泽鑫").count() == 2
+
+
+def test_a_confirmation_covers_only_the_people_it_was_given_for(office_client, event):
+    page = Page(office_client, event)
+    page.add(organization="本校技师学院", members="李明", award="金牌")
+    page.confirm(page.submit())
+    page.add(members="王芳")  # typed after confirming: 王芳 has not been shown
+    response = page.submit()
+    assert response.status_code == 200 and not Entry.objects.exists()
+    content = response.content.decode()
+    assert "王芳" in content and "changed since you confirmed" in content
+    assert page.confirm(response).submit().status_code == 302
+    assert Entry.objects.get().members.get().student.name == "王芳"
 
 
 # A new competition

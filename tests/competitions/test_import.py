@@ -10,7 +10,16 @@ from competitions.aggregates import verify
 from competitions.importing import SheetError, competition_keys, import_sheet, lock_competitions, lock_key
 from competitions.models import Competition, Entry, EntryCoach, EntryMember, Event, Organization, Tier
 from students.models import Coach, Student
-from tests.factories import home_organization, make_competition, make_event, make_student
+from tests.factories import (
+    home_organization,
+    make_coach,
+    make_competition,
+    make_department,
+    make_entry,
+    make_event,
+    make_organization,
+    make_student,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -525,3 +534,174 @@ def test_an_import_waiting_too_long_for_the_lock_gives_up_cleanly(settings, tmp_
         assert len(import_sheet(csv_bytes([HEADER, *other]), "r.csv").to_add) == 4
     call_command("import_results", str(path), stdout=io.StringIO())
     assert Entry.objects.count() == 8
+
+
+# Who a person is (DOMAIN.md rules 9 and 10; students.people.People)
+
+NATIONAL = "中华人民共和国第二届职业技能大赛"
+DELEGATION = "广东省代表团"
+
+
+def national_row(
+    organization, competitors="", numbers="", coaches="", award="金牌", event="移动机器人", rank=""
+):
+    return [NATIONAL, "2023", "国家级", event, organization, competitors, numbers, coaches, award, rank]
+
+
+def import_rows(*rows, **options):
+    return import_sheet(csv_bytes([HEADER, *rows]), "r.csv", **options)
+
+
+def run_command(tmp_path, *rows, dry_run=False):
+    path = tmp_path / "sheet.csv"
+    path.write_bytes(csv_bytes([HEADER, *rows]))
+    out = io.StringIO()
+    call_command("import_results", str(path), *(["--dry-run"] if dry_run else []), stdout=out)
+    return out.getvalue()
+
+
+def test_a_student_number_in_a_delegation_row_links_the_home_student():
+    jiang = make_student("蒋家俊", student_number="20210001")
+    plan = import_rows(national_row(DELEGATION, "蒋家俊", "20210001"))
+    assert plan.errors == [] and plan.new_students == []
+    entry = Entry.objects.get()
+    assert entry.organization.name == DELEGATION and not entry.organization.is_home
+    assert entry.members.get().student == jiang
+
+
+def test_a_name_alone_in_a_delegation_row_stays_a_name():
+    make_student("蒋家俊")
+    plan = import_rows(national_row(DELEGATION, "蒋家俊"))
+    assert plan.errors == [] and plan.notes == []
+    member = Entry.objects.get().members.get()
+    assert (member.name, member.student, member.coach) == ("蒋家俊", None, None)
+    assert Student.objects.count() == 1
+
+
+def test_an_unknown_number_in_a_delegation_row_stays_a_name_and_the_command_says_so(tmp_path):
+    make_student("蒋家俊")
+    row = national_row(DELEGATION, "蒋家俊", "20219999")
+    output = run_command(tmp_path, row, dry_run=True)
+    assert "Note: row 2" in output and "20219999" in output and DELEGATION in output
+    plan = import_rows(row)
+    assert [note.row for note in plan.notes] == [2]
+    member = Entry.objects.get().members.get()
+    assert member.name == "蒋家俊" and member.student is None
+    assert list(Student.objects.values_list("student_number", flat=True)) == [None]
+
+
+def test_coaches_of_another_organizations_row_are_the_home_teachers_of_that_name():
+    chen = make_coach("陈老师")
+    plan = import_rows(national_row(DELEGATION, "张三", coaches="陈老师、Mr. Smith"))
+    assert plan.errors == []
+    coaches = Entry.objects.get().coaches.order_by("name")
+    assert list(coaches) == [Coach.objects.get(name="Mr. Smith"), chen]
+    assert Coach.objects.get(name="Mr. Smith").organization.name == DELEGATION
+    assert Coach.objects.filter(name="陈老师").count() == 1
+
+
+def test_an_ambiguous_home_teacher_is_refused_asking_for_the_staff_number_and_found_with_it():
+    make_coach("王伟", staff_number="T001")
+    second = make_coach("王伟", staff_number="T002")
+    plan = import_rows(national_row(HOME, "李明", coaches="王伟"))
+    [error] = plan.errors
+    assert (error.row, error.column) == (2, "coaches") and "王伟（T001）" in str(error)
+    assert Entry.objects.count() == 0
+    plan = import_rows(national_row(HOME, "李明", coaches="王伟（T002）"))
+    assert plan.errors == []
+    assert list(Entry.objects.get().coaches.all()) == [second]
+    assert Coach.objects.count() == 2
+
+
+def test_a_number_under_another_name_is_refused_in_the_numbers_column():
+    make_student("郑泽鑫", student_number="20210001")
+    plan = import_rows(national_row(DELEGATION, "郑永壕", "20210001"))
+    [error] = plan.errors
+    assert error.column == "student_numbers" and "郑泽鑫" in str(error) and "郑永壕" in str(error)
+
+
+def test_a_typo_and_a_second_number_are_warned_and_the_command_still_creates_them(tmp_path):
+    robots = make_department("机器人系")
+    make_student("蒋家俊", student_number="20210001", department=robots, cohort_year=2021)
+    make_student("郑泽鑫", student_number="20210002")
+    rows = [
+        national_row(HOME, "蒋家骏"),
+        national_row(HOME, "郑泽鑫", "20219999", event="机电一体化"),
+    ]
+    plan = import_rows(*rows, dry_run=True)
+    warned = {new.person.name: [match.label for match in new.near] for new in plan.warnings}
+    assert warned == {
+        "蒋家骏": ["蒋家俊（20210001） · 机器人系 · cohort 2021"],
+        "郑泽鑫": ["郑泽鑫（20210002）"],
+    }
+    assert plan.confirmation
+
+    dry = run_command(tmp_path, *rows, dry_run=True)
+    assert "Warning: row 2" in dry and "蒋家俊（20210001）" in dry and "same pinyin" in dry
+    assert "Warning: row 3" in dry and "郑泽鑫（20210002）" in dry and "same name" in dry
+    assert Student.objects.count() == 2
+
+    output = run_command(tmp_path, *rows)
+    assert "Warning: row 2" in output
+    assert Student.objects.filter(name="蒋家骏").exists()
+    assert Student.objects.filter(name="郑泽鑫").count() == 2
+
+
+def test_reimporting_adds_nothing_with_other_organizations_delegation_numbers_and_unnamed_rows():
+    make_student("蒋家俊", student_number="20210001")
+    rows = [
+        *GOOD_ROWS,
+        national_row(DELEGATION, "蒋家俊", "20210001", event="机电一体化", award="银牌"),
+        national_row(DELEGATION, "王五", "20219999", event="机电一体化", award="铜牌"),
+        national_row("外省技师学院", "", event="机电一体化", award="铜牌"),
+        national_row("外省技师学院", "", event="机电一体化", award="铜牌"),
+    ]
+    assert import_rows(*rows).errors == []
+    before = counts()
+    plan = import_rows(*rows)
+    assert (len(plan.to_add), len(plan.already_present)) == (0, 8)
+    assert plan.new_students == plan.new_coaches == [] and counts() == before
+
+
+def test_reimporting_a_sheet_imported_before_the_people_rules_changed_adds_nothing():
+    """Entries as the earlier importer recorded them: a delegation's members were names even when
+    their student numbers were home students', and its coaches were the delegation's own."""
+    home = home_organization()
+    jiang = make_student("蒋家俊", student_number="20210001")
+    chen = make_coach("陈老师")
+    delegation_coach = make_coach("陈老师", organization=make_organization(DELEGATION))
+    competition = make_competition(NATIONAL, year=2023)
+    robots = make_event(competition, name="移动机器人", is_team=True, max_team_size=2)
+    mechatronics = make_event(competition, name="机电一体化", is_team=True, max_team_size=2)
+    li = make_student("李文博")
+    make_entry(robots, members=[jiang, li], organization=home, coaches=[chen], award="金牌", rank=1)
+    make_entry(
+        mechatronics,
+        members=["蒋家俊", "郑泽鑫"],
+        organization=DELEGATION,
+        coaches=[delegation_coach],
+        award="银牌",
+    )
+    make_entry(mechatronics, members=["张三"], organization="外省技师学院", award="铜牌")
+    make_entry(mechatronics, organization=HOME, award="铜牌")
+    make_entry(mechatronics, organization=HOME, award="铜牌")
+    rows = [
+        national_row(HOME, "蒋家俊、李文博", coaches="陈老师", rank="1"),
+        national_row(
+            DELEGATION,
+            "蒋家俊、郑泽鑫",
+            "20210001、20210002",
+            coaches="陈老师",
+            event="机电一体化",
+            award="银牌",
+        ),
+        national_row("外省技师学院", "张三", event="机电一体化", award="铜牌"),
+        national_row(HOME, "", event="机电一体化", award="铜牌"),
+        national_row(HOME, "", event="机电一体化", award="铜牌"),
+    ]
+    before = counts()
+    plan = import_rows(*rows)
+    assert plan.errors == []
+    assert (len(plan.to_add), len(plan.already_present)) == (0, 5)
+    assert plan.new_students == plan.new_coaches == []
+    assert counts() == before

@@ -1,6 +1,7 @@
 import io
 import json
 import os
+import re
 import time
 
 import pytest
@@ -21,7 +22,7 @@ from competitions.roles import OFFICE, TEACHERS
 from competitions.views import sheets
 from competitions.views.sheets import StoredSheet
 from students.models import Coach, Student
-from tests.factories import home_organization, make_competition
+from tests.factories import home_organization, make_competition, make_department, make_student
 
 pytestmark = pytest.mark.django_db
 
@@ -517,3 +518,118 @@ def test_a_claim_left_by_a_dead_worker_is_freed(office_client, office, media, mo
     assert office_client.post(preview_url(token), {"action": "apply"}).status_code == 302
     assert Entry.objects.count() == 4
     assert stored_files(media) == [f"{token}.json"]
+
+
+# New people and their near matches (DOMAIN.md rule 10), numbers that find nobody (rule 9)
+
+
+def confirmation_of(page: str) -> str:
+    return re.search(r'name="confirm_people" value="(\w+)"', page)[1]
+
+
+def test_the_preview_lists_new_people_with_near_matches_and_apply_needs_a_confirmation(office_client, media):
+    robots = make_department("机器人系")
+    make_student("蒋家俊", student_number="20210001", department=robots, cohort_year=2021)
+    make_student("郑泽鑫", student_number="20210002")
+    rows = [
+        [COMPETITION, "2023", "国家级", "移动机器人", HOME, "蒋家骏", "", "", "金牌", "1"],
+        [COMPETITION, "2023", "国家级", "机电一体化", HOME, "郑泽鑫", "20219999", "", "银牌", "2"],
+        [COMPETITION, "2023", "国家级", "机电一体化", HOME, "李明", "", "", "铜牌", "3"],
+    ]
+    token = upload_token(office_client, csv_bytes([HEADER, *rows]))
+    page = office_client.get(preview_url(token)).content.decode()
+    assert "蒋家骏" in page and escape("蒋家俊（20210001） · 机器人系 · cohort 2021") in page
+    assert "same pinyin" in page
+    assert "郑泽鑫（20219999）" in page and "郑泽鑫（20210002）" in page and "same name" in page
+    assert "李明" in page  # new, with no near match
+    assert 'name="confirm_people"' in page
+
+    before = counts()
+    response = office_client.post(preview_url(token), {"action": "apply"})
+    assert response.status_code == 200 and counts() == before
+    assert "Confirm the new people" in response.content.decode()
+    assert stored_files(media) == [token, f"{token}.json"]
+    response = office_client.post(preview_url(token), {"action": "apply", "confirm_people": "not-the-list"})
+    assert response.status_code == 200 and counts() == before
+
+    response = office_client.post(
+        preview_url(token), {"action": "apply", "confirm_people": confirmation_of(page)}
+    )
+    assert response.status_code == 302
+    assert Entry.objects.count() == 3
+    assert set(Student.objects.values_list("name", flat=True)) == {"蒋家俊", "蒋家骏", "郑泽鑫", "李明"}
+
+
+def test_a_confirmation_does_not_cover_a_near_match_recorded_after_the_preview(office_client):
+    make_student("蒋家俊", student_number="20210001")
+    rows = [[COMPETITION, "2023", "国家级", "移动机器人", HOME, "蒋家骏、郑泽鑫", "", "", "金牌", "1"]]
+    token = upload_token(office_client, csv_bytes([HEADER, *rows]))
+    page = office_client.get(preview_url(token)).content.decode()
+    make_student("郑泽馨", student_number="20210002")  # meanwhile: now 郑泽鑫 has a near match too
+    response = office_client.post(
+        preview_url(token), {"action": "apply", "confirm_people": confirmation_of(page)}
+    )
+    assert response.status_code == 200 and not Entry.objects.exists()
+    assert "郑泽馨（20210002）" in response.content.decode()
+
+
+def test_the_preview_notes_numbers_of_other_organizations_that_find_no_home_student(office_client):
+    jiang = make_student("蒋家俊", student_number="20210001")
+    rows = [
+        [
+            COMPETITION,
+            "2023",
+            "国家级",
+            "移动机器人",
+            "广东省代表团",
+            "蒋家俊、王五",
+            "20210001、20219999",
+            "",
+            "金牌",
+            "1",
+        ],
+    ]
+    token = upload_token(office_client, csv_bytes([HEADER, *rows]))
+    page = office_client.get(preview_url(token)).content.decode()
+    assert '<li data-row="2">' in page and "20219999" in page
+    assert 'name="confirm_people"' not in page  # nobody new
+    assert office_client.post(preview_url(token), {"action": "apply"}).status_code == 302
+    members = Entry.objects.get().members.order_by("position")
+    assert [(m.name, m.student) for m in members] == [("蒋家俊", jiang), ("王五", None)]
+
+
+def people_sheet(size):
+    """`size` home rows, each a known student of the 机器人系 and a new one a character away."""
+    rows = [HEADER]
+    for i in range(size):
+        rows.append(
+            [
+                COMPETITION,
+                "2023",
+                "国家级",
+                f"赛项{i}",
+                HOME,
+                f"老生{i:03d}号、老生{i:03d}",
+                "",
+                "",
+                "金牌",
+                "1",
+            ]
+        )
+    return csv_bytes(rows)
+
+
+def test_the_preview_of_new_people_makes_a_bounded_number_of_queries_for_10_or_100_rows(
+    office_client, django_assert_max_num_queries
+):
+    robots = make_department("机器人系")
+    for i in range(100):
+        make_student(f"老生{i:03d}号", student_number=f"S{i:04d}", department=robots, cohort_year=2021)
+    # Close names are asked for in one query per ~900 conditions (about 50 new people of five
+    # characters): 100 new people take one query more than 10 do.
+    budget = 16
+    for size in (10, 100):
+        token = upload_token(office_client, people_sheet(size))
+        with django_assert_max_num_queries(budget):
+            page = office_client.get(preview_url(token)).content.decode()
+        assert page.count("name one character away") == size

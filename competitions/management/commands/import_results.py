@@ -64,3 +64,22 @@ class Command(BaseCommand):
                 names = "、".join(str(obj) for obj in objects[:20])
                 more = "" if len(objects) <= 20 else " …"
                 self.stdout.write(line % {"what": label, "count": len(objects), "names": names + more})
+        # New people who may be recorded already (DOMAIN.md rule 10): created all the same, as the
+        # command has no one to ask; the office reviews them (and merges records if need be).
+        for new in plan.warnings:
+            matches = "; ".join(f"{match.label} ({match.reason_label})" for match in new.near)
+            self.stdout.write(
+                self.style.WARNING(
+                    _(
+                        "Warning: row %(rows)s: new %(kind)s %(name)s may be someone already recorded: %(matches)s"
+                    )
+                    % {
+                        "rows": ", ".join(map(str, new.rows)),
+                        "kind": new.kind,
+                        "name": new.label,
+                        "matches": matches,
+                    }
+                )
+            )
+        for note in plan.notes:
+            self.stdout.write(_("Note: row %(row)s: %(note)s") % {"row": note.row, "note": note.message})
