@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from competitions.aggregates import results_changed
-from competitions.editing import format_person
 from competitions.models import EntryCoach, EntryMember, Event
 from students.models import Coach, MergeRecord, Student, StudentNumberAlias
+from students.people import format_person
 
 # What the kept record takes from the removed one when it lacks it, in this order (a major is taken
 # only with its own department, so it comes after the department).

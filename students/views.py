@@ -33,7 +33,6 @@ from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from competitions import tallies
-from competitions.editing import NAME_WITH_NUMBER, format_person
 from competitions.models import (
     MEDAL_TIERS,
     Competition,
@@ -50,7 +49,7 @@ from students.forms import MergeForm
 from students.merging import check_merge, merge_coaches, merge_students
 from students.models import Coach, Department, MergeRecord, Student
 from students.names import pinyin_key
-from students.people import likely_duplicates, near_matches
+from students.people import NAME_WITH_NUMBER, format_person, likely_duplicates, near_matches
 from students.tables import CoachTable, StudentTable, TimelineTable
 
 # The steps of a selection pathway, lowest first: school → municipal → provincial → national → world.
