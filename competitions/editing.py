@@ -37,7 +37,7 @@ from competitions.models import (
 )
 from competitions.recording import member_row
 from students.models import Coach, Student
-from students.people import NewPerson, People, Person, clean_text, confirmation
+from students.people import NewPerson, People, Person, clean_text, confirmation, lock_people
 
 # ---------------------------------------------------------------------------------------------
 # Proposing awards from ranks (DOMAIN.md rule 3)
@@ -291,6 +291,7 @@ def save_event_entries(
     if not Event.objects.filter(pk=event.pk, version=version).update(version=F("version") + 1):
         raise EntriesChanged
     event.version = version + 1
+    lock_people()  # no other save or import creates the same new person meanwhile (rule 10)
     entries = {
         entry.pk: entry
         for entry in Entry.objects.filter(event=event)

@@ -46,7 +46,16 @@ from competitions.models import (
 )
 from competitions.recording import member_row
 from students.models import Coach, Student
-from students.people import NewPerson, Note, People, clean_text, confirmation, parse_people, split_names
+from students.people import (
+    NewPerson,
+    Note,
+    People,
+    clean_text,
+    confirmation,
+    lock_people,
+    parse_people,
+    split_names,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -820,6 +829,7 @@ def import_rows(
         try:
             with transaction.atomic():
                 lock_competitions(keys)
+                lock_people()  # new people named in other competitions' sheets too (rule 10)
                 plan = plan_import(rows)
                 plan.unconfirmed = confirm is not None and not plan.confirmed_by(confirm)
                 if not plan.errors and not plan.unconfirmed:

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -795,3 +796,20 @@ class People:
             code="ambiguous_teacher",
             params={"count": count, "name": name, "example": f"{name}（T001）"},
         )
+
+
+PEOPLE_LOCK = 0x9E09_1E10  # any constant: names the advisory lock under which people are found and made
+
+
+def lock_people() -> None:
+    """Let one transaction at a time find and create people, until it commits (rule 10).
+
+    Two imports into different competitions, or an import and an entries form, that both name a new
+    person would otherwise each find nobody and each create them. Taken inside the transaction
+    before the people are looked up; imports take it after their competitions' locks (always in
+    that order, so they cannot deadlock). SQLite lets one write transaction run at a time already
+    (IMMEDIATE transactions).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PEOPLE_LOCK])

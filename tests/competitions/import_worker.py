@@ -5,6 +5,7 @@
     python tests/competitions/import_worker.py import GATE PATH             # manage.py import_results PATH
     python tests/competitions/import_worker.py apply GATE USERNAME TOKEN    # the browser's Apply
     python tests/competitions/import_worker.py report                       # entries and verify(), JSON
+    python tests/competitions/import_worker.py people                       # people by name, JSON
 
 The database is the one DATABASE_URL names, the uploads folder DJANGO_MEDIA_ROOT. `import` and
 `apply` get ready (Django loaded, logged in), create GATE.ready-<pid>, then wait for the file GATE to
@@ -131,6 +132,19 @@ def report() -> None:
     print(json.dumps({"entries": entries, "verify": verify()}, ensure_ascii=False))
 
 
+def people() -> None:
+    """How many students and teachers carry each name."""
+    from django.db.models import Count
+
+    from students.models import Coach, Student
+
+    counts = {
+        model.__name__: dict(model.objects.values_list("name").annotate(n=Count("pk")).order_by())
+        for model in (Student, Coach)
+    }
+    print(json.dumps(counts, ensure_ascii=False))
+
+
 def main(command: str, *arguments: str) -> None:
     if command == "setup":
         setup()
@@ -142,6 +156,8 @@ def main(command: str, *arguments: str) -> None:
         apply(*arguments)
     elif command == "report":
         report()
+    elif command == "people":
+        people()
     else:
         sys.exit(f"unknown command {command}")
 

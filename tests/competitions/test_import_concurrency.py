@@ -292,3 +292,40 @@ def test_four_parallel_browser_applies_add_every_row_once(shared_db, tmp_path):
         again.startswith("“upload0.csv” has already been imported: ") and "Nothing was added again." in again
     )
     assert len(added) == 4 and sum(added) == sum(expected.values()) - len(seeded)
+
+
+def test_parallel_imports_into_different_competitions_make_one_record_of_a_new_person(shared_db, tmp_path):
+    """Rule 10 across competitions: each sheet names the same new home student and teacher by name
+    alone; whoever comes first creates them, the others find them. The organizations and skills
+    exist already, so nothing else the sheets create could make the imports collide and retry."""
+    seed_rows = [["并发预备赛", "2024", "省级", EVENTS[i % 6], ORGANIZATIONS[i % 4], "", "", "", "铜牌", ""]
+                 for i in range(12)]  # fmt: skip
+    run_together(shared_db, tmp_path / "seed", [["import", str(write_csv(tmp_path / "seed.csv", seed_rows))]])
+    paths = []
+    for k in range(4):
+        # Long enough that the imports overlap in time.
+        rows = [
+            [
+                f"并发赛事{k}",
+                "2024",
+                "省级",
+                EVENTS[i % 6],
+                ORGANIZATIONS[i % 4],
+                f"选手{k}-{i}",
+                "",
+                "",
+                "铜牌",
+                "",
+            ]
+            for i in range(150)
+        ]
+        rows.append([f"并发赛事{k}", "2024", "省级", "焊接", HOME, "新同学", "", "新老师", "金牌", "1"])
+        paths.append(write_csv(tmp_path / f"other{k}.csv", rows))
+    results = run_together(shared_db, tmp_path / "go", [["import", str(path)] for path in paths])
+    for result in results:
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    counts = json.loads(run_worker(shared_db, "people"))
+    assert counts["Student"].get("新同学") == 1
+    assert counts["Coach"].get("新老师") == 1
+    entries, problems = report(shared_db)
+    assert sum(entries.values()) == 4 * 151 + 12 and problems == []
