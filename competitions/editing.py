@@ -288,10 +288,13 @@ def save_event_entries(
     unless `confirmed` is the confirmation of exactly those people (as the office was shown them).
     History rows are attributed to `user`. Returns how many entries were added, changed and deleted.
     """
+    # No other save or import creates the same new person meanwhile (rule 10). Taken before any row
+    # lock (the event's version below), as imports take it before they touch events: one order, so
+    # an import and a save of the same event cannot deadlock.
+    lock_people()
     if not Event.objects.filter(pk=event.pk, version=version).update(version=F("version") + 1):
         raise EntriesChanged
     event.version = version + 1
-    lock_people()  # no other save or import creates the same new person meanwhile (rule 10)
     entries = {
         entry.pk: entry
         for entry in Entry.objects.filter(event=event)

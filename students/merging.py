@@ -20,7 +20,7 @@ from simple_history.utils import bulk_update_with_history
 from competitions.aggregates import results_changed
 from competitions.models import EntryCoach, EntryMember, Event
 from students.models import Coach, MergeRecord, Student, StudentNumberAlias
-from students.people import format_person
+from students.people import format_person, lock_people
 
 # What the kept record takes from the removed one when it lacks it, in this order (a major is taken
 # only with its own department, so it comes after the department).
@@ -54,6 +54,7 @@ def merge(*, keep: Student | Coach, remove: Student | Coach, user) -> MergeRecor
     model = type(keep)
     fields = STUDENT_FIELDS if model is Student else COACH_FIELDS
     member_field = member_field_of(model)
+    lock_people()  # before any row lock, as imports and the entries form take it (one order)
     keep, remove = lock_pair(model, keep, remove)
     check_merge(keep=keep, remove=remove)
     reason = (
@@ -66,7 +67,11 @@ def merge(*, keep: Student | Coach, remove: Student | Coach, user) -> MergeRecor
     memberships = list(EntryMember.objects.filter(**{member_field: remove}))
     coachings = list(EntryCoach.objects.filter(coach=remove)) if model is Coach else []
     moved_entries = {row.entry_id for row in memberships} | {row.entry_id for row in coachings}
-    moved_events = {row.event_id for row in memberships}
+    moved_events = {row.event_id for row in memberships} | set(
+        EntryCoach.objects.filter(pk__in=[row.pk for row in coachings]).values_list(
+            "entry__event_id", flat=True
+        )
+    )
     competitions = set(
         Event.objects.filter(entries__in=moved_entries).values_list("competition", flat=True).distinct()
     )
@@ -130,6 +135,21 @@ def check_merge(*, keep: Student | Coach, remove: Student | Coach) -> None:
     (one person is entered once per event, rule 7). The merge pages ask before offering it."""
     if keep.pk == remove.pk:
         raise ValidationError(_("A record cannot be merged with itself."), code="merge_self")
+    if isinstance(keep, Coach) and keep.organization_id != remove.organization_id:
+        # A home teacher's coaching counts for the college (rule 9); an outside coach's does not.
+        raise ValidationError(
+            _(
+                "%(removed)s and %(kept)s belong to different organizations (%(removed_org)s, "
+                "%(kept_org)s): correct the organization of one of them first. Nothing was merged."
+            ),
+            code="merge_organizations",
+            params={
+                "removed": format_person(remove),
+                "kept": format_person(keep),
+                "removed_org": remove.organization.name if remove.organization_id else _("home college"),
+                "kept_org": keep.organization.name if keep.organization_id else _("home college"),
+            },
+        )
     member_field = member_field_of(type(keep))
     shared = (
         EntryMember.objects.filter(**{member_field: keep})

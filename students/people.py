@@ -438,6 +438,9 @@ class People:
         names = {name for name, _number in named}
         numbers = {number for _name, number in named if number}
         self.students_by_number: dict[str, Student] = {}
+        # Numbers of records merged into another (StudentNumberAlias): they find the record kept
+        # whatever name the sheet writes beside them (the merge said the two names are one person).
+        self.former_numbers: set[str] = set()
         self.students_by_name: dict[str, list[Student]] = defaultdict(list)
         self.teachers_by_number: dict[str, list[Coach]] = defaultdict(list)  # home teachers
         self.teachers_by_name: dict[str, list[Coach]] = defaultdict(list)  # home teachers
@@ -447,7 +450,9 @@ class People:
                 self.students_by_number[student.student_number] = student
             # A former number of a merged record finds the record kept.
             for alias in StudentNumberAlias.objects.filter(number__in=chunk).select_related("student"):
-                self.students_by_number.setdefault(alias.number, alias.student)
+                if alias.number not in self.students_by_number:
+                    self.students_by_number[alias.number] = alias.student
+                    self.former_numbers.add(alias.number)
             for teacher in Coach.objects.filter(organization__isnull=True, staff_number__in=chunk):
                 self.teachers_by_number[teacher.staff_number].append(teacher)
         for chunk in chunks(names):
@@ -473,7 +478,7 @@ class People:
         if number:
             student = self.students_by_number.get(number)
             if student is not None:
-                if student.name != name:
+                if student.name != name and number not in self.former_numbers:
                     raise self.taken(
                         _("Student number %(number)s belongs to %(known)s, not %(name)s."),
                         number,
@@ -806,8 +811,9 @@ def lock_people() -> None:
 
     Two imports into different competitions, or an import and an entries form, that both name a new
     person would otherwise each find nobody and each create them. Taken inside the transaction
-    before the people are looked up; imports take it after their competitions' locks (always in
-    that order, so they cannot deadlock). SQLite lets one write transaction run at a time already
+    before the people are looked up and before any row lock: imports take it after their
+    competitions' advisory locks and before they write, the entries form before it raises the
+    event's version (one order everywhere, so they cannot deadlock). SQLite lets one write transaction run at a time already
     (IMMEDIATE transactions).
     """
     if connection.vendor == "postgresql":

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.db.models import (
     Case,
     Count,
@@ -33,6 +33,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from competitions import tallies
+from competitions.importing import is_conflict
 from competitions.models import (
     MEDAL_TIERS,
     Competition,
@@ -530,7 +531,9 @@ def merge_people(request: HttpRequest, first: int, second: int, kind: str) -> Ht
             record = merge(keep=keep, remove=remove, user=request.user)
         except ValidationError as refusal:
             errors = refusal.messages
-        except IntegrityError:
+        except (IntegrityError, OperationalError) as error:
+            if not is_conflict(error):
+                raise
             # The checks above cover the rules; this is a race with another save, rolled back whole.
             errors = [gettext("These records were changed while merging; nothing was merged. Try again.")]
         else:

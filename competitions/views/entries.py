@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from competitions.editing import (
     save_event_entries,
 )
 from competitions.forms import CompetitionCreateForm, EntryRowFormSet
+from competitions.importing import is_conflict
 from competitions.models import Award, Entry, Event, Organization
 from students.models import Coach, Student
 from students.people import details_of, format_person
@@ -94,9 +95,12 @@ def event_entries(request: HttpRequest, pk: int) -> HttpResponse:
                         request,
                         _("The people to create have changed since you confirmed them: check them again."),
                     )
-            except IntegrityError:
-                # The checks above cover the rules; this is a race with an import or the admin, and
-                # the transaction (version included) was rolled back, so saving again can work.
+            except (IntegrityError, OperationalError) as error:
+                if not is_conflict(error):
+                    raise
+                # The checks above cover the rules; this is a race with an import or the admin (or
+                # a lock that waited too long), and the transaction (version included) was rolled
+                # back, so saving again can work.
                 messages.error(
                     request, _("The entries could not be saved as other data changed meanwhile; save again.")
                 )

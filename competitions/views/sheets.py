@@ -366,6 +366,8 @@ def preview_page(
     context = {"stored": stored, "sheet_error": sheet_error, "plan": plan}
     if plan is not None:
         to_add = plan.to_add
+        warned = [new for new in plan.new_people if new.near]
+        unwarned = [new for new in plan.new_people if not new.near]
         context.update(
             summary=plan.summary(),
             new_objects=new_object_lists(plan),
@@ -374,8 +376,10 @@ def preview_page(
             present_rows=number_ranges([row.number for row in plan.already_present]),
             bad_rows=len({error.row for error in plan.errors}),
             # People with near matches first: they are what the office must look at.
-            new_people=sorted(plan.new_people, key=lambda new: not new.near)[:PREVIEW_ROWS],
-            hidden_people=max(0, len(plan.new_people) - PREVIEW_ROWS),
+            # Every person with a near match is shown (the confirmation covers exactly those); the
+            # others only up to the preview's length.
+            new_people=warned + unwarned[: max(0, PREVIEW_ROWS - len(warned))],
+            hidden_people=max(0, len(unwarned) - max(0, PREVIEW_ROWS - len(warned))),
         )
     return render(request, "competitions/import_preview.html", context)
 

@@ -425,3 +425,35 @@ def test_anonymous_visitors_are_sent_to_the_login_page(zheng, client):
     response = client.post(url, {"keep": zheng["kept"].pk})
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
     assert Student.objects.filter(pk=zheng["removed"].pk).exists()
+
+
+def test_a_sheet_imported_before_a_typo_merge_imports_again_adding_nothing(office):
+    """The typo 蒋家骏 came with its own number; after the merge that number is 蒋家俊's former one,
+    so the same sheet finds him and adds nothing (the names as written stay on the entries)."""
+    from competitions.importing import import_sheet
+    from competitions.models import Entry
+    from tests.factories import home_organization
+
+    home = home_organization()
+    header = "赛事,年份,级别,赛项,单位,选手,学号,奖项\n"
+    sheet = (
+        header
+        + f"振兴杯,2023,国家级,仪器仪表维修工,{home.name},蒋家俊,20990001,金奖\n"
+        + f"振兴杯,2023,国家级,电工,{home.name},蒋家骏,20990002,银奖\n"
+    ).encode()
+    assert import_sheet(sheet, "a.csv").errors == []
+    kept, typo = Student.objects.get(name="蒋家俊"), Student.objects.get(name="蒋家骏")
+    merge_students(keep=kept, remove=typo, user=office)
+    again = import_sheet(sheet, "a.csv")
+    assert again.errors == [] and again.to_add == []
+    assert Entry.objects.count() == 2 and Student.objects.filter(name__startswith="蒋家").count() == 1
+
+
+def test_coaches_of_different_organizations_are_not_merged(office):
+    from competitions.models import Organization
+
+    home_teacher = Coach.objects.create(name="王老师")
+    outside = Coach.objects.create(name="王老师", organization=Organization.objects.create(name="外校"))
+    with pytest.raises(ValidationError, match="different organizations"):
+        merge_coaches(keep=outside, remove=home_teacher, user=office)
+    assert Coach.objects.count() == 2
