@@ -313,8 +313,13 @@ def save_event_entries(
     for person in people.new_people:
         person.save()  # a new coach of a new organization picks up its id here
     for person in people.numbered:
-        # A recorded person given the number written beside their name.
-        person.save(update_fields=["student_number" if isinstance(person, Student) else "staff_number"])
+        # A recorded person given the number written beside their name: said, never silent.
+        is_student = isinstance(person, Student)
+        person.save(update_fields=["student_number" if is_student else "staff_number"])
+        notes.append(
+            _("%(name)s, recorded without a number, now has the number %(number)s.")
+            % {"name": person.name, "number": person.student_number if is_student else person.staff_number}
+        )
 
     def audited(instance):
         instance._history_user = user  # read by django-simple-history for this save or delete

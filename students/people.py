@@ -487,14 +487,16 @@ class People:
                     )
                 return student
             if not organization.is_home:
-                self.note(
-                    row,
-                    _(
-                        "Student number %(number)s matches no home student, so %(name)s is kept as a name in "
-                        "this entry of %(organization)s."
-                    )
-                    % {"number": number, "name": name, "organization": organization.name},
+                message = _(
+                    "Student number %(number)s matches no home student, so %(name)s is kept as a name in "
+                    "this entry of %(organization)s."
                 )
+                if any(not s.student_number for s in self.students_by_name[name]):
+                    message += " " + _(
+                        "A home student named %(name)s has no student number: if the number is theirs, "
+                        "record it in their entry of the college (or the admin) and import again."
+                    )
+                self.note(row, message % {"number": number, "name": name, "organization": organization.name})
                 return name
             unnumbered = [s for s in self.students_by_name[name] if not s.student_number]
             if len(unnumbered) > 1:

@@ -95,6 +95,14 @@ def event_entries(request: HttpRequest, pk: int) -> HttpResponse:
                         request,
                         _("The people to create have changed since you confirmed them: check them again."),
                     )
+                else:
+                    messages.warning(
+                        request,
+                        _(
+                            "Nothing was saved yet: saving would create the people listed below. Tick "
+                            "“Create these people” and save, or write the recorded person instead."
+                        ),
+                    )
             except (IntegrityError, OperationalError) as error:
                 if not is_conflict(error):
                     raise

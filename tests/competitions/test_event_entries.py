@@ -566,11 +566,35 @@ def test_a_number_typed_for_the_one_unnumbered_student_of_that_name_is_theirs(of
     jiang = make_student("蒋家俊")
     page = Page(office_client, event)
     page.add(organization="本校技师学院", members="蒋家俊（20210001）", award="金牌")
-    assert page.submit().status_code == 302  # nobody new: no confirmation asked
+    response = page.submit()
+    assert response.status_code == 302  # nobody new: no confirmation asked
     assert Student.objects.get() == jiang
     jiang.refresh_from_db()
     assert jiang.student_number == "20210001"
     assert Entry.objects.get().members.get().student == jiang
+    # Said, never silent: a wrong number would change a record.
+    shown = [str(message) for message in office_client.get(response.url).context["messages"]]
+    assert "蒋家俊, recorded without a number, now has the number 20210001." in shown
+
+
+def test_an_unknown_number_beside_an_unnumbered_home_students_name_says_so(office_client, event):
+    make_student("饶刚")
+    page = Page(office_client, event)
+    page.add(organization="广东省代表团", members="饶刚（20230099）", award="金牌")
+    response = page.submit()
+    shown = " ".join(str(message) for message in office_client.get(response.url).context["messages"])
+    assert "20230099 matches no home student" in shown
+    assert "A home student named 饶刚 has no student number" in shown
+
+
+def test_a_save_waiting_for_confirmation_says_nothing_was_saved(office_client, event):
+    make_student("蒋家俊", student_number="20210001")
+    page = Page(office_client, event)
+    page.add(organization="本校技师学院", members="蒋家骏", award="金牌")
+    response = page.submit()
+    assert response.status_code == 200 and not Entry.objects.exists()
+    shown = [str(message) for message in response.context["messages"]]
+    assert any(message.startswith("Nothing was saved yet") for message in shown)
 
 
 def test_a_student_number_in_a_delegations_row_links_the_home_student(office_client, event):
