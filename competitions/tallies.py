@@ -17,7 +17,7 @@ which are storage only) read their numbers here; no other module counts medals.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -45,6 +45,7 @@ from competitions.models import (
     Level,
     Organization,
     Skill,
+    TallyCompetition,
     TallyCounts,
     TallyKind,
     TallyPeriod,
@@ -455,10 +456,6 @@ def group_names(by: str, keys: Iterable[int]) -> dict[int, str]:
     return names
 
 
-def namer(by: str) -> Callable[[Iterable[int]], dict[int, str]]:
-    return lambda keys: group_names(by, keys)
-
-
 # ---------------------------------------------------------------------------------------------
 # Reading the stored tables (competitions.aggregates keeps them equal to grouped_counts)
 
@@ -519,12 +516,6 @@ class TallyRows:
         return rows
 
 
-def stored_total(by: str, key: int) -> MedalRow:
-    """One group's all-time row from the stored table (zeros when it has none)."""
-    tally = TallyTotal.objects.filter(kind=GROUPINGS[by].kind, key=key).first()
-    return MedalRow.of(key, "", tally) if tally else MedalRow(key=key, name="")
-
-
 def stored_count(by: str, field: str = "total", outer: str = "pk") -> Coalesce:
     """One count of the outer row's group from the stored all-time table, as a subquery for
     annotate() (0 when the group has no row): a list page costs the same at any size."""
@@ -534,7 +525,7 @@ def stored_count(by: str, field: str = "total", outer: str = "pk") -> Coalesce:
 
 def top(by: str, people: QuerySet, limit: int = 10) -> list:
     """The people (students or coaches) of a queryset with the most medals, best tiers first, from
-    the stored all-time table; each gets `medal_counts` and `n_entries` (three queries)."""
+    the stored all-time table; each gets `medal_counts`, `n_entries` and `rank` (two queries)."""
     rows = TallyTotal.objects.filter(
         kind=GROUPINGS[by].kind, key__in=people.values("pk"), total__gt=0
     ).order_by(*(f"-{tier}" for tier in MEDALS), "key")[:limit]
@@ -553,8 +544,6 @@ def top(by: str, people: QuerySet, limit: int = 10) -> list:
 def competition_medals(outer: str = "pk") -> Coalesce:
     """The medals of the outer row's competition (its organization table's total), as a subquery
     for annotate() from the stored per-competition table."""
-    from competitions.models import TallyCompetition
-
     medals = (
         TallyCompetition.objects.filter(competition_id=OuterRef(outer), kind=GROUPINGS["organization"].kind)
         .values("competition_id")
@@ -562,12 +551,6 @@ def competition_medals(outer: str = "pk") -> Coalesce:
         .values("n")
     )
     return Coalesce(Subquery(medals), 0)
-
-
-def stored_totals(by: str, keys: Iterable[int]) -> dict[int, MedalRow]:
-    """Several groups' all-time rows, by key (one query); groups without a row are left out."""
-    rows = TallyTotal.objects.filter(kind=GROUPINGS[by].kind, key__in=list(keys))
-    return {tally.key: MedalRow.of(tally.key, "", tally) for tally in rows}
 
 
 def period_rows(by: str, *, category: str | None = None, key: int | None = None):
