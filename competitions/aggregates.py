@@ -160,13 +160,14 @@ def results_changed(competition_ids: Iterable[int], *, event_ids: Iterable[int] 
     """
     ids = set(competition_ids)
     refresh_competitions(ids)
-    events = (
-        Event.objects.filter(competition__in=ids)
-        if event_ids is None
-        else Event.objects.filter(pk__in=set(event_ids))
-    )
-    if event_ids is None or event_ids:
-        events.update(version=F("version") + 1)
+    if event_ids is None:
+        events = Event.objects.filter(competition__in=ids)
+    else:
+        event_ids = set(event_ids)
+        if not event_ids:
+            return
+        events = Event.objects.filter(pk__in=event_ids)
+    events.update(version=F("version") + 1)
 
 
 def tallies_version() -> str:

@@ -20,7 +20,7 @@ from simple_history.utils import bulk_update_with_history
 from competitions.aggregates import results_changed
 from competitions.models import EntryCoach, EntryMember, Event
 from students.models import Coach, MergeRecord, Student, StudentNumberAlias
-from students.people import format_person, lock_people
+from students.people import format_person, lock_people, number_of
 
 # What the kept record takes from the removed one when it lacks it, in this order (a major is taken
 # only with its own department, so it comes after the department).
@@ -223,10 +223,6 @@ def move_coachings(coachings: list[EntryCoach], *, keep: Coach, user, reason: st
             row.coach = keep
             moved.append(row)
     bulk_update_with_history(moved, EntryCoach, ["coach"], default_user=user, default_change_reason=reason)
-
-
-def number_of(person: Student | Coach) -> str:
-    return (person.student_number if isinstance(person, Student) else person.staff_number) or ""
 
 
 def as_text(person: Student | Coach, name: str) -> str:
