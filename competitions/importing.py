@@ -11,13 +11,10 @@ recorded) and applies. A second import into the same competition waits, then fin
 rows present, so parallel imports of overlapping sheets never add a row twice.
 """
 
-import csv
 import hashlib
-import io
 import logging
 import re
 import unicodedata
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -44,6 +41,7 @@ from competitions.models import (
     normalize_label,
     once_per_event,
 )
+from competitions.reading import SheetError, iter_rows, read_sheet  # noqa: F401 (re-exported)
 from competitions.recording import member_row
 from students.models import Coach, Student
 from students.people import (
@@ -94,7 +92,6 @@ CATEGORY_WORDS = {
     Category.INNOVATION: ["创新创业", "创新", "创业", "双创"],
     Category.OTHER: ["其他", "其它", "综合"],
 }
-MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
 # The longest value each column may hold (the database's limits, so nothing fails on saving).
 MAX_LENGTHS = {
     "competition": Competition._meta.get_field("name").max_length,
@@ -128,10 +125,6 @@ def lookup_table(words: dict[str, list[str]], choices) -> dict[str, str]:
 HEADER_LOOKUP = {squash(spelling): column for column, spellings in COLUMNS.items() for spelling in spellings}
 
 
-class SheetError(Exception):
-    """The file cannot be read as a result sheet at all (encoding, format, header)."""
-
-
 class ImportBusy(Exception):
     """Concurrent imports or edits kept getting in the way; nothing was imported (try again later)."""
 
@@ -154,64 +147,7 @@ class RowError:
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading
-
-
-def decode_csv(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise SheetError(_("The file is neither UTF-8 nor GB18030 text, nor an XLSX workbook.")) from None
-
-
-def cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def read_xlsx(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise SheetError(_("The file is not a valid XLSX workbook.")) from None
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise SheetError(_("The workbook unpacks to more than 200 MB; it is refused."))
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged workbook
-        raise SheetError(_("The XLSX workbook cannot be read: %(error)s") % {"error": error}) from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [[cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-
-
-def read_sheet(data: bytes, filename: str = "") -> list[list[str]]:
-    """All rows of the first sheet as lists of text, the header first."""
-    if data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"):
-        return read_xlsx(data)
-    text = decode_csv(data)
-    try:
-        return list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as error:
-        raise SheetError(_("The CSV file is malformed: %(error)s") % {"error": error}) from None
+# The header
 
 
 def map_header(header: list[str]) -> dict[int, str]:
@@ -847,6 +783,9 @@ def import_rows(
     )
 
 
-def import_sheet(data: bytes, filename: str = "", *, dry_run: bool = False, user=None) -> ImportPlan:
-    """Read, check and (unless dry_run or any row is bad) import a sheet. Raises SheetError or ImportBusy."""
+def import_sheet(data, filename: str = "", *, dry_run: bool = False, user=None) -> ImportPlan:
+    """Read, check and (unless dry_run or any row is bad) import a sheet (bytes or a path).
+
+    Raises SheetError or ImportBusy.
+    """
     return import_rows(read_sheet(data, filename), dry_run=dry_run, user=user)
