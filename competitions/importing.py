@@ -783,9 +783,36 @@ def import_rows(
     )
 
 
+# What an import reports while it works: progress(phase, done, total), phase one of PHASES; total is
+# 0 while unknown. The browser's background task shows it as a progress bar.
+PHASES = ("reading", "checking", "applying")
+
+
+def import_file(
+    source, filename: str = "", *, dry_run: bool = False, user=None, confirm: str | None = None, progress=None
+) -> ImportPlan:
+    """Read, check and (unless dry_run or any row is bad) import a sheet file: its bytes or its path.
+
+    The one entry point of the command line and the browser's background task. Raises SheetError or
+    ImportBusy. `progress`, when given, is called as progress(phase, done, total).
+    """
+
+    def report(phase: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(phase, done, total)
+
+    report("reading", 0, 0)
+    rows = read_sheet(source, filename)
+    total = max(0, len(rows) - 1)
+    report("checking", 0, total)
+    plan = import_rows(rows, dry_run=dry_run, user=user, confirm=confirm)
+    report("applying" if not dry_run else "checking", total, total)
+    return plan
+
+
 def import_sheet(data, filename: str = "", *, dry_run: bool = False, user=None) -> ImportPlan:
     """Read, check and (unless dry_run or any row is bad) import a sheet (bytes or a path).
 
     Raises SheetError or ImportBusy.
     """
-    return import_rows(read_sheet(data, filename), dry_run=dry_run, user=user)
+    return import_file(data, filename, dry_run=dry_run, user=user)
