@@ -5,10 +5,12 @@ the small typed helpers below, which fail loudly on a value they cannot understa
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -63,23 +65,28 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "simple_history",
+    "axes",
     "students",
     "competitions",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.security.RequestSizeLimitMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "competitions.roles.RoleRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a login refused during a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -134,6 +141,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Login throttling (django-axes) -----------------------------------------------------------
+# After LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair is locked
+# out for LOGIN_COOLOFF_MINUTES, on the app's login and the admin's; other users and addresses are
+# unaffected. The axes backend comes first: it refuses a locked-out pair before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+# The client's address: REMOTE_ADDR, unless DJANGO_PROXY_COUNT reverse proxies stand in front
+# (nginx alone: 1, with `proxy_set_header X-Forwarded-For $remote_addr;`). Then django-ipware reads
+# X-Forwarded-For, which must hold exactly the client and the proxies before the last one (ipware's
+# count leaves out the last proxy, the one REMOTE_ADDR names); anything else, such as an address a
+# client put there itself, falls back to REMOTE_ADDR. Never count more proxies than there are.
+DJANGO_PROXY_COUNT = envint("DJANGO_PROXY_COUNT", 0)
+if DJANGO_PROXY_COUNT > 0:
+    AXES_IPWARE_PROXY_COUNT = DJANGO_PROXY_COUNT - 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+# --- end of login throttling ------------------------------------------------------------------
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "competitions:competition-list"
 LOGOUT_REDIRECT_URL = "login"
@@ -171,6 +204,21 @@ SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES")
 SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 0)
 
+# --- Content-Security-Policy (Django's own middleware) ------------------------------------------
+# Scripts, styles, images and fonts come from this site only: no inline script, no style
+# attribute, no on* handler attribute, no eval (tests/test_security.py checks every template).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# --- end of Content-Security-Policy -----------------------------------------------------------
+
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
@@ -182,6 +230,17 @@ IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 
 # The largest uploaded photo, in bytes.
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
+
+# --- Request and upload size caps ---------------------------------------------------------------
+# A request body larger than REQUEST_MAX_BYTES is refused with a 413 page before anything reads it
+# (config.security); nginx's client_max_body_size should say the same. The margin over the
+# largest sheet leaves room for the form's other fields and a batch of photos.
+REQUEST_MAX_BYTES = envint("REQUEST_MAX_BYTES", IMPORT_MAX_BYTES + 16 * 1024 * 1024)
+# Uploaded files above this size are streamed to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# Form fields other than files (the entries form of a large event included) may total this much.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
+# --- end of request and upload size caps ------------------------------------------------------
 
 LOGGING = {
     "version": 1,
