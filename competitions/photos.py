@@ -3,6 +3,10 @@
 Uploads are checked before anything is written (OWASP File Upload): an extension allow-list, a
 size limit, Pillow opening the file with a formats list, a pixel limit checked from the header
 before decoding (a decompression bomb), and a full decode (a truncated or corrupt file).
+
+What is stored carries no personal data beyond the picture: the original is written again without
+its EXIF (GPS position, camera serial number, dates), comments and XMP, keeping only the Orientation
+tag so that it still shows upright; the thumbnail has no metadata at all.
 """
 
 import io
@@ -29,6 +33,10 @@ ALLOWED_FORMATS = ["JPEG", "PNG", "WEBP"]
 MAX_PIXELS = 40_000_000
 THUMBNAIL_SIZE = (480, 480)
 THUMBNAIL_QUALITY = 85
+ORIENTATION = 0x0112  # the one EXIF tag an original keeps
+# A JPEG original is written again with its own quantisation tables ("keep"); other lossy originals
+# (WebP, a multi-picture JPEG) at this quality.
+ORIGINAL_QUALITY = 92
 
 # What Pillow raises on a file that is not an image, or a broken one, while opening or decoding.
 _BROKEN_IMAGE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
@@ -122,6 +130,39 @@ def make_thumbnail(uploaded_file: File) -> ContentFile:
     return ContentFile(buffer.getvalue(), name=f"{Path(_display_name(uploaded_file)).stem or 'photo'}.jpg")
 
 
+def strip_metadata(uploaded_file: File) -> ContentFile:
+    """The original, same format and pixels, without its metadata except the Orientation tag.
+
+    GPS position, camera and owner data, dates, comments and XMP are dropped; the colour profile
+    stays (it is part of how the picture looks). Call it on a file validate_image accepted; the
+    file is left at position 0.
+    """
+    uploaded_file.seek(0)
+    try:
+        with Image.open(uploaded_file, formats=ALLOWED_FORMATS) as image:
+            image.load()
+            orientation = image.getexif().get(ORIENTATION)
+            exif = Image.Exif()
+            if orientation and orientation != 1:
+                exif[ORIENTATION] = orientation
+            options = {"exif": exif.tobytes() if exif else b""}
+            if icc_profile := image.info.get("icc_profile"):
+                options["icc_profile"] = icc_profile
+            image_format = image.format
+            if image_format == "JPEG":
+                options.update(quality="keep", comment=b"", progressive=bool(image.info.get("progressive")))
+            elif image_format == "MPO":  # a phone's multi-picture JPEG: its first picture
+                image_format = "JPEG"
+                options.update(quality=ORIGINAL_QUALITY, comment=b"")
+            elif image_format == "WEBP":
+                options.update(quality=ORIGINAL_QUALITY)
+            buffer = io.BytesIO()
+            image.save(buffer, image_format, **options)
+    finally:
+        uploaded_file.seek(0)
+    return ContentFile(buffer.getvalue(), name=_display_name(uploaded_file))
+
+
 def save_photos(
     *,
     competition: Competition,
@@ -134,8 +175,8 @@ def save_photos(
     """Store several uploaded photos of one competition, all or none.
 
     Every file is checked first; if any is refused, one ValidationError lists them all (each
-    message names its file) and nothing is stored. Each photo keeps the original as uploaded and
-    a thumbnail made here, once. `entries` are the entries shown, and must belong to `competition`.
+    message names its file) and nothing is stored. Each photo keeps the original, without its
+    personal metadata (strip_metadata), and a thumbnail made here, once. `entries` are the entries shown, and must belong to `competition`.
     """
     files = list(files)
     entries = list(entries)
@@ -164,11 +205,11 @@ def save_photos(
         with transaction.atomic():
             for uploaded_file in files:
                 photo = Photo(competition=competition, caption=caption, credit=credit, uploaded_by=user)
-                # The thumbnail first: saving the original may move a temporary upload away.
                 thumbnail = make_thumbnail(uploaded_file)
                 photo.thumbnail.save(thumbnail.name, thumbnail, save=False)
                 written.append((photo.thumbnail.storage, photo.thumbnail.name))
-                photo.image.save(_display_name(uploaded_file), uploaded_file, save=False)
+                original = strip_metadata(uploaded_file)
+                photo.image.save(original.name, original, save=False)
                 written.append((photo.image.storage, photo.image.name))
                 photo.save()
                 if entries:

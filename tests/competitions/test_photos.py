@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.datastructures import MultiValueDict
-from PIL import Image
+from PIL import Image, ImageOps
 
 from competitions.forms import PhotoTagForm, PhotoUploadForm
 from competitions.models import Photo
@@ -111,15 +111,75 @@ def test_a_webp_is_accepted():
     validate_image(upload("stage.webp", image_bytes("WEBP"), "image/webp"))
 
 
-def test_the_original_is_kept_byte_for_byte_under_a_random_name(media_root):
-    original = sideways_jpeg()
+def test_the_original_is_kept_under_a_random_name(media_root):
     competition = make_competition()
-    [photo] = save_photos(competition=competition, files=[upload("张三 领奖.jpg", original)])
+    [photo] = save_photos(competition=competition, files=[upload("张三 领奖.jpg", sideways_jpeg())])
 
-    with photo.image.open("rb") as stored:
-        assert stored.read() == original
+    with Image.open(photo.image.path) as stored:
+        assert (stored.format, stored.size) == ("JPEG", (800, 400))
     assert photo.image.name.startswith(f"photos/{competition.pk}/")
+    assert photo.image.name.endswith(".jpg")
     assert "张三" not in photo.image.name
+
+
+GPS_IFD, EXIF_IFD = 0x8825, 0x8769
+MAKE, MODEL, ARTIST, SERIAL = 0x010F, 0x0110, 0x013B, 0xA431
+
+
+def personal_exif(orientation: int | None = 6) -> Image.Exif:
+    """EXIF as a phone writes it: a GPS position, the camera, its owner and serial number."""
+    exif = Image.Exif()
+    if orientation:
+        exif[ORIENTATION] = orientation
+    exif[MAKE], exif[MODEL], exif[ARTIST] = "Phone maker", "Phone 15", "李文博"
+    exif.get_ifd(GPS_IFD).update({1: "N", 2: (31.0, 14.0, 30.5), 3: "E", 4: (121.0, 28.0, 12.0)})
+    exif.get_ifd(EXIF_IFD)[SERIAL] = "SN-0042"
+    return exif
+
+
+def photo_with_gps(format: str, orientation: int | None = 6) -> bytes:
+    """800×400 stored pixels, red left half and blue right half, with personal EXIF."""
+    image = Image.new("RGB", (800, 400), BLUE)
+    image.paste(RED, (0, 0, 400, 400))
+    options = {"comment": b"Home, 5th floor"} if format == "JPEG" else {}
+    buffer = io.BytesIO()
+    image.save(buffer, format, exif=personal_exif(orientation), xmp=b"<x:xmpmeta>GPS</x:xmpmeta>", **options)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "format, name", [("JPEG", "phone.jpg"), ("PNG", "phone.png"), ("WEBP", "phone.webp")]
+)
+def test_the_stored_original_loses_gps_and_personal_exif_but_keeps_its_orientation(media_root, format, name):
+    content = photo_with_gps(format)
+    with Image.open(io.BytesIO(content)) as sent:  # the test photo really carries it all
+        assert sent.getexif().get_ifd(GPS_IFD) and sent.getexif()[MODEL] == "Phone 15"
+
+    [photo] = save_photos(competition=make_competition(), files=[upload(name, content)])
+
+    raw = photo.image.read()
+    with Image.open(io.BytesIO(raw)) as stored:
+        assert stored.format == format
+        exif = stored.getexif()
+        assert exif.get_ifd(GPS_IFD) == {}
+        assert exif.get_ifd(EXIF_IFD) == {}
+        assert dict(exif) == {ORIENTATION: 6}
+        assert "comment" not in stored.info and "xmp" not in stored.info
+        assert stored.size == (800, 400)
+        upright = ImageOps.exif_transpose(stored).convert("RGB")
+    # Shown upright (rotated 90° clockwise): the red left half is on top.
+    assert upright.size == (400, 800)
+    assert upright.getpixel((200, 100))[0] > 200 and upright.getpixel((200, 700))[2] > 200
+    for secret in (b"Phone 15", b"SN-0042", "李文博".encode(), b"Home, 5th floor", b"xmpmeta"):
+        assert secret not in raw
+
+
+def test_an_upright_original_keeps_no_exif_at_all(media_root):
+    content = photo_with_gps("JPEG", orientation=None)
+    [photo] = save_photos(competition=make_competition(), files=[upload("phone.jpg", content)])
+    with Image.open(photo.image.path) as stored:
+        assert not stored.getexif()
+        assert stored.getpixel((100, 200))[0] > 200  # the same picture
 
 
 def test_the_thumbnail_is_made_once(media_root):
