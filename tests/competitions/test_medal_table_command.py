@@ -119,3 +119,17 @@ def test_csv_of_an_empty_table_still_has_every_column():
     make_competition(NAME, year=2023)
     header = run("--format", "csv").splitlines()[0]
     assert header == "rank,name,special,gold,silver,bronze,excellence,total,points"
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x","点我")', "+1+1", "-2+3", "@SUM(A1)", "\t=1"])
+def test_csv_escapes_a_name_a_spreadsheet_would_run_and_keeps_its_columns(competition, name):
+    tea = competition.events.get(name="茶艺")
+    make_entry(tea, organization=name, award="金牌")
+    text = run("--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert text.splitlines()[0] == "rank,name,special,gold,silver,bronze,excellence,total,points"
+    [row] = [row for row in rows if row["name"].endswith(name)]
+    assert row["name"] == "'" + name
+    assert (row["rank"], row["gold"], row["total"]) == ("1", "1", "1")  # numbers stay plain numbers
+    # JSON is not opened by spreadsheets: names stay exactly as recorded.
+    assert name in [r["name"] for r in json.loads(run("--format", "json"))]

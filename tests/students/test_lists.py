@@ -156,7 +156,8 @@ def test_export_cells_that_a_spreadsheet_would_run_are_prefixed(user_client, nam
         io.BytesIO(user_client.get(reverse("students:student-list"), {"_export": "xlsx"}).content)
     ).active
     cell = sheet["A2"]
-    assert cell.value == "'" + name and cell.data_type == "s"
+    # A text cell with Excel's quote prefix: shown as typed, never evaluated (competitions.exports).
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (name, "s", True)
 
 
 def test_numbers_stay_numbers_in_exports(user_client):

@@ -5,6 +5,7 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from competitions.exports import escape_formula
 from competitions.models import Competition, Entry, Organization
 from competitions.tallies import ORDERS, MedalRow, medal_table
 
@@ -65,7 +66,10 @@ class Command(BaseCommand):
         elif options["format"] == "csv":
             writer = csv.DictWriter(self.stdout, fieldnames=list(MedalRow(key=0, name="").as_dict()))
             writer.writeheader()
-            writer.writerows(records)
+            # A name such as =HYPERLINK(...) gets a leading ' as in every export; numbers stay numbers.
+            writer.writerows(
+                {key: escape_formula(value) for key, value in record.items()} for record in records
+            )
         else:
             self.write_text(competition, records)
 
