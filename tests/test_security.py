@@ -1,15 +1,21 @@
 """Security: login throttling, Content-Security-Policy, request size caps, bounded page sizes."""
 
+import csv
+import io
 import re
 import runpy
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import ngettext
+from openpyxl import load_workbook
+
+from competitions.exports import is_formula_like
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 LOGIN = reverse("login")
@@ -246,3 +252,86 @@ def test_the_admin_works_under_the_policy(staff_client):
         assert response.status_code == 200, url
         assert "Content-Security-Policy" in response, url
         assert INLINE_SCRIPT.findall(response.content.decode()) == [], url
+
+
+# --- Every export neutralises formulas ------------------------------------------------------------
+
+EVIL = '=HYPERLINK("http://evil.example","点我")'
+
+
+def csv_cells(data: bytes) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))) for cell in row]
+
+
+def formula_cells_in_csv(data: bytes) -> list[str]:
+    return [cell for cell in csv_cells(data) if is_formula_like(cell)]
+
+
+def formula_cells_in_xlsx(data: bytes) -> list[str]:
+    """Formula-like text cells that a spreadsheet would evaluate (no quote prefix), and formulas."""
+    found = []
+    for sheet in load_workbook(io.BytesIO(data)).worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" or (is_formula_like(cell.value) and not cell.quotePrefix):
+                    found.append(str(cell.value))
+    return found
+
+
+@pytest.fixture
+def hostile_names(db):
+    from tests.factories import (
+        home_organization,
+        make_coach,
+        make_department,
+        make_entry,
+        make_event,
+        make_student,
+    )
+
+    home_organization()
+    student = make_student(EVIL, department=make_department("@SUM(A1)"))
+    coach = make_coach("+cmd|' /C calc'!A0")
+    entry = make_entry(
+        make_event(name="-2+3"), members=[student], coaches=[coach], award="金牌", organization=None
+    )
+    make_entry(make_event(name="团体"), members=["=1+2"], organization="@外校", award="银牌")
+    return {"student": student, "coach": coach, "entry": entry}
+
+
+def test_every_web_export_neutralises_formulas(user_client, hostile_names):
+    year = hostile_names["entry"].event.competition.year
+    exports = [
+        (reverse("competitions:leaderboard"), {"by": by})
+        for by in ("students", "organizations", "coaches", "departments")
+    ] + [
+        (reverse("competitions:pivot-entries"), {"year": year}),
+        (reverse("students:student-list"), {}),
+        (reverse("students:coach-list"), {}),
+        (hostile_names["student"].get_absolute_url(), {}),
+    ]
+    seen_evil = False
+    for url, params in exports:
+        for export_format in ("csv", "xlsx"):
+            response = user_client.get(url, {**params, "_export": export_format})
+            assert response.status_code == 200, (url, params, export_format)
+            assert response["Content-Disposition"].startswith("attachment"), (url, params, export_format)
+            if export_format == "csv":
+                assert formula_cells_in_csv(response.content) == [], (url, params)
+                seen_evil |= ("'" + EVIL) in csv_cells(response.content)
+            else:
+                assert formula_cells_in_xlsx(response.content) == [], (url, params)
+    assert seen_evil
+    summary = user_client.get(reverse("competitions:annual-summary-xlsx", args=[year]))
+    assert summary.status_code == 200
+    assert formula_cells_in_xlsx(summary.content) == []
+
+
+def test_the_command_line_csv_neutralises_formulas(hostile_names):
+    competition = hostile_names["entry"].event.competition
+    for by in ("organization", "student", "coach", "department"):
+        out = io.StringIO()
+        call_command(
+            "medal_table", "--competition", competition.name, "--by", by, "--format", "csv", stdout=out
+        )
+        assert formula_cells_in_csv(out.getvalue().encode()) == [], by
