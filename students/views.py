@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
-from django_tables2 import RequestConfig, SingleTableMixin
+from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from competitions import tallies
@@ -44,6 +44,7 @@ from competitions.models import (
     Skill,
     Tier,
 )
+from competitions.pagination import BoundedPaginationMixin, BoundedRequestConfig
 from students.exports import SafeTableExport, export_filename, sheet_title
 from students.filters import CoachFilter, StudentFilter
 from students.forms import MergeForm
@@ -110,7 +111,7 @@ def students_with_results() -> QuerySet[Student]:
     )
 
 
-class StudentListView(ExportableListMixin, SingleTableMixin, FilterView):
+class StudentListView(BoundedPaginationMixin, ExportableListMixin, SingleTableMixin, FilterView):
     model = Student
     table_class = StudentTable
     filterset_class = StudentFilter
@@ -122,7 +123,7 @@ class StudentListView(ExportableListMixin, SingleTableMixin, FilterView):
         return students_with_results()
 
 
-class CoachListView(ExportableListMixin, SingleTableMixin, FilterView):
+class CoachListView(BoundedPaginationMixin, ExportableListMixin, SingleTableMixin, FilterView):
     model = Coach
     table_class = CoachTable
     filterset_class = CoachFilter
@@ -380,7 +381,7 @@ def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     students = students_with_results().filter(department=department)
     table = StudentTable(students, exclude=["department"])
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    BoundedRequestConfig(request, paginate={"per_page": 50}).configure(table)
     return render(
         request,
         "students/department_detail.html",

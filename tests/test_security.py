@@ -335,3 +335,60 @@ def test_the_command_line_csv_neutralises_formulas(hostile_names):
             "medal_table", "--competition", competition.name, "--by", by, "--format", "csv", stdout=out
         )
         assert formula_cells_in_csv(out.getvalue().encode()) == [], by
+
+
+# --- Page sizes ---------------------------------------------------------------------------------
+
+
+def test_page_size_takes_the_default_for_bad_values_and_caps_big_ones():
+    from competitions.pagination import MAX_PER_PAGE, page_size
+
+    assert [page_size(value, 25) for value in (None, "", "abc", "-1", "0", "1.5", "  ")] == [25] * 7
+    assert [page_size(value, 25) for value in ("1", "80", str(MAX_PER_PAGE))] == [1, 80, MAX_PER_PAGE]
+    assert page_size("1000000", 25) == MAX_PER_PAGE == 200
+    assert page_size("9" * 40, 25) == MAX_PER_PAGE
+
+
+@pytest.fixture
+def many_rows(db):
+    """More than the largest page of every list: competitions, skills, students, coaches, entries."""
+    from competitions.models import Competition, Level, Organization, Skill
+    from students.models import Coach, Department, Student
+
+    home = Organization.objects.create(name="本校技师学院", is_home=True)
+    department = Department.objects.create(name="机器人系")
+    n = 205
+    students = Student.objects.bulk_create(
+        Student(name=f"学生{i}", name_pinyin=f"xuesheng{i:03}", department=department) for i in range(n)
+    )
+    Coach.objects.bulk_create(Coach(name=f"教练{i}", name_pinyin=f"jiaolian{i:03}") for i in range(n))
+    competitions = Competition.objects.bulk_create(
+        Competition(name=f"大赛{i}", year=2023, level=Level.NATIONAL) for i in range(n)
+    )
+    Skill.objects.bulk_create(Skill(name=f"技能{i}") for i in range(n))
+    return {"home": home, "department": department, "students": students, "competitions": competitions}
+
+
+def list_pages(many_rows) -> list[tuple[str, dict, int]]:
+    """(URL, query, default page size) of every paginated list."""
+    return [
+        (reverse("competitions:competition-list"), {}, 25),
+        (reverse("competitions:skill-list"), {}, 50),
+        (reverse("students:student-list"), {}, 50),
+        (reverse("students:coach-list"), {}, 50),
+        (reverse("students:department-detail", args=[many_rows["department"].pk]), {}, 50),
+        (reverse("competitions:leaderboard"), {"by": "students"}, 50),
+        (reverse("competitions:pivot-entries"), {"year": 2023}, 50),
+    ]
+
+
+@pytest.mark.parametrize(
+    "per_page, expected", [("-1", None), ("0", None), ("abc", None), ("1000000", 200), ("7", 7)]
+)
+def test_every_list_bounds_per_page(user_client, many_rows, per_page, expected):
+    for url, query, default in list_pages(many_rows):
+        response = user_client.get(url, {**query, "per_page": per_page})
+        assert response.status_code == 200, (url, per_page)
+        table = response.context["table"]
+        assert table.paginator.per_page == (expected or default), (url, per_page)
+        assert len(table.page.object_list) <= table.paginator.per_page

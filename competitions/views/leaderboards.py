@@ -27,6 +27,7 @@ from django_tables2.export import ExportMixin
 from competitions import aggregates, charts, reports, tallies
 from competitions.exports import SpreadsheetExport, workbook_bytes, xlsx_response
 from competitions.models import Category, Competition, Entry, Level, Organization, Skill, Tier
+from competitions.pagination import BoundedPaginationMixin
 from competitions.recording import change_weights
 from competitions.tables import LeaderboardTable, TallyEntryTable
 from competitions.tallies import ORDERS, MedalRow, TallyRows
@@ -167,7 +168,7 @@ def leaderboard_entries(data: dict):
     return entries
 
 
-class LeaderboardView(ExportMixin, SingleTableMixin, TemplateView):
+class LeaderboardView(BoundedPaginationMixin, ExportMixin, SingleTableMixin, TemplateView):
     """Students, coaches, departments, skills or organizations ranked over many competitions."""
 
     template_name = "competitions/leaderboard.html"
@@ -378,7 +379,7 @@ def pivot_body(request: HttpRequest) -> str:
     return render_to_string("competitions/pivot_body.html", context, request)
 
 
-class PivotEntriesView(ExportMixin, SingleTableMixin, TemplateView):
+class PivotEntriesView(BoundedPaginationMixin, ExportMixin, SingleTableMixin, TemplateView):
     """The entries behind one cell of the pivot: exactly those the cell counted."""
 
     template_name = "competitions/pivot_entries.html"

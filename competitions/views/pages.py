@@ -20,11 +20,12 @@ from competitions.models import (
     EntryMember,
     Event,
 )
+from competitions.pagination import BoundedPaginationMixin
 from competitions.tables import CompetitionTable
 from competitions.tallies import ORDERS, TABLES
 
 
-class CompetitionListView(SingleTableMixin, FilterView):
+class CompetitionListView(BoundedPaginationMixin, SingleTableMixin, FilterView):
     model = Competition
     table_class = CompetitionTable
     filterset_class = CompetitionFilter

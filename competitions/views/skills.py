@@ -18,6 +18,7 @@ from django_tables2 import SingleTableMixin
 from competitions import tallies
 from competitions.filters import competition_years
 from competitions.models import MEDAL_TIERS, Entry, Event, Level, Skill, Tier
+from competitions.pagination import BoundedPaginationMixin
 from competitions.views.pages import choice
 
 NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
@@ -70,7 +71,7 @@ class SkillTable(tables.Table):
         empty_text = _("No skills match.")
 
 
-class SkillListView(SingleTableMixin, FilterView):
+class SkillListView(BoundedPaginationMixin, SingleTableMixin, FilterView):
     model = Skill
     table_class = SkillTable
     filterset_class = SkillFilter
