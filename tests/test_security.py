@@ -392,3 +392,44 @@ def test_every_list_bounds_per_page(user_client, many_rows, per_page, expected):
         table = response.context["table"]
         assert table.paginator.per_page == (expected or default), (url, per_page)
         assert len(table.page.object_list) <= table.paginator.per_page
+
+
+# --- Request size cap ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_request_over_the_cap_gets_a_413_page_before_its_body_is_read(staff_client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from competitions.models import Photo
+    from tests.factories import make_competition
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.REQUEST_MAX_BYTES = 10_000
+
+    url = reverse("competitions:photo-upload", args=[make_competition().pk])
+    big = SimpleUploadedFile("big.jpg", b"\xff" * 20_000, content_type="image/jpeg")
+    response = staff_client.post(url, {"images": [big]})
+    assert response.status_code == 413
+    content = response.content.decode()
+    assert 'class="site-header"' in content  # the site's layout
+    assert "this site accepts at most 9.8\xa0KB at a time. Nothing was saved." in content
+    assert Photo.objects.count() == 0 and not any(tmp_path.rglob("*.jpg"))
+    # Under the cap the same page answers as usual.
+    assert staff_client.get(url).status_code == 200
+
+
+def test_a_declared_length_over_the_cap_is_refused_for_anyone(client, settings):
+    settings.REQUEST_MAX_BYTES = 1000
+    response = client.post(LOGIN, {"username": "x", "password": "y"}, CONTENT_LENGTH="5000000")
+    assert response.status_code == 413
+
+
+def test_the_caps_let_the_largest_sheet_and_photo_through_and_stream_files_to_disk(monkeypatch):
+    values = settings_with(monkeypatch, DJANGO_DEBUG="true")
+    assert values["REQUEST_MAX_BYTES"] > values["IMPORT_MAX_BYTES"]
+    assert values["REQUEST_MAX_BYTES"] > values["PHOTO_MAX_BYTES"]
+    # Files above this size are written to a temporary file as they arrive, not held in memory.
+    assert values["FILE_UPLOAD_MAX_MEMORY_SIZE"] <= 2_621_440
+    assert values["DATA_UPLOAD_MAX_MEMORY_SIZE"] < values["REQUEST_MAX_BYTES"]
+    assert settings_with(monkeypatch, REQUEST_MAX_BYTES="1048576")["REQUEST_MAX_BYTES"] == 1_048_576
