@@ -265,3 +265,9 @@ class PhotoAdmin(admin.ModelAdmin):
     list_select_related = ["competition"]
     search_fields = ["caption", "credit", "competition__name"]
     autocomplete_fields = ["competition", "entries"]
+    # Photos are uploaded on the competition page, where they are checked and lose their GPS
+    # position (competitions.photos.save_photos); here only the caption, credit and tags change.
+    readonly_fields = ["image", "thumbnail"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from competitions.admin_tallies import RefreshesTallies
 from competitions.models import Entry
+from competitions.photos import strip_metadata, validate_image
 from students.models import Coach, Department, Major, MergeRecord, Student, StudentNumberAlias
 
 
@@ -38,8 +41,20 @@ class MajorAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class StudentAdminForm(forms.ModelForm):
+    """A student's photo is checked and loses its metadata (GPS position) like competition photos."""
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo and isinstance(photo, UploadedFile):
+            validate_image(photo)
+            return strip_metadata(photo)
+        return photo
+
+
 @admin.register(Student)
 class StudentAdmin(RefreshesTallies, admin.ModelAdmin):
+    form = StudentAdminForm
     list_display = [
         "name",
         "student_number",

@@ -410,3 +410,27 @@ def test_tag_form_limits_entries_to_the_photos_competition(media_root):
     photo.refresh_from_db()
     assert photo.caption == "Team"
     assert list(photo.entries.all()) == [own]
+
+
+def test_a_student_photo_uploaded_in_the_admin_loses_its_gps_position(media_root, admin_client):
+    from students.models import Student
+
+    student = Student.objects.create(name="李文博", student_number="20230001")
+    page = admin_client.get(f"/admin/students/student/{student.pk}/change/")
+    form = page.context["adminform"].form
+    data = {
+        name: ("" if value is None else value)
+        for name, value in ((name, form[name].value()) for name in form.fields)
+        if name != "photo"
+    }
+    data["photo"] = upload("phone.jpg", photo_with_gps("JPEG"))
+    response = admin_client.post(f"/admin/students/student/{student.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    student.refresh_from_db()
+    with Image.open(student.photo) as stored:
+        assert stored.getexif().get_ifd(GPS_IFD) == {}
+        assert dict(stored.getexif()) == {ORIENTATION: 6}
+
+
+def test_the_photo_admin_cannot_replace_files_past_the_checks(admin_client):
+    assert admin_client.get("/admin/competitions/photo/add/").status_code == 403
