@@ -335,9 +335,10 @@ def save_event_entries(
     if not Event.objects.filter(pk=event.pk, version=version).update(version=F("version") + 1):
         raise EntriesChanged
     event.version = version + 1
+    # The entries the rows name (a page of the event's), as they are now that the version is held.
     entries = {
         entry.pk: entry
-        for entry in Entry.objects.filter(event=event)
+        for entry in Entry.objects.filter(event=event, pk__in=[row.entry_id for row in rows if row.entry_id])
         .select_related("organization")
         .prefetch_related("members__student", "members__coach", "coaches")
     }

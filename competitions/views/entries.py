@@ -22,6 +22,7 @@ from competitions.editing import (
 from competitions.forms import (
     ENTRIES_PER_PAGE,
     MAX_BLANK_ROWS,
+    MAX_ENTRY_ID,
     MAX_VERSION,
     CompetitionCreateForm,
     EntryRowFormSet,
@@ -85,8 +86,8 @@ def event_entries(request: HttpRequest, pk: int) -> HttpResponse:
         return render_entries(request, event, page, formset, version=event.version)
 
     # The page the form was opened on: for the rows' numbers, and to come back to after the save.
-    page = pages.get_page(request.POST.get("page"))
-    first_number = page.start_index() or 1
+    number = whole_number(request.POST.get("page"), maximum=MAX_ENTRY_ID // ENTRIES_PER_PAGE) or 1
+    first_number = (number - 1) * ENTRIES_PER_PAGE + 1
     entry_ids = posted_entry_ids(request.POST, prefix="entries")
     entries = list(Entry.objects.filter(event=event, pk__in=entry_ids).with_people())
     formset = EntryRowFormSet(request.POST, entries=entries, first_number=first_number, prefix="entries")
@@ -143,7 +144,7 @@ def event_entries(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("The entries could not be saved as other data changed meanwhile; save again.")
             )
         else:
-            return saved_page(request, event, page.number, saved)
+            return saved_page(request, event, number, saved)
     else:
         stale = version != event.version
     current_entries = []
@@ -159,13 +160,13 @@ def event_entries(request: HttpRequest, pk: int) -> HttpResponse:
         # office has reviewed them, unless someone saves yet again in between. Shown: the page as
         # it is now, and the entries of the form that have moved off it.
         version = event.version
-        current_entries = list(pages.get_page(page.number))
+        current_entries = list(pages.get_page(number))
         shown = {entry.pk for entry in current_entries}
         current_entries += [entry for entry in entries if entry.pk not in shown]
     return render_entries(
         request,
         event,
-        page,
+        pages.get_page(number),
         formset,
         version=version,
         stale=stale,
