@@ -1,5 +1,7 @@
 """The competition office's recording pages: a new competition, an event's entries, people search."""
 
+from collections.abc import Sequence
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
@@ -147,6 +149,7 @@ def event_entries(request: HttpRequest, pk: int) -> HttpResponse:
             return saved_page(request, event, number, saved)
     else:
         stale = version != event.version
+    page = pages.get_page(number)  # the page as it is now (only the stale review reads its entries)
     current_entries = []
     if stale:
         messages.error(
@@ -160,13 +163,13 @@ def event_entries(request: HttpRequest, pk: int) -> HttpResponse:
         # office has reviewed them, unless someone saves yet again in between. Shown: the page as
         # it is now, and the entries of the form that have moved off it.
         version = event.version
-        current_entries = list(pages.get_page(number))
+        current_entries = list(page)
         shown = {entry.pk for entry in current_entries}
         current_entries += [entry for entry in entries if entry.pk not in shown]
     return render_entries(
         request,
         event,
-        pages.get_page(number),
+        page,
         formset,
         version=version,
         stale=stale,
@@ -202,7 +205,7 @@ def render_entries(
     version: int,
     stale: bool = False,
     to_confirm: NewPeopleToConfirm | None = None,
-    current_entries: list[Entry] = (),
+    current_entries: Sequence[Entry] = (),
 ) -> HttpResponse:
     return render(
         request,

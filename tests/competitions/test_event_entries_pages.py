@@ -411,3 +411,9 @@ def test_a_form_with_more_fields_than_django_reads_gets_the_apps_page_with_a_mes
     assert "more fields than the server reads (at most 1000)" in content
     assert "Skills competition results" in content and "Open the page again" in content  # the app's page
     assert version_of(event) == 0
+
+
+def test_other_refused_requests_get_the_apps_page_too(office_client):
+    response = office_client.get("/competitions/", headers={"host": "evil.example"})  # not in ALLOWED_HOSTS
+    assert response.status_code == 400
+    assert "The request could not be understood, so nothing was saved." in response.content.decode()
