@@ -1,12 +1,13 @@
-"""The competition office's editing: an event's entries saved in one go, awards proposed from ranks,
-and a new competition with its events.
+"""The competition office's editing: a page of an event's entries saved in one go, awards proposed
+from ranks, and a new competition with its events.
 
-The entries page sends every row of an event at once. `save_event_entries` finds the people named in
+The entries page sends the rows of one page of an event (the rows the office may have changed, and
+new ones); the event's other entries stay as recorded. `save_event_entries` finds the people named in
 the rows by the importer's rules (students.people.People: home students by student number, else by
 name in the home college's entries; teachers by staff number, else by name; anyone unknown is made),
-checks the rules of DOMAIN.md (7: a person once per event, a team that fits its event; 10: a new
-person is created only once the office has seen them and their near matches) and writes everything
-in one transaction. The event's `version` guards the whole save, so that two editors never
+checks the rules of DOMAIN.md (7: a person once per event, across the rows and the entries on other
+pages; a team that fits its event; 10: a new person is created only once the office has seen them
+and their near matches) and writes everything in one transaction. The event's `version` guards the whole save, so that two editors never
 overwrite each other without seeing the other's work.
 """
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -34,6 +35,7 @@ from competitions.models import (
     Organization,
     Skill,
     once_per_event,
+    person_key,
 )
 from competitions.recording import member_row
 from students.models import Coach, Student
@@ -241,17 +243,19 @@ def plan_rows(
     # A person enters an event once (DOMAIN.md rule 7): across the rows, and against entries of the
     # event that are not on the page (added by someone else since it was opened). Rows whose
     # members were kept go first, so that a clash is reported on the row just typed.
+    # The page may show only some of the event's entries: the others are checked as recorded.
     order = sorted(planned, key=lambda plan: plan.replace_members)
     doubled: dict[int, list[str]] = {}
     on_page = [row.entry_id for row in rows if row.entry_id is not None]
-    for clash in once_per_event([(event, plan.members) for plan in order], replacing=on_page):
+    clashes = once_per_event([(event, plan.members) for plan in order], replacing=on_page)
+    recorded = recorded_entries(event, [c.person for c in clashes if c.other is None], excluding=on_page)
+    for clash in clashes:
         plan = order[clash.index]
         if clash.other is None:
             error(
                 plan.row,
                 "members",
-                _("%(name)s already has another entry in “%(event)s”.")
-                % {"name": clash.person.name, "event": event.name},
+                entered_elsewhere(clash.person, event, recorded.get(person_key(clash.person))),
             )
         elif clash.other == clash.index:
             doubled.setdefault(plan.row.number, []).append(clash.person.name)
@@ -276,11 +280,47 @@ def plan_rows(
     return planned, organizations, people
 
 
+def recorded_entries(event: Event, people: Sequence[Student | Coach], *, excluding: Sequence[int]) -> dict:
+    """The recorded entry of `event` each of these students and teachers is in (by person_key),
+    leaving out the entries in `excluding`; one query."""
+    if not people:
+        return {}
+    students = [person.pk for person in people if isinstance(person, Student)]
+    teachers = [person.pk for person in people if isinstance(person, Coach)]
+    rows = (
+        EntryMember.objects.filter(event=event)
+        .filter(Q(student__in=students) | Q(coach__in=teachers))
+        .exclude(entry__in=list(excluding))
+        .select_related("entry__organization")
+    )
+    return {person_key(row.student or row.coach): row.entry for row in rows}
+
+
+def entered_elsewhere(person: Student | Coach, event: Event, entry: Entry | None) -> str:
+    """Rule 7's refusal for a person already in a recorded entry, naming that entry so that the
+    office finds it, on whichever page of the event it is."""
+    names = {"name": person.name, "event": event.name}
+    if entry is None:  # deleted meanwhile: the database's constraint would still refuse the row
+        return _("%(name)s already has another entry in “%(event)s”.") % names
+    names["organization"] = entry.organization.name
+    if entry.rank is None:
+        return (
+            _("%(name)s already has another entry in “%(event)s”: an unranked entry of %(organization)s.")
+            % names
+        )
+    return _(
+        "%(name)s already has another entry in “%(event)s”: the entry of %(organization)s ranked %(rank)d."
+    ) % {**names, "rank": entry.rank}
+
+
 @transaction.atomic
 def save_event_entries(
     *, event: Event, version: int, rows: Sequence[EntryRow], user=None, confirmed: str = ""
 ) -> Saved:
-    """Apply the entries page of an event: deletions, changes and additions, all or nothing.
+    """Apply a page of an event's entries: deletions, changes and additions, all or nothing.
+
+    Only the entries the rows name are touched; the event's other entries are checked (rule 7)
+    but never changed.
 
     `version` is the event's version when the page was opened: if anyone saved the event's entries
     since, EntriesChanged is raised and nothing is saved (so a double submit adds nothing twice).
@@ -295,9 +335,10 @@ def save_event_entries(
     if not Event.objects.filter(pk=event.pk, version=version).update(version=F("version") + 1):
         raise EntriesChanged
     event.version = version + 1
+    # The entries the rows name (a page of the event's), as they are now that the version is held.
     entries = {
         entry.pk: entry
-        for entry in Entry.objects.filter(event=event)
+        for entry in Entry.objects.filter(event=event, pk__in=[row.entry_id for row in rows if row.entry_id])
         .select_related("organization")
         .prefetch_related("members__student", "members__coach", "coaches")
     }

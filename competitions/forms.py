@@ -1,5 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 from django.utils.text import format_lazy
@@ -14,7 +16,7 @@ from competitions.editing import (
     create_competition,
     parse_event_lines,
 )
-from competitions.models import Award, Competition, Entry, Photo, normalize_label
+from competitions.models import Award, Competition, Entry, Event, Photo, normalize_label
 from competitions.photos import ALLOWED_EXTENSIONS, save_photos, validate_image
 from students.people import Person, clean_text, format_person, parse_people
 
@@ -108,6 +110,38 @@ class PhotoTagForm(forms.ModelForm):
 # The entries page of an event (competitions.views.entries.event_entries)
 
 
+def largest(model: type[models.Model], name: str) -> int:
+    """The largest value of an integer field of `model` that every database stores (PostgreSQL's
+    range; SQLite's is wider), so that data written on one can be restored on the other."""
+    return BaseDatabaseOperations.integer_field_ranges[model._meta.get_field(name).get_internal_type()][1]
+
+
+MAX_RANK = largest(Entry, "rank")
+MAX_ENTRY_ID = largest(Entry, "id")
+MAX_VERSION = largest(Event, "version")
+
+# An event's entries are edited a page at a time, so that a page of the largest event still sends
+# far fewer fields than Django's DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000): a row of an entry sends 16
+# (its id, 7 fields each with the value it was loaded with, “Delete”), a blank row 15, so a full page
+# with the most blank rows sends 30 × 16 + 20 × 15 = 780 fields, plus a handful for the form itself.
+ENTRIES_PER_PAGE = 30
+BLANK_ROWS = 3
+MAX_BLANK_ROWS = 20
+
+
+def whole_number(text: str | None, *, maximum: int) -> int | None:
+    """`text` as a whole number from 0 to `maximum`, or None when it is anything else.
+
+    For what a URL or a hidden field carries (a page, a version, an entry's id): a forged value such
+    as “²” (a digit to str.isdigit, not to int) or 20 nines never reaches int() or the database.
+    """
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    number = int(text)
+    return number if number <= maximum else None
+
+
 def people_input(kind: str = "", **attrs) -> forms.TextInput:
     """A text input of names that static/js/people-autocomplete.js completes from people.json.
 
@@ -126,7 +160,7 @@ class EntryRowForm(forms.Form):
     only what this editor changed, even after another editor's save was reviewed.
     """
 
-    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    id = forms.CharField(required=False, widget=forms.HiddenInput)
     organization = forms.CharField(
         label=_("Organization"),
         max_length=200,
@@ -158,6 +192,7 @@ class EntryRowForm(forms.Form):
         label=_("Rank"),
         required=False,
         min_value=1,
+        max_value=MAX_RANK,  # a larger number is a field error, not a database error
         show_hidden_initial=True,
     )
     score = forms.CharField(
@@ -181,6 +216,15 @@ class EntryRowForm(forms.Form):
         # The page shows the labels once, as column headings.
         for field in self.visible_fields():
             field.field.widget.attrs.setdefault("aria-label", field.label)
+
+    def clean_id(self) -> int | None:
+        text = self.cleaned_data["id"]
+        if not text:
+            return None  # a new entry
+        entry_id = whole_number(text, maximum=MAX_ENTRY_ID)
+        if not entry_id:  # only a changed page sends this
+            raise ValidationError(_("This row names no entry: open the page again."))
+        return entry_id
 
     def clean_organization(self) -> str:
         return clean_text(self.cleaned_data["organization"])
@@ -220,14 +264,17 @@ def entry_initial(entry: Entry) -> dict:
 
 
 class BaseEntryRowFormSet(forms.BaseFormSet):
-    """All the entries of an event, one row each, plus blank rows for new entries.
+    """A page of an event's entries, one row each, plus blank rows for new entries.
 
     A posted row names its entry by id, and is compared with that entry (not with the row at the
     same place when the page was loaded), so rows never get mixed up if the entries changed since.
+    Rows are numbered from `first_number` (the place of the page's first entry in the whole event),
+    in the page and in the messages about them.
     """
 
-    def __init__(self, *args, entries: list[Entry], **kwargs):
+    def __init__(self, *args, entries: list[Entry], first_number: int = 1, **kwargs):
         self.entries = {entry.pk: entry for entry in entries}
+        self.first_number = first_number
         if not args and "data" not in kwargs:
             kwargs.setdefault("initial", [entry_initial(entry) for entry in entries])
         super().__init__(*args, **kwargs)
@@ -239,16 +286,16 @@ class BaseEntryRowFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
         if self.is_bound:
-            posted = self.data.get(f"{self.add_prefix(index)}-id", "")
-            entry = self.entries.get(int(posted)) if posted.isdigit() else None
+            posted = whole_number(self.data.get(f"{self.add_prefix(index)}-id"), maximum=MAX_ENTRY_ID)
+            entry = self.entries.get(posted)
             kwargs["initial"] = entry_initial(entry) if entry else {}
             kwargs["awards"] = self.awards  # one query for every row's award
         return kwargs
 
     def rows(self) -> list[EntryRow]:
-        """The rows to save (a valid formset's), numbered by their place on the page."""
+        """The rows to save (a valid formset's), numbered by their place in the event."""
         rows = []
-        for number, form in enumerate(self.forms, start=1):
+        for number, form in enumerate(self.forms, start=self.first_number):
             entry_id = form.cleaned_data.get("id")
             if self._should_delete_form(form):
                 if entry_id is not None:
@@ -275,7 +322,7 @@ class BaseEntryRowFormSet(forms.BaseFormSet):
 
     def add_row_errors(self, errors: RowErrors) -> None:
         for number, fields in errors.errors.items():
-            form = self.forms[number - 1]
+            form = self.forms[number - self.first_number]
             for name, messages in fields.items():
                 for message in messages:
                     form.add_error(name or None, message)
@@ -284,14 +331,29 @@ class BaseEntryRowFormSet(forms.BaseFormSet):
         """Each row's rank as typed (None when empty, unreadable, blank or deleted), for proposals."""
         ranks = []
         for form in self.forms:
-            text = (form.data.get(form.add_prefix("rank")) or "").strip()
+            rank = whole_number(form.data.get(form.add_prefix("rank")), maximum=MAX_RANK)
             deleted = self.can_delete and form.add_prefix("DELETE") in form.data
-            ranks.append(int(text) if text.isdigit() and int(text) >= 1 and not deleted else None)
+            ranks.append(rank if rank and not deleted else None)
         return ranks
 
 
+def posted_entry_ids(data, *, prefix: str) -> list[int]:
+    """The ids of the entries a posted page of EntryRowFormSet shows, to load them before it is read."""
+    rows = whole_number(data.get(f"{prefix}-TOTAL_FORMS"), maximum=ENTRIES_PER_PAGE + MAX_BLANK_ROWS) or 0
+    ids = (whole_number(data.get(f"{prefix}-{index}-id"), maximum=MAX_ENTRY_ID) for index in range(rows))
+    return [number for number in ids if number]
+
+
 EntryRowFormSet = forms.formset_factory(
-    EntryRowForm, formset=BaseEntryRowFormSet, extra=3, can_delete=True, can_delete_extra=False
+    EntryRowForm,
+    formset=BaseEntryRowFormSet,
+    extra=BLANK_ROWS,
+    can_delete=True,
+    can_delete_extra=False,
+    # A posted page holds at most this many rows; more is refused before any row is read.
+    max_num=ENTRIES_PER_PAGE + MAX_BLANK_ROWS,
+    absolute_max=ENTRIES_PER_PAGE + MAX_BLANK_ROWS,
+    validate_max=True,
 )
 
 

@@ -39,3 +39,6 @@ def media(request, path):
 
 
 urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media)]
+
+# A form with more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS (and the like) gets the app's page.
+handler400 = "competitions.views.errors.bad_request"

@@ -1,11 +1,15 @@
 """The competition office's recording pages: a new competition, an event's entries, people search."""
 
+from collections.abc import Sequence
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db import IntegrityError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -13,16 +17,25 @@ from competitions.editing import (
     EntriesChanged,
     NewPeopleToConfirm,
     RowErrors,
+    Saved,
     propose_awards,
     save_event_entries,
 )
-from competitions.forms import CompetitionCreateForm, EntryRowFormSet
+from competitions.forms import (
+    ENTRIES_PER_PAGE,
+    MAX_BLANK_ROWS,
+    MAX_ENTRY_ID,
+    MAX_VERSION,
+    CompetitionCreateForm,
+    EntryRowFormSet,
+    posted_entry_ids,
+    whole_number,
+)
 from competitions.importing import is_conflict
 from competitions.models import Award, Entry, Event, Organization
 from students.models import Coach, Student
 from students.people import details_of, format_person
 
-MAX_BLANK_ROWS = 50
 MAX_SUGGESTIONS = 20
 
 
@@ -42,87 +55,102 @@ def competition_create(request: HttpRequest) -> HttpResponse:
 
 def posted_version(request: HttpRequest) -> int:
     """The event version the page was opened at; -1 (never current) when missing or unreadable."""
-    text = request.POST.get("version", "")
-    return int(text) if text.isdigit() else -1
+    version = whole_number(request.POST.get("version"), maximum=MAX_VERSION)
+    return -1 if version is None else version
+
+
+def entries_pages(event: Event) -> Paginator:
+    """The event's entries a page at a time, in the order of its results (rank, then unranked)."""
+    return Paginator(Entry.objects.filter(event=event).with_people(), ENTRIES_PER_PAGE)
+
+
+def page_url(event: Event, number: int) -> str:
+    return f"{reverse('competitions:event-entries', args=[event.pk])}?page={number}"
 
 
 @permission_required("competitions.change_entry", raise_exception=True)
 def event_entries(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every entry of an event in one form, saved all at once under the event's version.
+    """A page of an event's entries in one form, saved all at once under the event's version.
 
-    A save that would create people is shown back, unsaved, with those people and their near
+    A large event is edited page by page (ENTRIES_PER_PAGE entries each, so that no page sends more
+    fields than Django accepts); each page saves on its own, checked against the whole event. A
+    save that would create people is shown back, unsaved, with those people and their near
     matches; it goes through once the office ticks “create these people” (DOMAIN.md rule 10).
     """
     event = get_object_or_404(Event.objects.select_related("competition"), pk=pk)
-    entries = list(Entry.objects.filter(event=event).with_people())
-    version = event.version
+    pages = entries_pages(event)
+    if request.method != "POST":
+        page = pages.get_page(request.GET.get("page"))
+        formset = EntryRowFormSet(entries=list(page), first_number=page.start_index() or 1, prefix="entries")
+        blank = whole_number(request.GET.get("blank"), maximum=10_000)
+        if blank is not None:
+            formset.extra = min(blank, MAX_BLANK_ROWS)
+        return render_entries(request, event, page, formset, version=event.version)
+
+    # The page the form was opened on: for the rows' numbers, and to come back to after the save.
+    number = whole_number(request.POST.get("page"), maximum=MAX_ENTRY_ID // ENTRIES_PER_PAGE) or 1
+    first_number = (number - 1) * ENTRIES_PER_PAGE + 1
+    entry_ids = posted_entry_ids(request.POST, prefix="entries")
+    entries = list(Entry.objects.filter(event=event, pk__in=entry_ids).with_people())
+    formset = EntryRowFormSet(request.POST, entries=entries, first_number=first_number, prefix="entries")
+    version = posted_version(request)
     stale = False
     to_confirm = None
-    if request.method != "POST":
-        extra = request.GET.get("blank", "")
-        formset = EntryRowFormSet(entries=entries, prefix="entries")
-        if extra.isdigit():
-            formset.extra = min(int(extra), MAX_BLANK_ROWS)
-    else:
-        formset = EntryRowFormSet(request.POST, entries=entries, prefix="entries")
-        version = posted_version(request)
-        rule = event.competition.award_rule
-        if "propose" in request.POST and rule:
-            # Re-shown with the awards filled in, never saved: the office adjusts them, then saves.
-            data = request.POST.copy()
-            ranks = formset.ranks()
-            for form, rank, award in zip(formset.forms, ranks, propose_awards(rule, ranks), strict=True):
-                if rank is not None:
-                    data[form.add_prefix("award")] = award or ""
-            formset = EntryRowFormSet(data, entries=entries, prefix="entries")
-            messages.info(
-                request, _("Awards proposed from the ranks: review them, then save. Nothing is saved yet.")
+    rule = event.competition.award_rule
+    if "propose" in request.POST and rule:
+        # Re-shown with the awards filled in, never saved: the office adjusts them, then saves.
+        # The shares of rule 3 count the ranked entries of the whole event, not of this page.
+        ranks = formset.ranks()
+        others = Entry.objects.filter(event=event).exclude(pk__in=entry_ids).values_list("rank", flat=True)
+        proposed = propose_awards(rule, ranks + list(others))[: len(ranks)]
+        data = request.POST.copy()
+        for form, rank, award in zip(formset.forms, ranks, proposed, strict=True):
+            if rank is not None:
+                data[form.add_prefix("award")] = award or ""
+        formset = EntryRowFormSet(data, entries=entries, first_number=first_number, prefix="entries")
+        messages.info(
+            request, _("Awards proposed from the ranks: review them, then save. Nothing is saved yet.")
+        )
+    elif formset.is_valid():
+        confirmed = request.POST.get("create_people", "")
+        try:
+            saved = save_event_entries(
+                event=event, version=version, rows=formset.rows(), user=request.user, confirmed=confirmed
             )
-        elif formset.is_valid():
-            confirmed = request.POST.get("create_people", "")
-            try:
-                saved = save_event_entries(
-                    event=event, version=version, rows=formset.rows(), user=request.user, confirmed=confirmed
-                )
-            except EntriesChanged:
-                stale = True
-            except RowErrors as errors:
-                formset.add_row_errors(errors)
-            except NewPeopleToConfirm as unconfirmed:
-                to_confirm = unconfirmed
-                if confirmed:
-                    messages.warning(
-                        request,
-                        _("The people to create have changed since you confirmed them: check them again."),
-                    )
-                else:
-                    messages.warning(
-                        request,
-                        _(
-                            "Nothing was saved yet: saving would create the people listed below. Tick "
-                            "“Create these people” and save, or write the recorded person instead."
-                        ),
-                    )
-            except (IntegrityError, OperationalError) as error:
-                if not is_conflict(error):
-                    raise
-                # The checks above cover the rules; this is a race with an import or the admin (or
-                # a lock that waited too long), and the transaction (version included) was rolled
-                # back, so saving again can work.
-                messages.error(
-                    request, _("The entries could not be saved as other data changed meanwhile; save again.")
+        except EntriesChanged:
+            stale = True
+        except RowErrors as errors:
+            formset.add_row_errors(errors)
+        except NewPeopleToConfirm as unconfirmed:
+            to_confirm = unconfirmed
+            if confirmed:
+                messages.warning(
+                    request,
+                    _("The people to create have changed since you confirmed them: check them again."),
                 )
             else:
-                messages.success(
+                messages.warning(
                     request,
-                    _("Saved: %(added)d added, %(changed)d changed, %(deleted)d deleted.")
-                    % {"added": saved.added, "changed": saved.changed, "deleted": saved.deleted},
+                    _(
+                        "Nothing was saved yet: saving would create the people listed below. Tick "
+                        "“Create these people” and save, or write the recorded person instead."
+                    ),
                 )
-                for note in saved.notes:
-                    messages.info(request, note)
-                return redirect("competitions:event-entries", pk=event.pk)
+        except (IntegrityError, OperationalError) as error:
+            if not is_conflict(error):
+                raise
+            # The checks above cover the rules; this is a race with an import or the admin (or
+            # a lock that waited too long), and the transaction (version included) was rolled
+            # back, so saving again can work.
+            messages.error(
+                request, _("The entries could not be saved as other data changed meanwhile; save again.")
+            )
         else:
-            stale = version != event.version
+            return saved_page(request, event, number, saved)
+    else:
+        stale = version != event.version
+    page = pages.get_page(number)  # the page as it is now (only the stale review reads its entries)
+    current_entries = []
     if stale:
         messages.error(
             request,
@@ -132,19 +160,69 @@ def event_entries(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         # The version and entries loaded with this request: the next save goes through after the
-        # office has reviewed them, unless someone saves yet again in between.
+        # office has reviewed them, unless someone saves yet again in between. Shown: the page as
+        # it is now, and the entries of the form that have moved off it.
         version = event.version
+        current_entries = list(page)
+        shown = {entry.pk for entry in current_entries}
+        current_entries += [entry for entry in entries if entry.pk not in shown]
+    return render_entries(
+        request,
+        event,
+        page,
+        formset,
+        version=version,
+        stale=stale,
+        to_confirm=to_confirm,
+        current_entries=current_entries,
+    )
+
+
+def saved_page(request: HttpRequest, event: Event, number: int, saved: Saved) -> HttpResponse:
+    """After a page is saved: say what changed, then open that page again (or the next one)."""
+    count = {"added": saved.added, "changed": saved.changed, "deleted": saved.deleted}
+    pages = entries_pages(event).num_pages
+    if pages > 1:
+        message = _(
+            "Saved page %(page)d of %(pages)d: %(added)d added, %(changed)d changed, %(deleted)d deleted."
+        ) % {"page": min(number, pages), "pages": pages, **count}
+    else:
+        message = _("Saved: %(added)d added, %(changed)d changed, %(deleted)d deleted.") % count
+    messages.success(request, message)
+    for note in saved.notes:
+        messages.info(request, note)
+    if "save_next" in request.POST:
+        number += 1
+    return redirect(page_url(event, min(number, pages)))
+
+
+def render_entries(
+    request: HttpRequest,
+    event: Event,
+    page: Page,
+    formset,
+    *,
+    version: int,
+    stale: bool = False,
+    to_confirm: NewPeopleToConfirm | None = None,
+    current_entries: Sequence[Entry] = (),
+) -> HttpResponse:
     return render(
         request,
         "competitions/event_entries.html",
         {
             "event": event,
             "competition": event.competition,
+            "page": page,
+            "page_numbers": list(
+                page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+            ),
             "formset": formset,
+            "row_offset": formset.first_number - 1,
             "version": version,
             "stale": stale,
             "to_confirm": to_confirm,
-            "current_entries": entries,
+            "current_entries": current_entries,
             "organization_names": Organization.objects.order_by("name").values_list("name", flat=True),
             "award_labels": Award.objects.order_by("tier", "label").values_list("label", flat=True),
         },
