@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from competitions.aggregates import results_changed
+from competitions.aggregates import lock_tallies, results_changed
 from competitions.models import (
     Award,
     Entry,
@@ -24,6 +24,7 @@ from competitions.models import (
     once_per_event,
 )
 from students.models import Coach, Student
+from students.people import lock_people
 
 __all__ = ["Member", "check_members", "member_row", "record_entry"]
 
@@ -68,6 +69,10 @@ def record_entry(
     coaches: Iterable[Coach] = (),
 ) -> Entry:
     """Create one entry with its named members (in order) and coaches; nothing is saved on error."""
+    # Taken first, as the importer, the entries form and merges take it: the check below then sees
+    # every entry committed before (two recordings of one student: the second is refused, not an
+    # IntegrityError), and the locks come in one order everywhere (no deadlock with those writers).
+    lock_people()
     check_members(event, members)
     entry = Entry.objects.create(
         event=event, organization=organization, award=award, rank=rank, score=score, notes=notes
@@ -99,6 +104,7 @@ def latest_deleted(history, since) -> list:
 def restore_entry(record) -> Entry:
     """Bring back a deleted entry (its latest deletion record) with the members and coaches deleted
     with it. Raises IntegrityError when one of them has been entered in the event again (rule 7)."""
+    lock_people()  # first, as record_entry takes it: one lock order for every writer of entries
     since = record.history_date - CASCADE_WINDOW
     entry = record.instance
     entry._change_reason = _("Restored")
@@ -117,6 +123,9 @@ def change_weights(form) -> None:
     """Save a competition's medal-point weights (a ModelForm on it): the stored tallies hold
     points, so they are recounted."""
     competition = form.instance
+    # The tally lock before the competition's row: every other writer of results takes them in that
+    # order (results_changed locks the tallies, then raises the competition's results_version).
+    lock_tallies()
     # Saved through the model, so django-simple-history records who changed what and when.
     competition._change_reason = _("Medal-point weights changed")
     form.save()

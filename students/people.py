@@ -812,7 +812,9 @@ def lock_people() -> None:
     """Let one transaction at a time find and create people, until it commits (rule 10).
 
     Two imports into different competitions, or an import and an entries form, that both name a new
-    person would otherwise each find nobody and each create them. Taken inside the transaction
+    person would otherwise each find nobody and each create them. Recording or restoring an entry
+    (competitions.recording) takes it too, so that its "once per event" check sees every entry
+    committed before (rule 7) and its locks come in the same order. Taken inside the transaction
     before the people are looked up and before any row lock: imports take it after their
     competitions' advisory locks and before they write, the entries form before it raises the
     event's version (one order everywhere, so they cannot deadlock). SQLite lets one write transaction run at a time already

@@ -102,8 +102,9 @@ def run_import(gate: str, path: str) -> None:
     execute_from_command_line([str(ROOT / "manage.py"), "import_results", path])
 
 
-def report() -> None:
-    from competitions.aggregates import verify
+def entry_rows() -> list[list]:
+    """Every entry as [competition, year, event, organization, members, award label, rank]: the
+    members as `name|student number` for home students, else as written, sorted."""
     from competitions.models import Entry
 
     entries = []
@@ -129,7 +130,13 @@ def report() -> None:
                 entry.rank,
             ]
         )
-    print(json.dumps({"entries": entries, "verify": verify()}, ensure_ascii=False))
+    return entries
+
+
+def report() -> None:
+    from competitions.aggregates import verify
+
+    print(json.dumps({"entries": entry_rows(), "verify": verify()}, ensure_ascii=False))
 
 
 def people() -> None:
