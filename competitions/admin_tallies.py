@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from competitions.aggregates import results_changed
+from students.people import lock_people
 
 
 class RefreshesTallies:
@@ -17,6 +18,8 @@ class RefreshesTallies:
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         with transaction.atomic():
+            if request.method == "POST":
+                lock_people()  # the lock order of every other result write (no deadlock with them)
             before = self.tally_competitions([object_id]) if object_id else set()
             response = super().changeform_view(request, object_id, form_url, extra_context)
             self._refresh_after(request, before)
@@ -34,12 +37,14 @@ class RefreshesTallies:
 
     def delete_model(self, request, obj):
         with transaction.atomic():
+            lock_people()
             before = self.tally_competitions([obj.pk])
             super().delete_model(request, obj)
             results_changed(before)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
+            lock_people()
             before = self.tally_competitions(list(queryset.values_list("pk", flat=True)))
             super().delete_queryset(request, queryset)
             results_changed(before)
