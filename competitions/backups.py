@@ -348,7 +348,7 @@ def restore(path: Path, *, progress: Callable[[str], None] = lambda message: Non
                     "This database already holds data (%(tables)s): a backup is restored only into an "
                     "empty installation, a new database on which migrate has run."
                 )
-                % {"tables": ", ".join(f"{name} {count}" for name, count in present.items())}
+                % {"tables": ", ".join(f"{name} {count}" for name, count in list(present.items())[:5])}
             )
         known = {label(model) for model in backed_up_models()}
         unknown = sorted(set(manifest["models"]) - known)
