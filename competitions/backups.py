@@ -107,9 +107,6 @@ class _Serializer(jsonl.Serializer):
     def _model_supports_natural_key(self, model):
         return model in self.NATURAL
 
-    def _resolve_natural_key(self, obj):
-        return obj.natural_key() if isinstance(obj, self.NATURAL) else None
-
 
 class _HashingText:
     """A text stream for the serializer: UTF-8 into an archive member, hashed on the way."""
@@ -190,6 +187,10 @@ def backup(path: Path, *, progress: Callable[[str], None] = lambda message: None
     path = Path(path)
     if path.exists():
         raise BackupError(_("%(path)s already exists: give the name of a new file.") % {"path": path})
+    if not path.parent.is_dir():
+        raise BackupError(
+            _("There is no folder %(folder)s to write the backup into.") % {"folder": path.parent}
+        )
     partial = path.with_name(path.name + ".partial")
     chosen = backed_up_models()
     manifest = {
@@ -222,7 +223,6 @@ def backup(path: Path, *, progress: Callable[[str], None] = lambda message: None
                             counter,
                             stream=stream,
                             use_natural_foreign_keys=True,
-                            use_natural_primary_keys=True,
                         )
                         stream.flush()
                     manifest["models"][label(model)] = {"file": member, "count": counter.count}

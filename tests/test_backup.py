@@ -342,3 +342,8 @@ def test_the_fresh_installation_holds_only_the_seeded_tables():
     holding = {model._meta.label_lower for model in backed_up_models() if model._base_manager.exists()}
     assert holding <= SEEDED
     assert not Competition.objects.exists()
+
+
+def test_backup_into_a_missing_folder_says_so(tmp_path):
+    with pytest.raises(CommandError, match="There is no folder .*nowhere"):
+        call_command("backup", str(tmp_path / "nowhere" / "backup.zip"), verbosity=0)
