@@ -125,12 +125,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis is optional: set REDIS_URL to share a cache between workers.
-if os.environ.get("REDIS_URL"):
+# Redis is optional. With REDIS_URL every worker process and every server shares one cache (cached
+# page parts, import progress); without it each process keeps its own in local memory.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "results"),
         }
     }
 
@@ -203,6 +206,15 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES")
 SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = envbool("DJANGO_HSTS_PRELOAD")
+# Behind nginx, which ends TLS and sets X-Forwarded-Proto: without this, an HTTPS request looks
+# like HTTP to Django and SECURE_SSL_REDIRECT redirects forever. Only when the proxy sets (and
+# overwrites) that header: a client could otherwise claim HTTPS.
+if envbool("DJANGO_SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The health endpoint answers plain HTTP too, for a monitor on the machine itself.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 
 # --- Content-Security-Policy (Django's own middleware) ------------------------------------------
 # Scripts, styles, images and fonts come from this site only: no inline script, no style

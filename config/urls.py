@@ -11,6 +11,8 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from django.views.static import serve
 
+from config.health import health
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="competitions:competition-list"), name="home"),
     path(
@@ -21,6 +23,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # The language switch works on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("competitions/", include("competitions.urls")),
     path("people/", include("students.urls")),

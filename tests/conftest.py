@@ -57,3 +57,26 @@ def staff_client(client, django_user_model):
     staff.groups.add(Group.objects.get(name=ADMINISTRATORS))
     client.force_login(staff)
     return client
+
+
+@pytest.fixture(autouse=True, scope="session")
+def own_redis_database_per_worker(worker_id):
+    """With REDIS_URL, each pytest-xdist worker gets its own Redis database (the URL's number plus
+    the worker's): cache.clear() empties a whole database, and two workers' test databases reuse
+    the same ids in cache keys."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    location = settings.CACHES["default"].get("LOCATION", "")
+    if not str(location).startswith("redis") or worker_id == "master":
+        yield
+        return
+    base, _, number = location.rpartition("/")
+    caches = {
+        "default": {
+            **settings.CACHES["default"],
+            "LOCATION": f"{base}/{int(number or 0) + 1 + int(worker_id[2:])}",
+        }
+    }
+    with override_settings(CACHES=caches):
+        yield

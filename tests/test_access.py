@@ -24,6 +24,7 @@ EXPECTED = {
     "login": ((), {"anonymous": 200, "teacher": 200, "office": 200, "administrator": 200}),
     "logout": ((), {"anonymous": LOGIN, "teacher": 405, "office": 405, "administrator": 405}),
     "set_language": ((), {"anonymous": 302, "teacher": 302, "office": 302, "administrator": 302}),
+    "health": ((), {"anonymous": 200, "teacher": 200, "office": 200, "administrator": 200}),
     "competitions:competition-list": ((), READ),
     "competitions:competition-detail": (("competition",), READ),
     "competitions:honours": ((), {"anonymous": 404, "teacher": 404, "office": 404, "administrator": 404}),
