@@ -777,7 +777,9 @@ class SheetImport(models.Model):
     filename = models.CharField(max_length=200)
     data = models.BinaryField(help_text="The uploaded file; emptied once it has been applied.")
     language = models.CharField(
-        max_length=16, blank=True, help_text="The uploader's language: the messages the tasks store are in it."
+        max_length=16,
+        blank=True,
+        help_text="The uploader's language: the messages the tasks store are in it.",
     )
     state = models.CharField(max_length=10, choices=State, default=State.CHECKING)
     task_id = models.CharField(max_length=64, blank=True, help_text="The latest task's id in the task queue.")

@@ -102,7 +102,11 @@ class Reporter:
 
     def __call__(self, phase: str, done: int, total: int) -> None:
         now = time.monotonic()
-        if phase != self.phase or now - self.written >= PROGRESS_INTERVAL_SECONDS or (total and done >= total):
+        if (
+            phase != self.phase
+            or now - self.written >= PROGRESS_INTERVAL_SECONDS
+            or (total and done >= total)
+        ):
             write_progress(self.token, phase, done, total)
             self.phase, self.written = phase, now
 
@@ -169,7 +173,9 @@ def load(token: str) -> SheetImport | None:
 
 
 def record_failure(token: str, state: str, error: BaseException) -> None:
-    SheetImport.objects.filter(token=token, state=state).update(error=f"{type(error).__name__}: {error}"[:2000])
+    SheetImport.objects.filter(token=token, state=state).update(
+        error=f"{type(error).__name__}: {error}"[:2000]
+    )
 
 
 @task

@@ -47,7 +47,9 @@ def client_for(username: str):
 
     setup_test_environment()  # lets the test client's host in
     # The import tasks a request queues run in this process when it commits, as a worker would.
-    override_settings(TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}).enable()
+    override_settings(
+        TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    ).enable()
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(get_user_model().objects.get(username=username))
     return client

@@ -65,7 +65,7 @@ class TaskClient(Client):
 
 
 @pytest.fixture
-def office_client(office):
+def office_client(office):  # noqa: F811 (the fixture imported above)
     home_organization()
     client = TaskClient()
     client.force_login(office)
@@ -83,7 +83,9 @@ def upload(client, data, name="results.csv"):
 
 
 @pytest.mark.django_db
-def test_the_upload_queues_the_check_and_the_page_waits_for_the_worker(office_client, progress_dir, monkeypatch):
+def test_the_upload_queues_the_check_and_the_page_waits_for_the_worker(
+    office_client, progress_dir, monkeypatch
+):
     def never(*args, **kwargs):
         raise AssertionError("the upload form planned the sheet")
 
@@ -118,7 +120,7 @@ def test_the_progress_page_shows_rows_done_and_has_no_inline_script_or_style(off
     assert '<progress data-progress-bar max="5000" value="1200">' in page
     assert "1200 of 5000 rows" in page and "Checking the rows" in page
     assert 'src="/static/js/task-progress.js"' in page
-    content = page[page.index('<main') if "<main" in page else 0 :]
+    content = page[page.index("<main") if "<main" in page else 0 :]
     assert "<script>" not in content and " style=" not in content and " onclick=" not in content
     status = office_client.get(page_url(token), {"format": "json"}).json()
     assert (status["phase"], status["done"], status["total"]) == ("checking", 1200, 5000)
@@ -171,7 +173,7 @@ def test_the_preview_lists_the_first_thousand_errors_and_counts_them_all(office_
 
 
 @pytest.mark.django_db
-def test_stale_uploads_are_removed_by_the_command(office, settings, progress_dir, tmp_path):
+def test_stale_uploads_are_removed_by_the_command(office, settings, progress_dir, tmp_path):  # noqa: F811
     settings.MEDIA_ROOT = tmp_path
     old = timezone.now() - timedelta(days=2, minutes=1)
     kept = {}
@@ -220,7 +222,11 @@ def test_rebuilding_the_tallies_runs_as_a_task(settings):
 
 def run(env, *arguments, check=True) -> subprocess.CompletedProcess:
     done = subprocess.run(
-        [sys.executable, *map(str, arguments)], env=env, capture_output=True, text=True, timeout=PROCESS_SECONDS
+        [sys.executable, *map(str, arguments)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=PROCESS_SECONDS,
     )
     if check:
         assert done.returncode == 0, done.stderr
@@ -236,7 +242,7 @@ def db_worker(env, *options):
 
 
 @pytest.fixture
-def queue_env(shared_db, tmp_path):
+def queue_env(shared_db, tmp_path):  # noqa: F811 (the fixture imported above)
     env = {**shared_db, "DJANGO_TASK_PROGRESS_DIR": str(tmp_path / "progress")}
     env.pop("REDIS_URL", None)  # the database's own queue
     return env
@@ -304,7 +310,11 @@ def test_a_worker_killed_mid_apply_leaves_the_database_unchanged_and_the_task_ru
         # Killed once the apply reports its rows and holds the import's transaction open.
         while time.monotonic() < deadline and worker.poll() is None:
             report = json.loads(progress.read_text()) if progress.exists() else {}
-            if report.get("phase") in ("checking", "applying") and report.get("total") and holds_write_lock(queue_env):
+            if (
+                report.get("phase") in ("checking", "applying")
+                and report.get("total")
+                and holds_write_lock(queue_env)
+            ):
                 break
             time.sleep(0.02)
         assert worker.poll() is None, "the worker ended before it could be killed"
@@ -319,7 +329,9 @@ def test_a_worker_killed_mid_apply_leaves_the_database_unchanged_and_the_task_ru
     assert killed["entries"] == 0 and killed["state"] == "applying" and killed["has_file"]
     # The page offers to run it again once it is stuck (here: after a second without progress).
     time.sleep(1.1)
-    retried = json.loads(run({**queue_env, "TASK_STUCK_SECONDS": "1"}, CLIENT, "retry", "office", token).stdout)
+    retried = json.loads(
+        run({**queue_env, "TASK_STUCK_SECONDS": "1"}, CLIENT, "retry", "office", token).stdout
+    )
     assert retried["state"] == "applying"
     db_worker(queue_env, "--batch")
     done = state(queue_env, token)

@@ -34,7 +34,8 @@ class Command(BaseCommand):
             clear_progress(token)
         files = self.remove_old_files(cutoff.timestamp())
         self.stdout.write(
-            _("Removed %(uploads)d stale uploads and %(files)d old files.") % {"uploads": removed, "files": files}
+            _("Removed %(uploads)d stale uploads and %(files)d old files.")
+            % {"uploads": removed, "files": files}
         )
 
     def remove_old_files(self, cutoff: float) -> int:
