@@ -134,6 +134,9 @@ def task_status(job: SheetImport) -> str:
     try:
         return str(preview_import.get_backend().get_result(job.task_id).status)
     except (TaskResultDoesNotExist, NotImplementedError, ValueError):
+        return ""  # forgotten (RQ keeps results for minutes), or a backend that cannot say
+    except Exception:  # the queue is unreachable: the page still shows, judged by the progress alone
+        logger.exception("cannot ask the task queue about task %s", job.task_id)
         return ""
 
 

@@ -126,10 +126,17 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             return redirect("competitions:import-preview", token=job.token)
     else:
         form = SheetUploadForm()
+    # The user's uploads not imported yet, so that a page left while a task works is found again.
+    pending = (
+        SheetImport.objects.filter(user=request.user)
+        .exclude(state=SheetImport.State.APPLIED)
+        .only("token", "filename", "state", "created_at")
+        .order_by("-created_at")[:20]
+    )
     return render(
         request,
         "competitions/import_upload.html",
-        {"form": form, "max_bytes": max_upload_bytes(), "headers": TEMPLATE_HEADER},
+        {"form": form, "max_bytes": max_upload_bytes(), "headers": TEMPLATE_HEADER, "pending": pending},
     )
 
 

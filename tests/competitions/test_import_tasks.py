@@ -337,3 +337,15 @@ def test_a_worker_killed_mid_apply_leaves_the_database_unchanged_and_the_task_ru
     done = state(queue_env, token)
     assert done["state"] == "applied" and done["entries"] == 8000
     assert done["outcome"]["entries"] == 8000
+
+
+@pytest.mark.django_db
+def test_the_upload_page_links_to_the_uploads_not_imported_yet(office_client, immediate, django_user_model):
+    token = upload(office_client, csv_bytes([HEADER, *GOOD_ROWS]), "mine.csv")
+    done = upload(office_client, csv_bytes([HEADER, *GOOD_ROWS]), "done.csv")
+    SheetImport.objects.filter(token=done).update(state=SheetImport.State.APPLIED)
+    other = django_user_model.objects.create_user("colleague")
+    SheetImport.objects.create(user=other, filename="theirs.csv", data=b"x")
+    page = office_client.get(UPLOAD).content.decode()
+    assert f'href="{page_url(token)}">mine.csv</a> · Checked' in page
+    assert "done.csv" not in page and "theirs.csv" not in page
