@@ -14,7 +14,6 @@ the planner gives inside the lock. Only the uploader (or a superuser) sees an up
 
 import io
 import re
-import time
 from pathlib import Path
 
 from django import forms
@@ -147,6 +146,10 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
     job = load_upload(token, request.user)
     here = redirect("competitions:import-preview", token=job.token)
     action = request.POST.get("action") if request.method == "POST" else None
+    if request.method == "GET" and request.GET.get("format") == "json":
+        # The progress script's question: answered as it is, without the redirect and the one-time
+        # message of an applied upload (the script reloads the page, which shows them).
+        return JsonResponse(progress_of(job))
     if job.state == SheetImport.State.APPLIED:
         return applied(request, job)
     if action == "discard":
@@ -165,8 +168,6 @@ def import_preview(request: HttpRequest, token: str) -> HttpResponse:
         return here
     if action == "apply":
         return apply(request, job)
-    if request.GET.get("format") == "json":
-        return JsonResponse(progress_of(job))
     if job.state in tasks.RUNNING:
         return render(request, "competitions/import_progress.html", {"job": job, **progress_of(job)})
     if job.outcome:  # why the last Apply imported nothing: said once
@@ -256,16 +257,18 @@ PHASE_LABELS = {
 
 def progress_of(job: SheetImport) -> dict:
     """How far the upload's task got, for the progress page and its polling script (JSON)."""
-    progress = tasks.read_progress(job.token) or {"phase": "queued", "done": 0, "total": 0, "at": time.time()}
-    stuck = tasks.is_stuck(job, progress) if job.state in tasks.RUNNING else False
+    running = job.state in tasks.RUNNING
+    progress = (running and tasks.read_progress(job.token)) or {"phase": "queued", "done": 0, "total": 0}
+    if not running:
+        progress = {"phase": job.state, "done": 0, "total": 0}
     return {
         "state": job.state,
-        "running": job.state in tasks.RUNNING,
+        "running": running,
         "phase": progress["phase"],
-        "label": str(PHASE_LABELS.get(progress["phase"], progress["phase"])),
+        "label": str(PHASE_LABELS.get(progress["phase"]) or job.get_state_display()),
         "done": progress["done"],
         "total": progress["total"],
-        "stuck": stuck,
+        "stuck": running and tasks.is_stuck(job, progress),
     }
 
 

@@ -349,3 +349,16 @@ def test_the_upload_page_links_to_the_uploads_not_imported_yet(office_client, im
     page = office_client.get(UPLOAD).content.decode()
     assert f'href="{page_url(token)}">mine.csv</a> · Checked' in page
     assert "done.csv" not in page and "theirs.csv" not in page
+
+
+@pytest.mark.django_db
+def test_the_progress_script_learns_of_the_end_without_taking_the_outcome_message(office_client, immediate):
+    token = upload(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
+    office_client.post(page_url(token), {"action": "apply"})
+    status = office_client.get(page_url(token), {"format": "json"})
+    assert status.status_code == 200
+    assert status.json()["state"] == "applied" and status.json()["running"] is False
+    # The page the script then reloads still says what the import did.
+    response = office_client.get(page_url(token))
+    shown = [str(message) for message in office_client.get(response.url).context["messages"]]
+    assert len(shown) == 1 and shown[0].startswith("Added 4 entries (0 already present).")
