@@ -751,3 +751,56 @@ class TallyTotal(TallyCounts):
             models.Index("kind", F("total").desc(), name="tally_total_by_total"),
             models.Index("kind", F("points").desc(), name="tally_total_by_points"),
         ]
+
+
+def new_import_token() -> str:
+    return uuid.uuid4().hex
+
+
+class SheetImport(models.Model):
+    """A result sheet uploaded in the browser, on its way through the background tasks.
+
+    The file itself is kept here, in the database, so that a task worker on any server can read it;
+    it is emptied once applied (it holds personal data) and the row keeps a receipt, so that a second
+    Apply adds nothing and says what the first one did. Never-applied uploads are removed by
+    `manage.py remove_stale_uploads`.
+    """
+
+    class State(models.TextChoices):
+        CHECKING = "checking", _("Being checked")
+        CHECKED = "checked", _("Checked")
+        APPLYING = "applying", _("Being imported")
+        APPLIED = "applied", _("Imported")
+
+    token = models.CharField(max_length=32, unique=True, default=new_import_token, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=200)
+    data = models.BinaryField(help_text="The uploaded file; emptied once it has been applied.")
+    language = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="The uploader's language: the messages the tasks store are in it.",
+    )
+    state = models.CharField(max_length=10, choices=State, default=State.CHECKING)
+    task_id = models.CharField(max_length=64, blank=True, help_text="The latest task's id in the task queue.")
+    started_at = models.DateTimeField(auto_now_add=True, help_text="When the latest task was queued.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # What the preview page shows (counts, the first rows, errors, new people), as the preview task
+    # found it; replaced when an Apply finds the sheet bad or unconfirmed.
+    preview = models.JSONField(null=True, blank=True)
+    # The office's confirmation of the near-match warnings and the count the preview showed, for Apply.
+    confirm = models.CharField(max_length=128, blank=True)
+    planned = models.IntegerField(null=True, blank=True)
+    # After Apply: {"entries", "present", "url", "message", "level", "shown"}; before, a message for
+    # the next page ({"message", "level"}), e.g. why the last Apply imported nothing.
+    outcome = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="Why the latest task failed, if it did.")
+
+    class Meta:
+        indexes = [
+            # remove_stale_uploads: old uploads that were never applied.
+            models.Index(fields=["state", "created_at"], name="sheet_import_state_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename

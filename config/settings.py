@@ -238,7 +238,7 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 PUBLIC_HONOURS_PAGE = envbool("PUBLIC_HONOURS_PAGE")
 
 # The largest result sheet uploaded in the browser, in bytes.
-IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 64 * 1024 * 1024)
 
 # The largest uploaded photo, in bytes.
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
@@ -260,3 +260,32 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+
+# --- Background tasks (django.tasks) -------------------------------------------------------------
+# Imports of result sheets (preview and apply) and tally rebuilds run as tasks. Without REDIS_URL the
+# tasks wait in this project's own database and `manage.py db_worker` runs them (one machine needs
+# nothing more). With REDIS_URL they go to RQ on that Redis, for several application servers; the
+# worker is then `manage.py rqworker default --job-class django_tasks_rq.Job` (without --job-class
+# every job fails with "'Task' object is not callable").
+INSTALLED_APPS += ["django_tasks_db"]
+if os.environ.get("REDIS_URL"):
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    # RQ stops a job after DEFAULT_TIMEOUT seconds (its own default is 180, too short for a big sheet).
+    RQ_QUEUES = {
+        "default": {"URL": os.environ["REDIS_URL"], "DEFAULT_TIMEOUT": envint("TASK_TIMEOUT_SECONDS", 3600)}
+    }
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Where a running import writes its progress, outside the import's own transaction: one small JSON
+# file per job in this folder, read by the web pages; None keeps it in the cache instead, which is
+# shared between servers only when it is Redis (so that is what REDIS_URL chooses).
+TASK_PROGRESS_DIR = (
+    None
+    if os.environ.get("REDIS_URL")
+    else Path(os.environ.get("DJANGO_TASK_PROGRESS_DIR", BASE_DIR / "var" / "progress"))
+)
+# A task that has reported no progress for this long is taken for dead (its worker was killed or
+# its server restarted): the page offers to run it again.
+TASK_STUCK_SECONDS = envint("TASK_STUCK_SECONDS", 15 * 60)
+# --- end of background tasks ---------------------------------------------------------------------

@@ -1,23 +1,19 @@
-"""Importing a result sheet through the web: upload → preview → apply, and the blank template.
+"""Importing a result sheet through the web: upload → check (a task) → preview → apply (a task).
 
-The uploaded file is kept on disk (MEDIA_ROOT/imports/<token>, with a JSON sidecar naming the file
-and the uploader) rather than in the session, so the preview and the apply may reach any worker.
-The preview plans the stored file for display, outside any lock. Apply plans it again inside the
-import lock of its competitions (importing.import_rows), so it adds only the rows still missing
-then: rows someone else imported since the preview are counted as already present. Once applied,
-the sheet is deleted and the sidecar keeps a receipt, so a second Apply of the token (a double
-click, another tab) adds nothing and says what the first one did. New people with near matches
-(DOMAIN.md rule 10) are applied only with the office's confirmation of exactly the warnings the
-planner gives inside the lock.
+The upload form reads only the header and the first row (a file that cannot be read at all is sent
+back at once), keeps the file in the database (competitions.models.SheetImport, so that a task worker
+on any server reads it) and queues the preview task (competitions.tasks). The upload's page
+(/import/<token>/) shows, depending on how far it got: a progress bar while a task works (polled by
+static/js/task-progress.js, or reloaded by hand), the preview once checked, and after Apply the
+outcome. Apply plans the sheet again inside the import lock of its competitions (importing.import_rows),
+so it adds only the rows still missing then. Only one Apply of an upload is ever queued: a second
+one (a double click, another tab) adds nothing and says what the first one did. New people with near
+matches (DOMAIN.md rule 10) are applied only with the office's confirmation of exactly the warnings
+the planner gives inside the lock. Only the uploader (or a superuser) sees an upload.
 """
 
 import io
-import json
-import os
 import re
-import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 from django import forms
@@ -25,30 +21,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from competitions.importing import ImportBusy, ImportPlan, SheetError, import_rows, plan_import, read_sheet
-from competitions.models import Organization
+from competitions import tasks
+from competitions.importing import SheetError, iter_rows, map_header
+from competitions.models import Organization, SheetImport
 
-UPLOAD_DIR = "imports"
 TOKEN = re.compile(r"[0-9a-f]{32}")
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
-# The preview shows this many of the rows to add; the counts above it are always complete.
-PREVIEW_ROWS = 200
-# Uploads never applied or discarded are removed after this many seconds (they hold personal data).
-KEEP_SECONDS = 2 * 24 * 3600
-# A second Apply of a token that another request is applying waits this long for its outcome.
-APPLY_WAIT_SECONDS = 90
-# A claim older than this was left by a worker that died while applying; the upload is freed again.
-ABANDONED_CLAIM_SECONDS = 15 * 60
 
 TEMPLATE_HEADER = "赛事 年份 级别 类别 赛项 单位 选手 学号 指导教师 奖项 名次 成绩 备注".split()
 TEMPLATE_WIDTHS = [36, 8, 10, 10, 20, 24, 20, 14, 14, 10, 8, 10, 20]
@@ -56,7 +44,24 @@ TEMPLATE_FALLBACK_HOME = "广州市机电技师学院"
 
 
 def max_upload_bytes() -> int:
-    return getattr(settings, "IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+    return getattr(settings, "IMPORT_MAX_BYTES", 64 * 1024 * 1024)
+
+
+def check_readable(data: bytes, filename: str) -> None:
+    """Refuse a file that cannot be a result sheet at all, reading no further than its first row.
+
+    Row errors are the preview's business (a task); here only the encoding, the format and the
+    header are checked, so the upload never plans the whole sheet.
+    """
+    rows = iter_rows(data, filename)
+    header = next(rows, None)
+    if header is None:
+        raise SheetError(_("The sheet is empty."))
+    map_header(header)
+    for cells in rows:
+        if any(cell.strip() for cell in cells):
+            return
+    raise SheetError(_("The sheet has a header but no rows."))
 
 
 class SheetUploadForm(forms.Form):
@@ -82,154 +87,21 @@ class SheetUploadForm(forms.Form):
             )
         data = upload.read()
         try:
-            # Row errors are the preview's business; here only a sheet that cannot be read at all
-            # (encoding, format, header) is sent back.
-            plan_import(read_sheet(data, upload.name))
+            check_readable(data, upload.name)
         except SheetError as error:
             raise ValidationError(str(error)) from None
         self.sheet_bytes = data
         return upload
 
 
-# ---------------------------------------------------------------------------------------------
-# The stored upload
-
-
-def upload_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / UPLOAD_DIR
-
-
-@dataclass
-class StoredSheet:
-    token: str
-    filename: str
-    user_id: int
-    # After a successful apply: {"entries": added, "present": already present, "url": where it went}.
-    applied: dict | None = None
-
-    @property
-    def path(self) -> Path:
-        return upload_dir() / self.token
-
-    @property
-    def sidecar(self) -> Path:
-        return upload_dir() / f"{self.token}.json"
-
-    @property
-    def claimed(self) -> Path:
-        return upload_dir() / f"{self.token}.applying"
-
-    @classmethod
-    def save(cls, data: bytes, *, filename: str, user_id: int) -> "StoredSheet":
-        stored = cls(uuid.uuid4().hex, Path(filename).name[:200], user_id)
-        upload_dir().mkdir(parents=True, exist_ok=True)
-        stored.path.write_bytes(data)
-        stored.write_sidecar()
-        return stored
-
-    @classmethod
-    def load(cls, token: str, user) -> "StoredSheet":
-        """The user's stored sheet; 404 for a malformed, unknown or someone else's token."""
-        if not TOKEN.fullmatch(token):
-            raise Http404
-        stored = cls(token, "", 0)
-        if not stored.reload():
-            raise Http404
-        if stored.user_id != user.pk and not user.is_superuser:
-            raise Http404
-        if stored.applied is None and not (stored.path.is_file() or stored.claimed.is_file()):
-            raise Http404
-        return stored
-
-    def reload(self) -> bool:
-        """Read the sidecar again (another request may have applied the sheet); False when it is gone."""
-        try:
-            meta = json.loads(self.sidecar.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return False
-        self.filename, self.user_id, self.applied = meta["filename"], meta["user"], meta.get("applied")
-        return True
-
-    def write_sidecar(self) -> None:
-        meta = {"filename": self.filename, "user": self.user_id}
-        if self.applied is not None:
-            meta["applied"] = self.applied
-        # Written aside and renamed into place, so that a reader never sees half of it.
-        partial = upload_dir() / f"{self.token}.json.{uuid.uuid4().hex}"
-        partial.write_text(json.dumps(meta), encoding="utf-8")
-        os.replace(partial, self.sidecar)
-
-    def read(self) -> bytes:
-        """The sheet, also while another request is applying it."""
-        for path in (self.path, self.claimed):
-            try:
-                return path.read_bytes()
-            except FileNotFoundError:
-                continue
+def load_upload(token: str, user) -> SheetImport:
+    """The user's upload (without its file); 404 for a malformed, unknown or someone else's token."""
+    if not TOKEN.fullmatch(token):
         raise Http404
-
-    def claim(self) -> bool:
-        """Take the file for applying; False if another request has it (a double click, a second tab)."""
-        try:
-            self.path.rename(self.claimed)
-        except FileNotFoundError:
-            return False
-        os.utime(self.claimed)  # the claim's age tells a claim abandoned by a dead worker
-        return True
-
-    def release(self) -> None:
-        try:
-            self.claimed.rename(self.path)
-        except FileNotFoundError:
-            pass  # discarded meanwhile
-
-    def release_if_abandoned(self) -> None:
-        try:
-            age = time.time() - self.claimed.stat().st_mtime
-        except FileNotFoundError:
-            return
-        if age > ABANDONED_CLAIM_SECONDS:
-            self.release()
-
-    def record_applied(self, *, entries: int, present: int, url: str) -> None:
-        """Keep a receipt instead of the sheet (which holds personal data)."""
-        self.applied = {"entries": entries, "present": present, "url": url}
-        self.write_sidecar()
-        for path in (self.path, self.claimed):
-            path.unlink(missing_ok=True)
-
-    def delete(self) -> None:
-        for path in (self.path, self.claimed, self.sidecar):
-            path.unlink(missing_ok=True)
-
-    def wait_for_claim(self) -> bool:
-        """Claim the file, waiting while another request applies it; False once that one has applied it.
-
-        Also False when the other request is still at it after APPLY_WAIT_SECONDS. If it fails
-        instead (bad rows, a busy database), the file comes back and this request claims it.
-        """
-        deadline = time.monotonic() + APPLY_WAIT_SECONDS
-        while not self.claim():
-            if not self.reload():
-                raise Http404  # discarded meanwhile
-            if self.applied is not None or time.monotonic() > deadline:
-                return False
-            self.release_if_abandoned()
-            time.sleep(0.1)
-        return True
-
-
-def remove_stale_uploads() -> None:
-    directory = upload_dir()
-    if not directory.is_dir():
-        return
-    cutoff = time.time() - KEEP_SECONDS
-    for path in directory.iterdir():
-        try:
-            if path.is_file() and path.stat().st_mtime < cutoff:
-                path.unlink()
-        except OSError:
-            pass  # another worker removed it first
+    job = SheetImport.objects.defer("data").filter(token=token).first()
+    if job is None or (job.user_id != user.pk and not user.is_superuser):
+        raise Http404
+    return job
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,114 +114,129 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SheetUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            remove_stale_uploads()
             upload = form.cleaned_data["sheet"]
-            stored = StoredSheet.save(form.sheet_bytes, filename=upload.name, user_id=request.user.pk)
-            return redirect("competitions:import-preview", token=stored.token)
+            job = SheetImport.objects.create(
+                user=request.user,
+                filename=Path(upload.name).name[:200],
+                data=form.sheet_bytes,
+                language=request.LANGUAGE_CODE,
+            )
+            tasks.enqueue(job)
+            return redirect("competitions:import-preview", token=job.token)
     else:
         form = SheetUploadForm()
+    # The user's uploads not imported yet, so that a page left while a task works is found again.
+    pending = (
+        SheetImport.objects.filter(user=request.user)
+        .exclude(state=SheetImport.State.APPLIED)
+        .only("token", "filename", "state", "created_at")
+        .order_by("-created_at")[:20]
+    )
     return render(
         request,
         "competitions/import_upload.html",
-        {"form": form, "max_bytes": max_upload_bytes(), "headers": TEMPLATE_HEADER},
+        {"form": form, "max_bytes": max_upload_bytes(), "headers": TEMPLATE_HEADER, "pending": pending},
     )
 
 
 @permission_required("competitions.add_entry", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def import_preview(request: HttpRequest, token: str) -> HttpResponse:
-    stored = StoredSheet.load(token, request.user)
-    if request.method == "POST" and request.POST.get("action") == "discard" and stored.applied is None:
-        if not stored.path.is_file():
+    """An upload's page: its progress, its preview, or (once applied) a redirect to the outcome."""
+    job = load_upload(token, request.user)
+    here = redirect("competitions:import-preview", token=job.token)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if request.method == "GET" and request.GET.get("format") == "json":
+        # The progress script's question: answered as it is, without the redirect and the one-time
+        # message of an applied upload (the script reloads the page, which shows them).
+        return JsonResponse(progress_of(job))
+    if job.state == SheetImport.State.APPLIED:
+        return applied(request, job)
+    if action == "discard":
+        if job.state == SheetImport.State.APPLYING:
             messages.warning(request, _("This upload is being imported right now; it cannot be discarded."))
-            return redirect("competitions:import-preview", token=stored.token)
-        stored.delete()
-        messages.info(request, _("The uploaded sheet “%(name)s” was discarded.") % {"name": stored.filename})
-        return redirect("competitions:import-upload")
+            return here
+        # Only a state it still has: an Apply queued in the meantime keeps it.
+        if SheetImport.objects.filter(pk=job.pk, state=job.state).delete()[0]:
+            tasks.clear_progress(job.token)
+            messages.info(request, _("The uploaded sheet “%(name)s” was discarded.") % {"name": job.filename})
+            return redirect("competitions:import-upload")
+        return here
+    if action == "retry":
+        if tasks.run_again(job):
+            messages.info(request, _("The task was queued again."))
+        return here
+    if action == "apply":
+        return apply(request, job)
+    if job.state in tasks.RUNNING:
+        return render(request, "competitions/import_progress.html", {"job": job, **progress_of(job)})
+    if job.outcome:  # why the last Apply imported nothing: said once
+        messages.add_message(request, level_of(job.outcome["level"]), job.outcome["message"])
+        SheetImport.objects.filter(pk=job.pk, state=job.state).update(outcome=None)
+    return preview_page(request, job)
 
-    if request.method == "POST" and stored.applied is None:
-        if stored.wait_for_claim():
-            return apply_stored(request, stored)
-        if stored.applied is None:
-            messages.warning(
-                request,
-                _(
-                    "This upload is still being imported by another request (a second click or another tab); "
-                    "this one added nothing. Reload this page in a moment to see the outcome."
-                ),
-            )
-            return redirect("competitions:import-preview", token=stored.token)
 
-    if stored.applied is not None:
+def apply(request: HttpRequest, job: SheetImport) -> HttpResponse:
+    """Queue the upload's import, once: a second Apply while it is queued or running adds nothing."""
+    here = redirect("competitions:import-preview", token=job.token)
+    if job.state == SheetImport.State.APPLYING:
+        messages.warning(
+            request,
+            _(
+                "This upload is still being imported by another request (a second click or another tab); "
+                "this one added nothing. Reload this page in a moment to see the outcome."
+            ),
+        )
+        return here
+    if job.state != SheetImport.State.CHECKED:
+        return here  # still being checked: the page shows how far
+    preview = job.preview or {}
+    if preview.get("sheet_error") or preview.get("error_count"):
+        messages.error(request, _("The sheet has bad rows; nothing was imported."))
+        return here
+    queued = SheetImport.objects.filter(pk=job.pk, state=SheetImport.State.CHECKED).update(
+        state=SheetImport.State.APPLYING,
+        confirm=request.POST.get("confirm_people", "")[:128],
+        planned=planned_entries(request),
+        outcome=None,
+        error="",
+        started_at=timezone.now(),
+    )
+    if queued:
+        job.state = SheetImport.State.APPLYING
+        tasks.enqueue(job)
+        return here
+    # Another request got there first (a double click): answer as that one's second half.
+    job.refresh_from_db(fields=["state", "outcome"])
+    if job.state == SheetImport.State.APPLIED:
+        return applied(request, job)
+    return apply(request, job)
+
+
+def applied(request: HttpRequest, job: SheetImport) -> HttpResponse:
+    """Send an applied upload's page to where it went: with its outcome the first time, else a reminder."""
+    outcome = job.outcome
+    first = SheetImport.objects.filter(pk=job.pk, outcome__shown=False).update(
+        outcome={**outcome, "shown": True}
+    )
+    if first and outcome.get("message"):
+        messages.add_message(request, level_of(outcome["level"]), outcome["message"])
+    else:
         messages.info(
             request,
             _(
                 "“%(name)s” has already been imported: %(entries)d entries were added then "
                 "(%(present)d already present). Nothing was added again."
             )
-            % {
-                "name": stored.filename,
-                "entries": stored.applied["entries"],
-                "present": stored.applied["present"],
-            },
+            % {"name": job.filename, "entries": outcome["entries"], "present": outcome["present"]},
         )
-        return redirect(stored.applied["url"])
-
-    try:
-        plan = plan_import(read_sheet(stored.read(), stored.filename))
-    except SheetError as error:
-        return preview_page(request, stored, sheet_error=str(error))
-    return preview_page(request, stored, plan=plan)
+    return redirect(outcome["url"])
 
 
-def apply_stored(request: HttpRequest, stored: StoredSheet) -> HttpResponse:
-    """Apply a claimed upload: planned again inside the import lock, only the rows still missing added."""
-    try:
-        data = stored.claimed.read_bytes()
-    except FileNotFoundError:
-        raise Http404 from None  # discarded in the moment after the claim
-    try:
-        plan = import_rows(
-            read_sheet(data, stored.filename),
-            user=request.user,
-            confirm=request.POST.get("confirm_people", ""),
-        )
-    except SheetError as error:
-        stored.release()
-        return preview_page(request, stored, sheet_error=str(error))
-    except ImportBusy as error:
-        stored.release()
-        messages.error(request, str(error))
-        return redirect("competitions:import-preview", token=stored.token)
-    except BaseException:
-        stored.release()
-        raise
-    if plan.errors:
-        stored.release()
-        messages.error(request, _("The sheet has bad rows now; nothing was imported."))
-        return preview_page(request, stored, plan=plan)
-    if plan.unconfirmed:
-        stored.release()
-        messages.error(
-            request,
-            _(
-                "Confirm the new people listed with near matches (tick the box) to import; nothing was imported."
-            ),
-        )
-        return preview_page(request, stored, plan=plan)
-    competitions = {row.competition.pk for row in plan.to_add}
-    if len(competitions) == 1:
-        url = reverse("competitions:competition-detail", kwargs={"pk": competitions.pop()})
-    else:
-        url = reverse("competitions:import-upload")
-    summary = plan.summary()
-    stored.record_applied(entries=summary["entries"], present=summary["already_present"], url=url)
-    message = success_message(plan, planned=planned_entries(request))
-    if summary["entries"]:
-        messages.success(request, message)
-    else:
-        messages.warning(request, message)
-    return redirect(url)
+def level_of(name: str) -> int:
+    return {"success": messages.SUCCESS, "warning": messages.WARNING, "error": messages.ERROR}.get(
+        name, messages.INFO
+    )
 
 
 def planned_entries(request: HttpRequest) -> int | None:
@@ -360,91 +247,34 @@ def planned_entries(request: HttpRequest) -> int | None:
         return None
 
 
-def preview_page(
-    request: HttpRequest, stored: StoredSheet, *, plan: ImportPlan | None = None, sheet_error: str = ""
-) -> HttpResponse:
-    context = {"stored": stored, "sheet_error": sheet_error, "plan": plan}
-    if plan is not None:
-        to_add = plan.to_add
-        warned = [new for new in plan.new_people if new.near]
-        unwarned = [new for new in plan.new_people if not new.near]
-        context.update(
-            summary=plan.summary(),
-            new_objects=new_object_lists(plan),
-            shown_rows=[preview_row(row) for row in to_add[:PREVIEW_ROWS]],
-            hidden_rows=max(0, len(to_add) - PREVIEW_ROWS),
-            present_rows=number_ranges([row.number for row in plan.already_present]),
-            bad_rows=len({error.row for error in plan.errors}),
-            # People with near matches first: they are what the office must look at.
-            # Every person with a near match is shown (the confirmation covers exactly those); the
-            # others only up to the preview's length.
-            new_people=warned + unwarned[: max(0, PREVIEW_ROWS - len(warned))],
-            hidden_people=max(0, len(unwarned) - max(0, PREVIEW_ROWS - len(warned))),
-        )
-    return render(request, "competitions/import_preview.html", context)
+PHASE_LABELS = {
+    "queued": gettext_lazy("Waiting for the task worker"),
+    "reading": gettext_lazy("Reading the sheet"),
+    "checking": gettext_lazy("Checking the rows"),
+    "applying": gettext_lazy("Importing the rows"),
+}
 
 
-def preview_row(row) -> dict:
+def progress_of(job: SheetImport) -> dict:
+    """How far the upload's task got, for the progress page and its polling script (JSON)."""
+    running = job.state in tasks.RUNNING
+    progress = (running and tasks.read_progress(job.token)) or {"phase": "queued", "done": 0, "total": 0}
+    if not running:
+        progress = {"phase": job.state, "done": 0, "total": 0}
     return {
-        "number": row.number,
-        "competition": row.competition,
-        "event": row.event.name,
-        "organization": row.organization.name,
-        "members": "、".join(str(member) for member in row.members),
-        "coaches": "、".join(coach.name for coach in row.coaches),
-        "award": row.award.label,
-        "rank": row.rank,
+        "state": job.state,
+        "running": running,
+        "phase": progress["phase"],
+        "label": str(PHASE_LABELS.get(progress["phase"]) or job.get_state_display()),
+        "done": progress["done"],
+        "total": progress["total"],
+        "stuck": running and tasks.is_stuck(job, progress),
     }
 
 
-def new_object_lists(plan: ImportPlan) -> list[dict]:
-    """What the import creates besides entries, each kind with its names, for the summary."""
-
-    def student(s):
-        return f"{s.name} ({s.student_number})" if s.student_number else s.name
-
-    def coach(c):
-        return f"{c.name} ({c.organization.name})" if c.organization else c.name
-
-    kinds = [
-        (_("New competitions"), plan.new_competitions, str),
-        (_("New events"), plan.new_events, lambda e: f"{e.name} · {e.competition}"),
-        (_("New organizations"), plan.new_organizations, str),
-        (_("New skills"), plan.new_skills, str),
-        (_("New students"), plan.new_students, student),
-        (_("New coaches and teachers"), plan.new_coaches, coach),
-    ]
-    return [{"label": label, "names": [name(obj) for obj in objects]} for label, objects, name in kinds]
-
-
-def number_ranges(numbers: list[int]) -> str:
-    """Row numbers written compactly: [2, 3, 4, 7] → "2–4, 7"."""
-    parts, start, previous = [], None, None
-    for number in sorted(numbers):
-        if start is not None and number == previous + 1:
-            previous = number
-            continue
-        if start is not None:
-            parts.append(str(start) if start == previous else f"{start}–{previous}")
-        start = previous = number
-    if start is not None:
-        parts.append(str(start) if start == previous else f"{start}–{previous}")
-    return ", ".join(parts)
-
-
-def success_message(plan: ImportPlan, *, planned: int | None = None) -> str:
-    summary = plan.summary()
-    message = _("Added %(entries)d entries (%(present)d already present).") % {
-        "entries": summary["entries"],
-        "present": summary["already_present"],
-    }
-    if planned is not None and summary["entries"] < planned:
-        message += " " + _(
-            "%(count)d of the rows to add in the preview had been recorded by someone else meanwhile; "
-            "they were not added again."
-        ) % {"count": planned - summary["entries"]}
-    created = [f"{item['label']}: {len(item['names'])}" for item in new_object_lists(plan) if item["names"]]
-    return f"{message} {'; '.join(created)}" if created else message
+def preview_page(request: HttpRequest, job: SheetImport) -> HttpResponse:
+    preview = job.preview or {"sheet_error": _("This upload has no preview.")}
+    return render(request, "competitions/import_preview.html", {"job": job, "preview": preview})
 
 
 @permission_required("competitions.add_entry", raise_exception=True)

@@ -42,10 +42,14 @@ def wait_at(gate: str) -> None:
 
 def client_for(username: str):
     from django.contrib.auth import get_user_model
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.test.utils import setup_test_environment
 
     setup_test_environment()  # lets the test client's host in
+    # The import tasks a request queues run in this process when it commits, as a worker would.
+    override_settings(
+        TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    ).enable()
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(get_user_model().objects.get(username=username))
     return client
@@ -89,6 +93,14 @@ def apply(gate: str, username: str, token: str, planned: str) -> None:
     url = reverse("competitions:import-preview", args=[token])
     response = client.post(url, {"action": "apply", "planned": planned})
     final = client.get(response.url) if response.status_code == 302 else response
+    # The upload's own page shows the progress while another request's task imports it; once that
+    # one is done, the page sends on to the outcome.
+    deadline = time.monotonic() + 120
+    while final.status_code == 200 and b"<progress" in final.content and time.monotonic() < deadline:
+        time.sleep(0.1)
+        final = client.get(url)
+    if final.status_code == 302:
+        final = client.get(final.url)
     messages = re.findall(r'<li class="message ([^"]*)">(.*?)</li>', final.content.decode(), re.S)
     print(json.dumps({"status": response.status_code, "messages": messages}))
 

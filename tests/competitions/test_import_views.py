@@ -1,15 +1,15 @@
 import io
 import json
-import os
 import re
-import time
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import resolve, reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext, override
 from openpyxl import Workbook, load_workbook
@@ -17,10 +17,8 @@ from openpyxl import Workbook, load_workbook
 from competitions import importing
 from competitions.aggregates import verify
 from competitions.importing import import_sheet, plan_import, read_sheet
-from competitions.models import Competition, Entry, EntryMember, Event
+from competitions.models import Competition, Entry, EntryMember, Event, SheetImport
 from competitions.roles import OFFICE, TEACHERS
-from competitions.views import sheets
-from competitions.views.sheets import StoredSheet
 from students.models import Coach, Student
 from tests.factories import home_organization, make_competition, make_department, make_student
 
@@ -65,7 +63,18 @@ def with_cell(row_index, column, value, rows=GOOD_ROWS):
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    # The tasks a request queues run when it has answered, in this process (as a worker would).
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASK_PROGRESS_DIR = tmp_path / "progress"
     return tmp_path
+
+
+class TaskClient(Client):
+    """A test client whose requests' on-commit callbacks (the queued tasks) run when they answer."""
+
+    def request(self, **request):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(**request)
 
 
 @pytest.fixture(autouse=True)
@@ -85,13 +94,14 @@ def office(django_user_model):
 
 
 @pytest.fixture
-def office_client(client, office):
+def office_client(office):
+    client = TaskClient()
     client.force_login(office)
     return client
 
 
 def client_for(user):
-    client = Client()
+    client = TaskClient()
     client.force_login(user)
     return client
 
@@ -111,8 +121,16 @@ def preview_url(token):
 
 
 def stored_files(media):
-    folder = media / "imports"
-    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+    """The uploads kept, with their state and whether they still hold the file."""
+    return sorted((job.token, job.state, bool(job.data)) for job in SheetImport.objects.all())
+
+
+def apply(client, token, **data):
+    """Click Apply; when the answer is the upload's own page (the task's progress), open it."""
+    response = client.post(preview_url(token), {"action": "apply", **data})
+    if response.status_code == 302 and response.url == preview_url(token):
+        return client.get(response.url)
+    return response
 
 
 def counts():
@@ -127,12 +145,11 @@ def counts():
 
 
 def test_a_good_sheet_is_previewed_then_applied_and_audited(office_client, office, media, settings):
-    token = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
-    assert stored_files(media) == [token, f"{token}.json"]
-    assert json.loads((media / "imports" / f"{token}.json").read_text()) == {
-        "filename": "results.csv",
-        "user": office.pk,
-    }
+    data = csv_bytes([HEADER, *GOOD_ROWS])
+    token = upload_token(office_client, data)
+    job = SheetImport.objects.get()
+    assert (job.token, job.filename, job.user, bytes(job.data)) == (token, "results.csv", office, data)
+    assert job.state == SheetImport.State.CHECKED
 
     page = office_client.get(preview_url(token)).content.decode()
     assert Entry.objects.count() == 0
@@ -150,19 +167,17 @@ def test_a_good_sheet_is_previewed_then_applied_and_audited(office_client, offic
     assert "张三、李四" in page  # an outside team's members, as written
     assert 'value="apply"' in page
 
-    response = office_client.post(preview_url(token), {"action": "apply"})
+    response = apply(office_client, token)
     competition = Competition.objects.get()
     assert response.status_code == 302 and response.url == competition.get_absolute_url()
     assert Entry.objects.count() == 4 and EntryMember.objects.count() == 4
     assert Entry.history.filter(history_type="+", history_user=office).count() == 4
     assert EntryMember.history.filter(history_user=office).count() == 4
-    # The sheet (personal data) is gone; the sidecar keeps a receipt for a second click on Apply.
-    assert stored_files(media) == [f"{token}.json"]
-    assert json.loads((media / "imports" / f"{token}.json").read_text()) == {
-        "filename": "results.csv",
-        "user": office.pk,
-        "applied": {"entries": 4, "present": 0, "url": competition.get_absolute_url()},
-    }
+    # The sheet (personal data) is gone; a receipt is kept for a second click on Apply.
+    assert stored_files(media) == [(token, "applied", False)]
+    job.refresh_from_db()
+    assert (job.outcome["entries"], job.outcome["present"]) == (4, 0)
+    assert job.outcome["url"] == competition.get_absolute_url() and job.preview is None
     with override(settings.LANGUAGE_CODE):
         added = gettext("Added %(entries)d entries (%(present)d already present).")
     added %= {"entries": 4, "present": 0}
@@ -184,12 +199,13 @@ def test_bad_rows_are_all_listed_no_apply_button_and_applying_anyway_saves_nothi
     assert 'value="apply"' not in page
 
     before = counts()
-    response = office_client.post(preview_url(token), {"action": "apply"})
+    response = apply(office_client, token)
     assert response.status_code == 200
     assert counts() == before
     assert "宇宙级" in response.content.decode()
+    assert "The sheet has bad rows; nothing was imported." in response.content.decode()
     # The upload is kept, so the office can still look at it (or discard it).
-    assert stored_files(media) == [token, f"{token}.json"]
+    assert stored_files(media) == [(token, "checked", True)]
 
 
 def test_rows_that_turn_bad_after_the_preview_are_refused_at_apply(office_client, media):
@@ -198,12 +214,13 @@ def test_rows_that_turn_bad_after_the_preview_are_refused_at_apply(office_client
     # Meanwhile someone records the competition at another level.
     make_competition(COMPETITION, year=2023, level="provincial")
     before = counts()
-    response = office_client.post(preview_url(token), {"action": "apply"})
+    response = apply(office_client, token)
     assert response.status_code == 200
     assert counts() == before
     page = response.content.decode()
     assert 'data-row="2"' in page and 'value="apply"' not in page
-    assert stored_files(media) == [token, f"{token}.json"]
+    assert "The sheet has bad rows now; nothing was imported." in page
+    assert stored_files(media) == [(token, "checked", True)]
 
 
 @pytest.mark.parametrize(
@@ -218,7 +235,7 @@ def test_gb18030_csv_and_xlsx_uploads_import(office_client, data, name):
     token = upload_token(office_client, data, name)
     page = office_client.get(preview_url(token)).content.decode()
     assert name in page and '<dd id="count-entries">4</dd>' in page
-    office_client.post(preview_url(token), {"action": "apply"})
+    apply(office_client, token)
     assert Entry.objects.count() == 4
     assert Student.objects.get(student_number="S001").name == "蒋家俊"
 
@@ -274,7 +291,7 @@ def test_teachers_are_refused_everywhere(office_client, django_user_model, media
     assert upload(teacher, csv_bytes([HEADER, *GOOD_ROWS])).status_code == 403
     assert teacher.post(preview_url(token), {"action": "apply"}).status_code == 403
     assert Entry.objects.count() == 0
-    assert len(stored_files(media)) == 2
+    assert len(stored_files(media)) == 1
 
 
 def test_anonymous_users_are_sent_to_log_in(client, office_client):
@@ -328,7 +345,7 @@ def shown_messages(client):
 def test_applying_twice_adds_nothing_the_second_time(office_client, media):
     data = csv_bytes([HEADER, *GOOD_ROWS])
     token = upload_token(office_client, data)
-    first = office_client.post(preview_url(token), {"action": "apply"})
+    first = apply(office_client, token)
     assert first.status_code == 302
     shown_messages(office_client)
     before = counts()
@@ -343,16 +360,16 @@ def test_applying_twice_adds_nothing_the_second_time(office_client, media):
         ]
     # Discarding it afterwards does not pretend it was not imported.
     office_client.post(preview_url(token), {"action": "discard"})
-    assert stored_files(media) == [f"{token}.json"]
+    assert stored_files(media) == [(token, "applied", False)]
 
     again = upload_token(office_client, data)
     page = office_client.get(preview_url(again)).content.decode()
     assert '<dd id="count-entries">0</dd>' in page and '<dd id="count-present">4</dd>' in page
     assert "2–5" in page  # the rows already recorded
-    response = office_client.post(preview_url(again), {"action": "apply"})
+    response = apply(office_client, again)
     assert response.status_code == 302 and response.url == UPLOAD
     assert counts() == before
-    assert stored_files(media) == sorted([f"{token}.json", f"{again}.json"])
+    assert stored_files(media) == sorted([(token, "applied", False), (again, "applied", False)])
 
 
 def test_an_upload_can_be_discarded(office_client, media):
@@ -362,16 +379,6 @@ def test_an_upload_can_be_discarded(office_client, media):
     assert stored_files(media) == []
     assert office_client.get(preview_url(token)).status_code == 404
     assert Entry.objects.count() == 0
-
-
-def test_uploads_left_for_two_days_are_removed(office_client, media):
-    old = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
-    two_days_ago = time.time() - 2 * 24 * 3600 - 60
-    for path in (media / "imports").iterdir():
-        os.utime(path, (two_days_ago, two_days_ago))
-    new = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
-    assert stored_files(media) == sorted([new, f"{new}.json"])
-    assert office_client.get(preview_url(old)).status_code == 404
 
 
 def test_names_in_the_sheet_are_escaped_in_the_preview(office_client):
@@ -428,7 +435,7 @@ def test_a_five_thousand_row_sheet_round_trips(office_client, office, media, dja
     assert "4800" in page  # the rows not shown, counted exactly
     assert "测试学院96" in page
 
-    response = office_client.post(preview_url(token), {"action": "apply"})
+    response = apply(office_client, token)
     assert response.status_code == 302
     assert Entry.objects.count() == 5000
     assert EntryMember.objects.count() == 10000
@@ -442,7 +449,7 @@ def test_a_five_thousand_row_sheet_round_trips(office_client, office, media, dja
         page = office_client.get(preview_url(again)).content.decode()
     assert '<dd id="count-entries">0</dd>' in page and '<dd id="count-present">5000</dd>' in page
     assert "2–5001" in page
-    office_client.post(preview_url(again), {"action": "apply"})
+    apply(office_client, again)
     assert Entry.objects.count() == 5000
 
 
@@ -456,7 +463,7 @@ def test_rows_imported_by_someone_else_since_the_preview_are_not_added_again(off
     assert '<input type="hidden" name="planned" value="4">' in page
     # Meanwhile a colleague imports two of the rows (one of the two identical unnamed rows among them).
     import_sheet(csv_bytes([HEADER, GOOD_ROWS[0], GOOD_ROWS[2]]), "colleague.csv")
-    response = office_client.post(preview_url(token), {"action": "apply", "planned": "4"})
+    response = apply(office_client, token, planned="4")
     assert response.status_code == 302
     assert Entry.objects.count() == 4
     assert shown_messages(office_client) == [
@@ -479,45 +486,47 @@ def test_a_busy_database_at_apply_keeps_the_upload_and_says_to_try_again(office_
     page = office_client.get(preview_url(token)).content.decode()
     assert "saved at the same time, so nothing was imported. Please try again in a minute." in page
     assert 'value="apply"' in page
-    assert stored_files(media) == [token, f"{token}.json"]
+    assert stored_files(media) == [(token, "checked", True)]
     monkeypatch.undo()
-    assert office_client.post(preview_url(token), {"action": "apply"}).status_code == 302
+    assert apply(office_client, token).status_code == 302
     assert Entry.objects.count() == 4
 
 
-def test_apply_while_another_request_applies_the_same_upload(office_client, office, media, monkeypatch):
+def test_apply_while_another_request_applies_the_same_upload(office_client, office, media):
     token = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
-    other = StoredSheet.load(token, office)
-    assert other.claim()  # the first click, still at work
-    monkeypatch.setattr(sheets, "APPLY_WAIT_SECONDS", 0.3)
+    # The first click's task is queued or at work.
+    SheetImport.objects.filter(token=token).update(state=SheetImport.State.APPLYING)
     response = office_client.post(preview_url(token), {"action": "apply"})
     assert response.status_code == 302 and response.url == preview_url(token)
     assert Entry.objects.count() == 0
-    # The preview still shows while the first click works, with what happened to the second.
+    # The progress page shows, with what happened to the second click.
     page = office_client.get(preview_url(token)).content.decode()
     assert (
         "This upload is still being imported by another request (a second click or another tab); this one "
         "added nothing. Reload this page in a moment to see the outcome."
     ) in page
-    assert "移动机器人" in page
+    assert "<progress" in page
     # Discarding waits for it.
     office_client.post(preview_url(token), {"action": "discard"})
-    assert stored_files(media) == [f"{token}.applying", f"{token}.json"]
+    assert stored_files(media) == [(token, "applying", True)]
     # The first click fails (say, a bad row) and gives the upload back: the second one applies it.
-    other.release()
-    assert office_client.post(preview_url(token), {"action": "apply"}).status_code == 302
+    SheetImport.objects.filter(token=token).update(state=SheetImport.State.CHECKED)
+    assert apply(office_client, token).status_code == 302
     assert Entry.objects.count() == 4
 
 
-def test_a_claim_left_by_a_dead_worker_is_freed(office_client, office, media, monkeypatch):
+def test_an_apply_left_by_a_dead_worker_can_be_run_again(office_client, office, media, settings):
     token = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
-    dead = StoredSheet.load(token, office)
-    assert dead.claim()
-    old = time.time() - sheets.ABANDONED_CLAIM_SECONDS - 60
-    os.utime(dead.claimed, (old, old))
-    assert office_client.post(preview_url(token), {"action": "apply"}).status_code == 302
+    # Its worker was killed: the upload stays "being imported", its progress long silent.
+    long_ago = timezone.now() - timedelta(seconds=settings.TASK_STUCK_SECONDS + 60)
+    SheetImport.objects.filter(token=token).update(state=SheetImport.State.APPLYING, started_at=long_ago)
+    page = office_client.get(preview_url(token)).content.decode()
+    assert 'value="retry"' in page and "Nothing was saved by it" in page
+    response = office_client.post(preview_url(token), {"action": "retry"})
+    assert response.status_code == 302 and response.url == preview_url(token)
     assert Entry.objects.count() == 4
-    assert stored_files(media) == [f"{token}.json"]
+    assert office_client.get(preview_url(token)).url == Competition.objects.get().get_absolute_url()
+    assert stored_files(media) == [(token, "applied", False)]
 
 
 # New people and their near matches (DOMAIN.md rule 10), numbers that find nobody (rule 9)
@@ -545,16 +554,14 @@ def test_the_preview_lists_new_people_with_near_matches_and_apply_needs_a_confir
     assert 'name="confirm_people"' in page
 
     before = counts()
-    response = office_client.post(preview_url(token), {"action": "apply"})
+    response = apply(office_client, token)
     assert response.status_code == 200 and counts() == before
     assert "Confirm the new people" in response.content.decode()
-    assert stored_files(media) == [token, f"{token}.json"]
-    response = office_client.post(preview_url(token), {"action": "apply", "confirm_people": "not-the-list"})
+    assert stored_files(media) == [(token, "checked", True)]
+    response = apply(office_client, token, confirm_people="not-the-list")
     assert response.status_code == 200 and counts() == before
 
-    response = office_client.post(
-        preview_url(token), {"action": "apply", "confirm_people": confirmation_of(page)}
-    )
+    response = apply(office_client, token, confirm_people=confirmation_of(page))
     assert response.status_code == 302
     assert Entry.objects.count() == 3
     assert set(Student.objects.values_list("name", flat=True)) == {"蒋家俊", "蒋家骏", "郑泽鑫", "李明"}
@@ -566,9 +573,7 @@ def test_a_confirmation_does_not_cover_a_near_match_recorded_after_the_preview(o
     token = upload_token(office_client, csv_bytes([HEADER, *rows]))
     page = office_client.get(preview_url(token)).content.decode()
     make_student("郑泽馨", student_number="20210002")  # meanwhile: now 郑泽鑫 has a near match too
-    response = office_client.post(
-        preview_url(token), {"action": "apply", "confirm_people": confirmation_of(page)}
-    )
+    response = apply(office_client, token, confirm_people=confirmation_of(page))
     assert response.status_code == 200 and not Entry.objects.exists()
     assert "郑泽馨（20210002）" in response.content.decode()
 
@@ -593,7 +598,7 @@ def test_the_preview_notes_numbers_of_other_organizations_that_find_no_home_stud
     page = office_client.get(preview_url(token)).content.decode()
     assert '<li data-row="2">' in page and "20219999" in page
     assert 'name="confirm_people"' not in page  # nobody new
-    assert office_client.post(preview_url(token), {"action": "apply"}).status_code == 302
+    assert apply(office_client, token).status_code == 302
     members = Entry.objects.get().members.order_by("position")
     assert [(m.name, m.student) for m in members] == [("蒋家俊", jiang), ("王五", None)]
 

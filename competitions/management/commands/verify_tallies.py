@@ -9,8 +9,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--fix", action="store_true", help="rebuild the tally tables from the entries")
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="with --fix: queue the rebuild as a task for the task worker and return at once",
+        )
 
-    def handle(self, *args, fix, **options):
+    def handle(self, *args, fix, background, **options):
+        if background:
+            if not fix:
+                raise CommandError(_("--background goes with --fix."))
+            from competitions.tasks import rebuild_tallies
+
+            result = rebuild_tallies.enqueue()
+            self.stdout.write(_("Queued the rebuild of the tally tables (task %(id)s).") % {"id": result.id})
+            return
         problems = verify()
         for problem in problems[:200]:
             self.stdout.write(problem)
