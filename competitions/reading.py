@@ -267,6 +267,13 @@ def beyond_last_column(number: int, column: int) -> SheetError:
     )
 
 
+def damaged_row(number: int, error) -> SheetError:
+    return SheetError(
+        _("The XLSX workbook is damaged: row %(row)d holds a cell that cannot be read (%(error)s).")
+        % {"row": number, "error": error}
+    )
+
+
 def worksheet_rows(source, parser) -> Iterator[tuple[int, list[str]]]:
     """(row number, cells) of a worksheet's XML as it is in the file, whatever its <dimension> says.
 
@@ -286,6 +293,8 @@ def worksheet_rows(source, parser) -> Iterator[tuple[int, list[str]]]:
                 raise SheetError(_("The XLSX workbook is damaged: its worksheet nests XML too deeply."))
             if element.tag == ROW_TAG and len(stack) == 3:
                 given = element.get("r")
+                if given and not given.isdigit():
+                    raise damaged_row(number + 1, f"r={given!r}")
                 previous, number = number, int(given) if given else number + 1
                 if number <= previous:
                     raise SheetError(
@@ -298,7 +307,10 @@ def worksheet_rows(source, parser) -> Iterator[tuple[int, list[str]]]:
         stack.pop()
         depth = len(stack)  # of the finished element's parent
         if depth == 3 and element.tag == CELL_TAG and stack[-1].tag == ROW_TAG:
-            cell = parser.parse_cell(element)
+            try:
+                cell = parser.parse_cell(element)
+            except (ValueError, IndexError, KeyError, TypeError, OverflowError) as error:
+                raise damaged_row(number, error) from None
             text = cell_text(cell["value"])
             if text.strip() and cell["column"] > MAX_COLUMNS:
                 raise beyond_last_column(number, cell["column"])
