@@ -429,6 +429,14 @@ class Planner:
             rank = parse_rank(values["rank"])
         except ValueError as error:
             self.error(number, "rank", str(error))
+        # The column's range on every database (SQLite would store more than PostgreSQL accepts).
+        from django.db.backends.base.operations import BaseDatabaseOperations
+
+        rank_max = BaseDatabaseOperations.integer_field_ranges[
+            Entry._meta.get_field("rank").get_internal_type()
+        ][1]
+        if rank is not None and rank > rank_max:
+            self.error(number, "rank", _("rank too large: at most %(max)d") % {"max": rank_max})
         for column, limit in MAX_LENGTHS.items():
             if len(values[column]) > limit:
                 self.error(number, column, _("longer than %(limit)d characters") % {"limit": limit})
