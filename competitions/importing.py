@@ -573,7 +573,23 @@ class Planner:
             row.present = present
 
     def check_people_once_per_event(self) -> None:
-        rows = self.plan.to_add
+        """Rule 7 (competitions.models.once_per_event) for the rows to add that name recorded or new
+        people, a group of events at a time (about MATCH_BATCH rows): a person clashes only with
+        themselves in the same event, so no more than one group's bookkeeping is in memory."""
+        by_event: dict[int, list[SheetRow]] = defaultdict(list)
+        for row in self.plan.to_add:
+            if not all(isinstance(member, str) for member in row.members):
+                by_event[id(row.event)].append(row)
+        group = []
+        for rows in by_event.values():
+            group += rows
+            if len(group) >= MATCH_BATCH:
+                self.check_once_per_event(group)
+                group = []
+        if group:
+            self.check_once_per_event(group)
+
+    def check_once_per_event(self, rows: list[SheetRow]) -> None:
         for clash in once_per_event([(row.event, row.members) for row in rows]):
             row = rows[clash.index]
             if clash.other is None:

@@ -134,3 +134,16 @@ def test_a_sheet_file_is_read_twice_and_its_rows_are_not_kept(monkeypatch, tmp_p
     plan = import_file(path, "big.csv")
     assert opened == [path, path]  # a survey (names, numbers, competitions), then row by row
     assert plan.summary()["entries"] == 11 and Entry.objects.count() == 11
+
+
+def test_a_student_entered_twice_in_one_event_is_found_across_groups_of_rows():
+    rows = sheet_rows(17)
+    # Row 3 of the sheet enters 学生1 (S0001) in 赛项1; rows of other events come in between.
+    rows.append(
+        ["广东省第三届职业技能大赛", "2024", "省级", "赛项1", HOME, "学生1", "S0001", "", "银牌", "40"]
+    )
+    plan = import_file(csv_bytes(rows), "big.csv")
+    assert [str(error) for error in plan.errors] == [
+        f"Row {len(rows) + 1}, 选手: 学生1 is also entered in “赛项1” in row 3"
+    ]
+    assert Entry.objects.count() == 0
