@@ -15,12 +15,14 @@ import hashlib
 import logging
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -48,6 +50,7 @@ from students.people import (
     NewPerson,
     Note,
     People,
+    chunks,
     clean_text,
     confirmation,
     lock_people,
@@ -103,6 +106,13 @@ NAME_LENGTH = EntryMember._meta.get_field("name").max_length
 NUMBER_LENGTH = Student._meta.get_field("student_number").max_length
 STAFF_NUMBER_LENGTH = Coach._meta.get_field("staff_number").max_length
 MAX_CELL_CHARS = 2000
+# Entries written per step of an import (with their members, coaches and history rows): the model
+# objects of one step are in memory at a time, whatever the size of the sheet.
+APPLY_BATCH = 2000
+# Recorded entries read per step when a sheet's rows are matched with them (see match_existing).
+MATCH_BATCH = 10_000
+# While the number of rows is not known yet, progress is reported every this many rows.
+PROGRESS_ROWS = 1000
 
 
 def squash(text: str) -> str:
@@ -179,7 +189,7 @@ def map_header(header: list[str]) -> dict[int, str]:
 # Planning
 
 
-@dataclass
+@dataclass(slots=True)  # a sheet may have hundreds of thousands of rows: no __dict__ each
 class SheetRow:
     number: int
     competition: Competition
@@ -286,41 +296,29 @@ class Planner:
         self.skills: dict[str, Skill] = {}
         self.people = People()
         self.event_sizes: dict[int, list[int]] = {}  # id(new event) → member counts seen
+        self.strings: dict[str, str] = {}
 
     def error(self, row: int, column: str, message: str) -> None:
         self.plan.errors.append(RowError(row, column, message, self.titles.get(column, column)))
 
     # -- loading what exists ------------------------------------------------------------------
 
-    def preload(self, records: list[dict[str, str]]) -> None:
-        comp_names = {clean_text(r.get("competition", "")) for r in records}
-        for competition in in_chunks(Competition.objects, "name", comp_names):
+    def preload(self, survey: "Survey") -> None:
+        """Load what the sheet may name (a survey of every row) in a few queries."""
+        for competition in in_chunks(Competition.objects, "name", survey.competitions):
             self.competitions[(competition.name, competition.year)] = competition
         events = in_chunks(
             Event.objects.select_related("competition"), "competition", self.competitions.values()
         )
         for event in events:
             self.events[((event.competition.name, event.competition.year), event.name)] = event
-        org_names = {clean_text(r.get("organization", "")) for r in records}
-        for organization in in_chunks(Organization.objects, "name", org_names):
+        for organization in in_chunks(Organization.objects, "name", survey.organizations):
             self.organizations[organization.name] = organization
         if self.home is not None:
             self.organizations.setdefault(self.home.name, self.home)
-        event_names = {clean_text(r.get("event", "")) for r in records}
-        for skill in in_chunks(Skill.objects, "name", event_names):
+        for skill in in_chunks(Skill.objects, "name", survey.events):
             self.skills[skill.name] = skill
-        # Names alone find home people only in the home college's rows (rule 9): only those are
-        # looked up by name, besides coaches (home teachers are found by name in every row).
-        named = []
-        for record in records:
-            if self.home is not None and clean_text(record.get("organization", "")) == self.home.name:
-                named += [(name, "") for name in split_names(record.get("competitors", ""))]
-            named += [("", number) for number in split_names(record.get("student_numbers", ""))]
-            try:
-                named += parse_people(record.get("coaches", ""))
-            except ValidationError:
-                pass  # the row is reported as bad
-        self.people = People(named)
+        self.people = People(survey.people)
 
     # -- one row ------------------------------------------------------------------------------
 
@@ -511,10 +509,14 @@ class Planner:
                 coaches=coaches,
                 award=award,
                 rank=rank,
-                score=values["score"],
-                notes=(record.get("notes") or "").strip(),
+                score=self.shared(values["score"]),
+                notes=self.shared((record.get("notes") or "").strip()),
             )
         )
+
+    def shared(self, text: str) -> str:
+        """One string object for each text repeated across rows (scores, notes)."""
+        return self.strings.setdefault(text, text)
 
     # -- the whole sheet ----------------------------------------------------------------------
 
@@ -528,11 +530,43 @@ class Planner:
         self.collect_people()
 
     def match_existing(self) -> None:
-        """Mark rows whose entry is already recorded (competitions.models.match_recorded)."""
-        events = {row.event.pk for row in self.plan.rows if row.event.pk}
-        entries = Entry.objects.filter(event__in=events).prefetch_related(
-            "members__student", "members__coach"
+        """Mark rows whose entry is already recorded (competitions.models.match_recorded).
+
+        An entry's identity includes its event, so the recorded entries are read a group of events
+        at a time (about MATCH_BATCH entries), and only one group's entries are in memory at once.
+        """
+        by_event: dict[int, list[SheetRow]] = defaultdict(list)
+        for row in self.plan.rows:
+            if row.event.pk and row.organization.pk:
+                by_event[row.event.pk].append(row)
+        recorded: dict[int, int] = {}
+        for chunk in chunks(list(by_event)):
+            counts = Entry.objects.filter(event__in=chunk).values("event").annotate(n=Count("id"))
+            recorded.update(counts.values_list("event", "n"))
+        group, size = [], 0
+        for event_id in by_event:
+            if event_id not in recorded:
+                continue  # nothing recorded in this event: no row of it is present
+            group.append(event_id)
+            size += recorded[event_id]
+            if size >= MATCH_BATCH:
+                self.match_events(group, by_event)
+                group, size = [], 0
+        if group:
+            self.match_events(group, by_event)
+
+    @staticmethod
+    def match_events(event_ids: list[int], by_event: dict[int, list[SheetRow]]) -> None:
+        # Only what an entry's identity needs (competitions.models.recorded_identity).
+        members = EntryMember.objects.select_related("student", "coach").only(
+            "entry", "name", "student__id", "coach__id"
         )
+        entries = (
+            Entry.objects.filter(event__in=event_ids)
+            .only("event", "organization", "award", "rank")
+            .prefetch_related(Prefetch("members", queryset=members))
+        )
+        rows = [row for event_id in event_ids for row in by_event[event_id]]
         planned = [
             entry_identity(
                 event_id=row.event.pk,
@@ -541,13 +575,29 @@ class Planner:
                 rank=row.rank,
                 members=row.members,
             )
-            for row in self.plan.rows
+            for row in rows
         ]
-        for row, present in zip(self.plan.rows, match_recorded(planned, entries), strict=True):
+        for row, present in zip(rows, match_recorded(planned, entries), strict=True):
             row.present = present
 
     def check_people_once_per_event(self) -> None:
-        rows = self.plan.to_add
+        """Rule 7 (competitions.models.once_per_event) for the rows to add that name recorded or new
+        people, a group of events at a time (about MATCH_BATCH rows): a person clashes only with
+        themselves in the same event, so no more than one group's bookkeeping is in memory."""
+        by_event: dict[int, list[SheetRow]] = defaultdict(list)
+        for row in self.plan.to_add:
+            if not all(isinstance(member, str) for member in row.members):
+                by_event[id(row.event)].append(row)
+        group = []
+        for rows in by_event.values():
+            group += rows
+            if len(group) >= MATCH_BATCH:
+                self.check_once_per_event(group)
+                group = []
+        if group:
+            self.check_once_per_event(group)
+
+    def check_once_per_event(self, rows: list[SheetRow]) -> None:
         for clash in once_per_event([(row.event, row.members) for row in rows]):
             row = rows[clash.index]
             if clash.other is None:
@@ -579,30 +629,143 @@ class Planner:
             self.plan.new_people = self.people.new_people_report(new_people)
 
 
-def plan_import(rows: list[list[str]]) -> ImportPlan:
-    """Check every row of a sheet (header first) and work out what importing it would do."""
-    if not rows:
+class Progress:
+    """Passes progress(phase, done, total) on now and then (see PHASES): when a phase starts, about
+    every 1% of its total (every PROGRESS_ROWS rows while the total is unknown) and when it ends."""
+
+    def __init__(self, callback=None) -> None:
+        self.callback = callback
+        self.phase = ""
+        self.due = 0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if self.callback is None:
+            return
+        if phase != self.phase:
+            self.phase, self.due = phase, 0
+        if done >= self.due or done == total:
+            self.callback(phase, done, total)
+            self.due = done + (max(1, total // 100) if total else PROGRESS_ROWS)
+
+
+def progress_of(progress) -> Progress:
+    return progress if isinstance(progress, Progress) else Progress(progress)
+
+
+def sheet_records(rows: Iterable[list[str]]):
+    """Start reading a sheet: (column index → column, column → header as written, the records).
+
+    The records are the non-blank rows after the header, numbered as in the sheet, each as
+    (number, {column: text}), or (number, None) for a row with values in columns without a header.
+    """
+    iterator = iter(rows)
+    header = next(iterator, None)
+    if header is None:
         raise SheetError(_("The sheet is empty."))
-    columns = map_header(rows[0])
-    records: list[tuple[int, dict[str, str]]] = []
-    planner = Planner({column: rows[0][index].strip() for index, column in columns.items()})
-    for number, cells in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if any(cell.strip() for index, cell in enumerate(cells) if index not in columns):
-            planner.error(number, "", _("the row has values in columns without a header"))
-            continue
-        records.append(
-            (
+    columns = map_header(header)
+    titles = {column: header[index].strip() for index, column in columns.items()}
+
+    def records():
+        for number, cells in enumerate(iterator, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            if any(cell.strip() for index, cell in enumerate(cells) if index not in columns):
+                yield number, None
+                continue
+            yield (
                 number,
                 {column: cells[index] if index < len(cells) else "" for index, column in columns.items()},
             )
-        )
-    if not records and not planner.plan.errors:
+
+    return columns, titles, records()
+
+
+@dataclass
+class Survey:
+    """What a first pass over a sheet finds: the competitions it names (their import locks are
+    taken before planning) and every name and number the planner looks up, so that it loads them in
+    a few queries without keeping the rows."""
+
+    home: str | None  # the home college's name then: names alone are looked up in its rows (rule 9)
+    rows: int = 0  # non-blank rows after the header
+    keys: set[tuple[str, int]] = field(default_factory=set)  # (competition, year)
+    competitions: set[str] = field(default_factory=set)
+    organizations: set[str] = field(default_factory=set)
+    events: set[str] = field(default_factory=set)
+    people: set[tuple[str, str]] = field(default_factory=set)  # (name, number) as written
+
+    def add(self, record: dict[str, str]) -> None:
+        competition, organization = clean_text(record["competition"]), clean_text(record["organization"])
+        self.competitions.add(competition)
+        self.organizations.add(organization)
+        self.events.add(clean_text(record["event"]))
+        try:
+            if competition:
+                self.keys.add((competition, parse_year(clean_text(record["year"]))))
+        except ValueError:
+            pass  # a bad row: nothing is applied
+        if self.home is not None and organization == self.home:
+            self.people.update((name, "") for name in split_names(record["competitors"]))
+        self.people.update(("", number) for number in split_names(record.get("student_numbers", "")))
+        try:
+            self.people.update(parse_people(record.get("coaches", "")))
+        except ValidationError:
+            pass  # the row is reported as bad
+
+
+class Sheet:
+    """A sheet file (its bytes or its path) as rows of text, read from the file again each time it
+    is iterated: a large sheet is read twice rather than kept in memory. Remembers its survey."""
+
+    def __init__(self, source, filename: str = "") -> None:
+        self.source, self.filename = source, filename
+        self.survey: Survey | None = None
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return iter_rows(self.source, self.filename)
+
+
+def survey_of(rows: Iterable[list[str]], *, progress=None) -> Survey:
+    """The survey of a sheet (header first): taken once for a Sheet, unless the home college changed."""
+    home = Organization.home()
+    survey = getattr(rows, "survey", None)
+    if survey is not None and survey.home == (home.name if home else None):
+        return survey
+    report = progress_of(progress)
+    report("reading", 0, 0)
+    survey = Survey(home.name if home else None)
+    _columns, _titles, records = sheet_records(rows)
+    for _number, record in records:
+        survey.rows += 1
+        if record is not None:
+            survey.add(record)
+        report("reading", survey.rows, 0)
+    if isinstance(rows, Sheet):
+        rows.survey = survey
+    return survey
+
+
+def plan_import(rows: Iterable[list[str]], *, progress=None) -> ImportPlan:
+    """Check every row of a sheet (header first) and work out what importing it would do.
+
+    The rows are read twice (a list, or a Sheet that reads its file again): a survey of the names
+    and numbers they hold, then row by row. A plan keeps each row compactly (shared objects for
+    what rows repeat), whatever the size of the sheet.
+    """
+    report = progress_of(progress)
+    survey = survey_of(rows, progress=report)
+    if not survey.rows:
         raise SheetError(_("The sheet has a header but no rows."))
-    planner.preload([record for _number, record in records])
-    for number, record in records:
-        planner.plan_row(number, record)
+    _columns, titles, records = sheet_records(rows)
+    planner = Planner(titles)
+    planner.preload(survey)
+    report("checking", 0, survey.rows)
+    for done, (number, record) in enumerate(records, start=1):
+        if record is None:
+            planner.error(number, "", _("the row has values in columns without a header"))
+        else:
+            planner.plan_row(number, record)
+        report("checking", done, survey.rows)
     # Rows that planned cleanly are still checked against each other and the database, so that one
     # run lists every bad row.
     planner.finish()
@@ -615,15 +778,19 @@ def plan_import(rows: list[list[str]]) -> ImportPlan:
 
 
 @transaction.atomic
-def apply_plan(plan: ImportPlan, *, user=None) -> list[Entry]:
-    """Create everything the plan lists, in one transaction. The plan must have no errors.
+def apply_plan(plan: ImportPlan, *, user=None, progress=None) -> int:
+    """Create everything the plan lists, in one transaction; the number of entries added. The plan
+    must have no errors.
 
-    Audited models get their history rows (attributed to `user`) in bulk as well. Go through
-    import_rows, which plans and applies under the import lock: a plan made outside it may list rows
-    that another import adds meanwhile, and they would be added twice.
+    Audited models get their history rows (attributed to `user`) in bulk as well. Entries are
+    written APPLY_BATCH rows at a time (entries, then their members and coaches, each with history),
+    so that only one batch of model objects is in memory; the transaction keeps it all or nothing.
+    Go through import_rows, which plans and applies under the import lock: a plan made outside it
+    may list rows that another import adds meanwhile, and they would be added twice.
     """
     if plan.errors:
         raise ValueError("a plan with errors cannot be applied")
+    report = progress_of(progress)
 
     def create(model, objects):
         return bulk_create_with_history(objects, model, batch_size=1000, default_user=user)
@@ -635,35 +802,41 @@ def apply_plan(plan: ImportPlan, *, user=None) -> list[Entry]:
     create(Event, plan.new_events)
     for person in [*plan.new_students, *plan.new_coaches]:
         person.fill_search_keys()
-    Student.objects.bulk_create(plan.new_students)
-    Student.objects.bulk_update(plan.numbered_students, ["student_number"])
-    Coach.objects.bulk_update(plan.numbered_coaches, ["staff_number"])
-    Coach.objects.bulk_create(plan.new_coaches)
+    Student.objects.bulk_create(plan.new_students, batch_size=1000)
+    Student.objects.bulk_update(plan.numbered_students, ["student_number"], batch_size=1000)
+    Coach.objects.bulk_update(plan.numbered_coaches, ["staff_number"], batch_size=1000)
+    Coach.objects.bulk_create(plan.new_coaches, batch_size=1000)
 
     rows = plan.to_add
-    entries = create(
-        Entry,
-        [
-            Entry(
-                event=row.event,
-                organization=row.organization,
-                award=row.award,
-                rank=row.rank,
-                score=row.score,
-                notes=row.notes,
+    report("applying", 0, len(rows))
+    for start in range(0, len(rows), APPLY_BATCH):
+        batch = rows[start : start + APPLY_BATCH]
+        entries = create(
+            Entry,
+            [
+                Entry(
+                    event=row.event,
+                    organization=row.organization,
+                    award=row.award,
+                    rank=row.rank,
+                    score=row.score,
+                    notes=row.notes,
+                )
+                for row in batch
+            ],
+        )
+        members, coaches = [], []
+        for entry, row in zip(entries, batch, strict=True):
+            members.extend(
+                member_row(entry, position, member) for position, member in enumerate(row.members, 1)
             )
-            for row in rows
-        ],
-    )
-    members, coaches = [], []
-    for entry, row in zip(entries, rows, strict=True):
-        members.extend(member_row(entry, position, member) for position, member in enumerate(row.members, 1))
-        coaches.extend(EntryCoach(entry=entry, coach=coach) for coach in row.coaches)
-    create(EntryMember, members)
-    create(EntryCoach, coaches)
+            coaches.extend(EntryCoach(entry=entry, coach=coach) for coach in row.coaches)
+        create(EntryMember, members)
+        create(EntryCoach, coaches)
+        report("applying", start + len(batch), len(rows))
     # Tallies recounted; editors with one of these events open must reload before saving.
     results_changed({row.event.competition_id for row in rows}, event_ids={row.event.pk for row in rows})
-    return entries
+    return len(rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -680,27 +853,14 @@ IMPORT_LOCK_SECONDS = 20
 CONFLICT_SQLSTATES = {"40001", "40P01", "55P03"}
 
 
-def competition_keys(rows: list[list[str]]) -> list[tuple[str, int]]:
+def competition_keys(rows: Iterable[list[str]], *, progress=None) -> list[tuple[str, int]]:
     """(name, year) of every competition a sheet (header first) names, as the planner looks them up.
 
     Rows with a year that cannot be read are left out: they are bad rows, so nothing is applied.
     """
-    if not rows:
+    if isinstance(rows, list) and not rows:
         return []
-    index = {column: position for position, column in map_header(rows[0]).items()}
-    keys = set()
-    for cells in rows[1:]:
-
-        def cell(column, cells=cells):
-            return clean_text(cells[index[column]]) if index[column] < len(cells) else ""
-
-        try:
-            year = parse_year(cell("year"))
-        except ValueError:
-            continue
-        if cell("competition"):
-            keys.add((cell("competition"), year))
-    return sorted(keys)
+    return sorted(survey_of(rows, progress=progress).keys)
 
 
 def lock_key(name: str, year: int) -> int:
@@ -754,9 +914,15 @@ def is_conflict(error: Exception) -> bool:
 
 
 def import_rows(
-    rows: list[list[str]], *, dry_run: bool = False, user=None, confirm: str | None = None
+    rows: Iterable[list[str]],
+    *,
+    dry_run: bool = False,
+    user=None,
+    confirm: str | None = None,
+    progress=None,
 ) -> ImportPlan:
-    """Plan a read sheet and, unless dry_run or any row is bad, apply it: serialized per competition.
+    """Plan a sheet's rows (header first: a list, or a Sheet) and, unless dry_run or any row is
+    bad, apply them: serialized per competition.
 
     The plan is made inside the transaction, after the locks, so rows that another import added
     meanwhile are found present and not added again. A run that loses a race (see is_conflict) is
@@ -766,18 +932,19 @@ def import_rows(
     warnings of the plan made inside the lock, nothing is applied (plan.unconfirmed). The command
     line passes None: it cannot ask, so it lists the warnings and creates the people.
     """
+    report = progress_of(progress)
     if dry_run:
-        return plan_import(rows)
-    keys = competition_keys(rows)
+        return plan_import(rows, progress=report)
+    keys = competition_keys(rows, progress=report)
     for attempt in range(1, IMPORT_ATTEMPTS + 1):
         try:
             with transaction.atomic():
                 lock_competitions(keys)
                 lock_people()  # new people named in other competitions' sheets too (rule 10)
-                plan = plan_import(rows)
+                plan = plan_import(rows, progress=report)
                 plan.unconfirmed = confirm is not None and not plan.confirmed_by(confirm)
                 if not plan.errors and not plan.unconfirmed:
-                    apply_plan(plan, user=user)
+                    apply_plan(plan, user=user, progress=report)
             return plan
         except (IntegrityError, OperationalError) as error:
             if not is_conflict(error):
@@ -792,7 +959,9 @@ def import_rows(
 
 
 # What an import reports while it works: progress(phase, done, total), phase one of PHASES; total is
-# 0 while unknown. The browser's background task shows it as a progress bar.
+# 0 while unknown. Reading counts the rows read (the first pass over the file), checking the rows
+# planned (of the rows read), applying the entries written (of the entries to add). The browser's
+# background task shows it as a progress bar.
 PHASES = ("reading", "checking", "applying")
 
 
@@ -801,21 +970,13 @@ def import_file(
 ) -> ImportPlan:
     """Read, check and (unless dry_run or any row is bad) import a sheet file: its bytes or its path.
 
-    The one entry point of the command line and the browser's background task. Raises SheetError or
+    The one entry point of the command line and the browser's background task. The file is read as
+    a stream, twice (a survey, then row by row), and its rows are not kept. Raises SheetError or
     ImportBusy. `progress`, when given, is called as progress(phase, done, total).
     """
-
-    def report(phase: str, done: int, total: int) -> None:
-        if progress is not None:
-            progress(phase, done, total)
-
-    report("reading", 0, 0)
-    rows = read_sheet(source, filename)
-    total = max(0, len(rows) - 1)
-    report("checking", 0, total)
-    plan = import_rows(rows, dry_run=dry_run, user=user, confirm=confirm)
-    report("applying" if not dry_run else "checking", total, total)
-    return plan
+    return import_rows(
+        Sheet(source, filename), dry_run=dry_run, user=user, confirm=confirm, progress=progress
+    )
 
 
 def import_sheet(data, filename: str = "", *, dry_run: bool = False, user=None) -> ImportPlan:

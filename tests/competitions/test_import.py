@@ -454,7 +454,9 @@ def test_every_import_plans_inside_the_lock(monkeypatch):
     monkeypatch.setattr(
         importing, "lock_competitions", lambda keys: calls.append(("lock", keys)) or real_lock(keys)
     )
-    monkeypatch.setattr(importing, "plan_import", lambda rows: calls.append(("plan",)) or real_plan(rows))
+    monkeypatch.setattr(
+        importing, "plan_import", lambda rows, **kwargs: calls.append(("plan",)) or real_plan(rows, **kwargs)
+    )
     import_sheet(csv_bytes([HEADER, *GOOD_ROWS]), "r.csv")
     assert calls == [("lock", [("中华人民共和国第二届职业技能大赛", 2023)]), ("plan",)]
     calls.clear()
@@ -466,12 +468,12 @@ def test_an_import_that_loses_a_race_plans_again_and_adds_what_is_missing(monkey
     real_apply = importing.apply_plan
     attempts = []
 
-    def apply_after_a_rival(plan, *, user=None):
+    def apply_after_a_rival(plan, **kwargs):
         attempts.append(len(plan.to_add))
         if len(attempts) == 1:
             # Another transaction created the same new organization first (the database refuses ours).
             raise IntegrityError("duplicate key value violates unique constraint")
-        return real_apply(plan, user=user)
+        return real_apply(plan, **kwargs)
 
     monkeypatch.setattr(importing, "apply_plan", apply_after_a_rival)
     plan = import_sheet(csv_bytes([HEADER, *GOOD_ROWS]), "r.csv")

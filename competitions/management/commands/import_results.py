@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from competitions.importing import ImportBusy, SheetError, import_sheet
+from competitions.importing import ImportBusy, SheetError, import_file
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": path})
         try:
-            plan = import_sheet(file.read_bytes(), file.name, dry_run=dry_run)
+            plan = import_file(file, file.name, dry_run=dry_run)
         except (SheetError, ImportBusy) as error:
             raise CommandError(str(error)) from None
         if plan.errors:
