@@ -182,8 +182,17 @@ class BackupSummary:
     size: int
 
 
-def backup(path: Path, *, progress: Callable[[str], None] = lambda message: None) -> BackupSummary:
-    """Write the archive to `path` (a new file; `.partial` until it is complete)."""
+def backup(
+    path: Path,
+    *,
+    progress: Callable[[str], None] = lambda message: None,
+    steps: Callable[[str, int, int], None] = lambda phase, done, total: None,
+) -> BackupSummary:
+    """Write the archive to `path` (a new file; `.partial` until it is complete).
+
+    `progress` hears a line per table; `steps(phase, done, total)` how far it got, phase "tables"
+    then "files" (the background task's progress bar).
+    """
     path = Path(path)
     if path.exists():
         raise BackupError(_("%(path)s already exists: give the name of a new file.") % {"path": path})
@@ -214,7 +223,8 @@ def backup(path: Path, *, progress: Callable[[str], None] = lambda message: None
                     with connection.cursor() as cursor:
                         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 manifest["migrations"] = applied_migrations()
-                for model in chosen:
+                for done, model in enumerate(chosen):
+                    steps("tables", done, len(chosen))
                     member = f"data/{label(model)}.jsonl"
                     with archive.open(_member(member), "w", force_zip64=True) as raw:
                         stream = _HashingText(raw)
@@ -229,7 +239,8 @@ def backup(path: Path, *, progress: Callable[[str], None] = lambda message: None
                     manifest["files"][member] = stream.sha256.hexdigest()
                     progress(f"{label(model)}: {counter.count}")
                 media = sorted(_media_names(chosen))
-            for name in media:
+            for done, name in enumerate(media):
+                steps("files", done, len(media))
                 if not _safe_member(name) or not default_storage.exists(name):
                     manifest["missing_media"].append(name)
                     continue
@@ -242,6 +253,7 @@ def backup(path: Path, *, progress: Callable[[str], None] = lambda message: None
                         sha256.update(block)
                         target.write(block)
                 manifest["files"][f"media/{name}"] = sha256.hexdigest()
+            steps("files", len(media), len(media))
             archive.writestr(_member(MANIFEST), json.dumps(manifest, ensure_ascii=False, indent=1))
         partial.replace(path)
     finally:

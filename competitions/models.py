@@ -234,6 +234,8 @@ class Competition(models.Model):
         ordering = ["-year", "name"]
         verbose_name = _("competition")
         verbose_name_plural = _("competitions")
+        # Backups hold everything (accounts too): administrators only (competitions/views/backups.py).
+        permissions = [("make_backup", _("Can make and download backups of the whole installation"))]
         constraints = [
             models.UniqueConstraint(fields=["name", "year"], name="competition_unique_name_year"),
             models.CheckConstraint(

@@ -374,3 +374,49 @@ def success_message(plan: ImportPlan, *, planned: int | None = None) -> str:
         ) % {"count": planned - summary["entries"]}
     created = [f"{item['label']}: {item['count']}" for item in new_object_lists(plan) if item["count"]]
     return f"{message} {'; '.join(created)}" if created else message
+
+
+# ---------------------------------------------------------------------------------------------
+# Backups made from the Backups page
+
+BACKUP_PROGRESS = "backup"  # one backup at a time: its progress record's key
+BACKUP_NAME = "results-backup-{:%Y%m%d-%H%M%S}.zip"
+
+
+def backup_running() -> dict | None:
+    """The progress of the backup being made ({"phase", "done", "total", "at"}), or None."""
+    progress = read_progress(BACKUP_PROGRESS)
+    if progress and progress["phase"] in ("queued", "tables", "files"):
+        return progress
+    return None
+
+
+def start_backup() -> bool:
+    """Queue a backup unless one is running (and not stuck); True when one was queued."""
+    running = backup_running()
+    if running and time.time() - running["at"] < settings.TASK_STUCK_SECONDS:
+        return False
+    write_progress(BACKUP_PROGRESS, "queued", 0, 0)
+    transaction.on_commit(make_backup.enqueue)
+    return True
+
+
+@task
+def make_backup() -> str:
+    """Write a dated archive of the whole installation into BACKUP_DIR (competitions.backups)."""
+    from competitions.backups import BackupError, backup
+
+    directory = Path(settings.BACKUP_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / BACKUP_NAME.format(timezone.localtime())
+    try:
+        summary = backup(path, steps=Reporter(BACKUP_PROGRESS))
+    except BackupError as error:
+        write_progress(BACKUP_PROGRESS, "failed", 0, 0)
+        logger.error("the backup failed: %s", error)
+        raise
+    except BaseException:
+        write_progress(BACKUP_PROGRESS, "failed", 0, 0)
+        raise
+    write_progress(BACKUP_PROGRESS, "done", summary.rows, summary.rows)
+    return summary.path.name

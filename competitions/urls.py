@@ -1,6 +1,6 @@
 from django.urls import path
 
-from competitions.views import entries, history, leaderboards, pages, photos, sheets, skills
+from competitions.views import backups, entries, history, leaderboards, pages, photos, sheets, skills
 
 app_name = "competitions"
 urlpatterns = [
@@ -25,6 +25,8 @@ urlpatterns = [
     path("people.json", entries.people_search, name="people-search"),
     # Importing sheets (competition office)
     path("import/", sheets.import_upload, name="import-upload"),
+    path("backups/", backups.backup_list, name="backup-list"),
+    path("backups/<str:name>", backups.backup_download, name="backup-download"),
     path("import/<str:token>/", sheets.import_preview, name="import-preview"),
     path("import-template.xlsx", sheets.import_template, name="import-template"),
     # Photos (office uploads and tags; every role sees them)

@@ -288,4 +288,6 @@ TASK_PROGRESS_DIR = (
 # A task that has reported no progress for this long is taken for dead (its worker was killed or
 # its server restarted): the page offers to run it again.
 TASK_STUCK_SECONDS = envint("TASK_STUCK_SECONDS", 15 * 60)
+# Where the backups made from the Backups page (and by the nightly timer, by convention) are kept.
+BACKUP_DIR = Path(os.environ.get("DJANGO_BACKUP_DIR", BASE_DIR / "var" / "backups"))
 # --- end of background tasks ---------------------------------------------------------------------

@@ -40,6 +40,8 @@ EXPECTED = {
     "competitions:import-upload": ((), OFFICE_ONLY),
     "competitions:import-preview": (("token",), {**OFFICE_ONLY, "office": 404, "administrator": 404}),
     "competitions:import-template": ((), OFFICE_ONLY),
+    "competitions:backup-list": ((), {**OFFICE_ONLY, "office": 403}),
+    "competitions:backup-download": (("archive",), {**OFFICE_ONLY, "office": 403, "administrator": 404}),
     "competitions:photo-upload": (("competition",), OFFICE_ONLY),
     "competitions:photo-edit": (("photo",), OFFICE_ONLY),
     "competitions:entry-history": (("entry",), OFFICE_ONLY),
@@ -111,6 +113,7 @@ def objects():
         "department": department.pk,
         "skill": event.skill_id,
         "token": "0" * 32,
+        "archive": "results-backup-20000101-000000.zip",
         "year": 2023,
         "media": "photos/missing.jpg",
     }
