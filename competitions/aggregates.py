@@ -10,6 +10,7 @@ and `verify()` reports every difference between the tables and a recount.
 
 from collections import defaultdict
 from collections.abc import Iterable
+from itertools import islice
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Sum
@@ -27,6 +28,8 @@ from competitions.models import (
 
 COUNTS = TallyCounts.COUNTS
 CHUNK = 500
+# Competitions recounted together when tallies are refreshed (bounds the memory of a large import).
+REFRESH_GROUP = 10
 
 
 def recount(competition_ids: Iterable[int]) -> dict[tuple[int, str, int], list[int]]:
@@ -113,26 +116,31 @@ def lock_tallies() -> None:
 
 @transaction.atomic
 def refresh_competitions(competition_ids: Iterable[int]) -> None:
-    """Bring the tally tables up to date after the entries of these competitions changed."""
+    """Bring the tally tables up to date after the entries of these competitions changed.
+
+    Recounted REFRESH_GROUP competitions at a time and written CHUNK rows at a time, so that a large
+    import's recount holds one group's counts in memory, not every competition's.
+    """
     ids = sorted(set(competition_ids))
     if not ids:
         return
     lock_tallies()
-    new = recount(ids)
-    cells = cells_of(ids)
     periods: dict[tuple, list[int]] = {}
     totals: dict[tuple, list[int]] = {}
-    old_rows = TallyCompetition.objects.select_for_update().filter(competition_id__in=ids)
-    for row in old_rows:
-        add(periods, (row.kind, row.year, row.level, row.category, row.key), row.counts(), -1)
-        add(totals, (row.kind, row.key), row.counts(), -1)
-    for (competition_id, kind, key), counts in new.items():
-        year, level, category = cells[competition_id]
-        add(periods, (kind, year, level, category, key), counts)
-        add(totals, (kind, key), counts)
-    TallyCompetition.objects.filter(competition_id__in=ids).delete()
-    TallyCompetition.objects.bulk_create(
-        [
+    for start in range(0, len(ids), REFRESH_GROUP):
+        group = ids[start : start + REFRESH_GROUP]
+        new = recount(group)
+        cells = cells_of(group)
+        old_rows = TallyCompetition.objects.select_for_update().filter(competition_id__in=group)
+        for row in old_rows.iterator(chunk_size=CHUNK):
+            add(periods, (row.kind, row.year, row.level, row.category, row.key), row.counts(), -1)
+            add(totals, (row.kind, row.key), row.counts(), -1)
+        for (competition_id, kind, key), counts in new.items():
+            year, level, category = cells[competition_id]
+            add(periods, (kind, year, level, category, key), counts)
+            add(totals, (kind, key), counts)
+        TallyCompetition.objects.filter(competition_id__in=group).delete()
+        rows = (
             TallyCompetition(
                 competition_id=competition_id,
                 kind=kind,
@@ -141,9 +149,10 @@ def refresh_competitions(competition_ids: Iterable[int]) -> None:
                 **dict(zip(COUNTS, counts, strict=True)),
             )
             for (competition_id, kind, key), counts in new.items()
-        ],
-        batch_size=CHUNK,
-    )
+        )
+        while batch := list(islice(rows, CHUNK)):
+            TallyCompetition.objects.bulk_create(batch)
+        del new
     apply_deltas(TallyPeriod, periods, PERIOD_KEY)
     apply_deltas(TallyTotal, totals, TOTAL_KEY)
     # The cached parts of these competitions' pages are keyed by this version.

@@ -108,7 +108,7 @@ STAFF_NUMBER_LENGTH = Coach._meta.get_field("staff_number").max_length
 MAX_CELL_CHARS = 2000
 # Entries written per step of an import (with their members, coaches and history rows): the model
 # objects of one step are in memory at a time, whatever the size of the sheet.
-APPLY_BATCH = 2000
+APPLY_BATCH = 1000
 # Recorded entries read per step when a sheet's rows are matched with them (see match_existing).
 MATCH_BATCH = 10_000
 # While the number of rows is not known yet, progress is reported every this many rows.
@@ -195,8 +195,8 @@ class SheetRow:
     competition: Competition
     event: Event
     organization: Organization
-    members: list  # Student, Coach or str, in order
-    coaches: list
+    members: tuple  # Student, Coach or str, in order
+    coaches: tuple
     award: Award
     rank: int | None
     score: str
@@ -505,8 +505,8 @@ class Planner:
                 competition=competition,
                 event=event,
                 organization=organization,
-                members=members,
-                coaches=coaches,
+                members=tuple(members),  # tuples: smaller than lists, and () is shared
+                coaches=tuple(coaches),
                 award=award,
                 rank=rank,
                 score=self.shared(values["score"]),

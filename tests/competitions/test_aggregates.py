@@ -55,6 +55,19 @@ def test_an_import_keeps_them_equal(results):
     assert verify() == []
 
 
+def test_a_refresh_of_many_competitions_in_groups_equals_a_recount(results, monkeypatch):
+    from competitions import aggregates
+
+    monkeypatch.setattr(aggregates, "REFRESH_GROUP", 2)
+    monkeypatch.setattr(aggregates, "CHUNK", 3)
+    rows = [f"赛{n},{2020 + n % 3},省级,焊接,外校,某人{n},金牌" for n in range(7)]
+    rows += [f"赛{n},{2020 + n % 3},省级,焊接,本校技师学院,{results['alice'].name},银牌" for n in range(7)]
+    sheet = "赛事,年份,级别,赛项,单位,选手,奖项\n" + "\n".join(rows) + "\n"
+    assert import_sheet(sheet.encode(), "r.csv").errors == []
+    assert verify() == []
+    assert total(TallyKind.STUDENT, results["alice"].pk)[1] == 8
+
+
 @pytest.fixture
 def admin_client(client, django_user_model):
     admin = django_user_model.objects.create_superuser("root", password="a-long-test-password")
