@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from import_memory import HOME, database_url, environment, reset_database, write_sheet  # noqa: E402
+from import_memory import database_url, environment, prepare_database, reset_database, write_sheet  # noqa: E402
 
 PASSWORD = "benchmark-office-1"
 
@@ -128,23 +128,13 @@ def main() -> None:
     }
     env.pop("REDIS_URL", None)
     python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
-        [
-            python,
-            "manage.py",
-            "shell",
-            "-c",
-            "from django.contrib.auth.models import Group, User; "
-            "from competitions.models import Organization as O; "
-            f"O.objects.get_or_create(name={HOME!r}, defaults={{'is_home': True}}); "
-            f"u = User.objects.create_user('office', password={PASSWORD!r}); "
-            "u.groups.add(Group.objects.get(name='competition office'))",
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
+    prepare_database(
+        env,
+        f"from django.contrib.auth.models import Group, User; u = User.objects.create_user('office', password={PASSWORD!r}); "
+        "u.groups.add(Group.objects.get(name='competition office'))",
     )
+    # DEBUG off serves static files by their manifest (scripts/setup.sh collects them too).
+    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     gunicorn = subprocess.Popen(
         [python, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{args.port}", "--workers", "2"]
         + ["--timeout", "30", "--no-control-socket", "--log-level", "warning"],
@@ -199,8 +189,8 @@ def main() -> None:
         check=True,
         capture_output=True,
         text=True,
-    ).stdout.strip()
-    said = re.search(r'class="message[^"]*"[^>]*>\s*(.*?)\s*<', outcome, flags=re.S)
+    ).stdout.split()[-1]
+    said = re.search(r'<li class="message[^"]*">(.*?)</li>', outcome, flags=re.S)
     engine = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     print(f"\n{engine}, {sheet.name} ({sheet.stat().st_size / 2**20:.1f} MB), through gunicorn and db_worker")
     print(f"  upload request            {upload_s:8.1f} s")

@@ -28,6 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pages import reset_database  # noqa: E402 (one way to start from an empty database)
 
 HOME = "本校技师学院"
 HEADER = [
@@ -136,19 +139,6 @@ def database_url() -> str:
     return "sqlite:////tmp/import_memory_bench.sqlite3"
 
 
-def reset_database(url: str) -> None:
-    if url.startswith("sqlite"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
-        return
-    import psycopg
-
-    server, name = url.rsplit("/", 1)
-    with psycopg.connect(server + "/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
 def environment(url: str) -> dict[str, str]:
     return {
         **os.environ,
@@ -179,6 +169,19 @@ def timed(arguments: list[str], env: dict[str, str]) -> dict:
     }
 
 
+def prepare_database(env: dict[str, str], also: str = "") -> None:
+    """Migrate the empty database and record the home college (and run `also`, Python, after it)."""
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    code = (
+        "from competitions.models import Organization as O; "
+        f"O.objects.get_or_create(name={HOME!r}, defaults={{'is_home': True}}); {also}"
+    )
+    subprocess.run(
+        [python, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -198,21 +201,7 @@ def main() -> None:
     reset_database(url)
     env = environment(url)
     python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
-        [
-            python,
-            "manage.py",
-            "shell",
-            "-c",
-            "from competitions.models import Organization as O; "
-            f"O.objects.get_or_create(name={HOME!r}, defaults={{'is_home': True}})",
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    prepare_database(env)
     # An idle interpreter with Django loaded: the floor under every figure below.
     idle = timed([python, "manage.py", "check", "-v0"], env)
     print(f"\n{engine}, sheet {sheet.name}; Django loaded and idle: {idle['peak_mb']:.0f} MB", flush=True)
