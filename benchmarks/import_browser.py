@@ -119,7 +119,7 @@ def main() -> None:
     sheet = Path(f"/tmp/import_memory_{args.rows}_{args.seed}.csv")
     if not sheet.exists():
         write_sheet(sheet, args.rows, args.seed)
-    url = database_url()
+    url = database_url("import_browser")
     reset_database(url)
     env = {
         **environment(url),

@@ -132,11 +132,12 @@ def write_sheet(path: Path, rows: int, seed: int = 1) -> None:
             written += in_competition
 
 
-def database_url() -> str:
+def database_url(name: str = "import_memory") -> str:
+    """The benchmark's own database (each benchmark its own `name`, so two can run at once)."""
     base = os.environ.get("DATABASE_URL", "")
     if base.startswith("postgres"):
-        return base + "_import_memory"
-    return "sqlite:////tmp/import_memory_bench.sqlite3"
+        return f"{base}_{name}"
+    return f"sqlite:////tmp/{name}_bench.sqlite3"
 
 
 def environment(url: str) -> dict[str, str]:

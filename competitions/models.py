@@ -493,7 +493,9 @@ def person_key(member: Member) -> tuple:
     if isinstance(member, str):
         return ("name", " ".join(member.split()))
     kind = "teacher" if isinstance(member, Coach) else "student"
-    return (kind, member.pk if member.pk else f"new:{id(member)}")
+    # A record not saved yet by a negative number of its own: keys of one kind always compare
+    # (an entry's members are sorted by key), and never equal a saved record's.
+    return (kind, member.pk if member.pk else -id(member))
 
 
 @dataclass(frozen=True)

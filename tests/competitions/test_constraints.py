@@ -115,3 +115,23 @@ def test_record_entry_keeps_unnamed_members_as_an_entry_without_members():
         event=make_event(is_team=True), organization=Organization.objects.create(name="某队")
     )
     assert entry.members.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_entry_identity_with_a_recorded_and_a_new_member_can_be_made():
+    from competitions.models import entry_identity
+    from students.models import Student
+    from tests.factories import make_student
+
+    recorded, new = make_student("甲"), Student(name="乙")
+    identity = entry_identity(
+        event_id=1, organization_id=1, award_id=1, rank=None, members=[new, recorded, "丙"]
+    )
+    again = entry_identity(
+        event_id=1, organization_id=1, award_id=1, rank=None, members=["丙", recorded, new]
+    )
+    assert identity == again
+    other = entry_identity(
+        event_id=1, organization_id=1, award_id=1, rank=None, members=[Student(name="乙"), recorded, "丙"]
+    )
+    assert other.people != identity.people  # two unsaved records are two people
