@@ -8,11 +8,13 @@ progress page is seen whatever the speed of the machine.
 """
 
 import re
+import time
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from competitions import tasks
 from competitions.models import Competition, Entry, SheetImport
 from tests.competitions.test_import_views import HEADER, HOME, csv_bytes
 from tests.e2e.test_browsing import log_in
@@ -215,3 +217,24 @@ def test_the_main_pages_keep_to_the_content_security_policy_and_log_no_error(
     page.goto(live_server.url + reverse("competitions:event-entries", args=[places["event"].pk]))
     page.locator("#quick-search-input").press_sequentially("zzx", delay=20)
     expect(page.locator("#quick-search-results").get_by_role("option").first).to_contain_text("郑泽鑫")
+
+
+def test_a_stuck_backup_offers_to_start_again_and_the_page_stays_put(
+    page: Page, live_server, administrator, settings, tmp_path, browser_problems
+):
+    settings.TASK_PROGRESS_DIR = tmp_path / "progress"
+    settings.BACKUP_DIR = tmp_path / "backups"
+    settings.TASK_STUCK_SECONDS = 1
+    tasks.write_progress(tasks.BACKUP_PROGRESS, "tables", 3, 30)  # a worker that went away
+    time.sleep(1.1)
+    log_in(page, live_server.url, administrator.username)
+    loads = []
+    page.on("load", lambda loaded: loads.append(loaded.url))
+    page.goto(live_server.url + reverse("competitions:backup-list"))
+    expect(page.locator("[role=alert] form button[type=submit]")).to_be_visible()
+    # task-progress.js asks after one second, then every two: a page showing "start again" has
+    # nothing to reload for (it once reloaded itself every second, taking the button away).
+    page.wait_for_timeout(4500)
+    assert loads == [page.url]
+    page.locator("[role=alert] form button[type=submit]").click()
+    expect(page.locator(".messages .message")).to_be_visible()
