@@ -10,17 +10,22 @@ import importlib
 import importlib.util
 import os
 import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.urls import get_resolver
 
 from competitions import roles
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "screenshots"
 PASSWORD = "a-long-test-password"
 
 LAUNCH_ARGS = [
@@ -54,8 +59,21 @@ def pytest_collection_modifyitems(config, items):
     if reason:
         skip = pytest.mark.skip(reason=f"end-to-end tests skipped: {reason}")
         for item in items:
-            if "e2e" in item.keywords:
+            if item.get_closest_marker("e2e"):  # not item.keywords: it holds the checkout folder's name
                 item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, tmp_path_factory):
+    """On SQLite, a test database in a file rather than in memory, so that a task worker in a process
+    of its own (task_worker) reads and writes the live server's database."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        test = database.setdefault("TEST", {})
+        if not test.get("NAME") or test["NAME"] == ":memory:":
+            test["NAME"] = str(tmp_path_factory.mktemp("e2e-database") / "test.sqlite3")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -117,10 +135,23 @@ def teacher(django_user_model):
     return user
 
 
+# Chromium reports a Content-Security-Policy violation on the console ("Refused to ..."); the page's
+# own securitypolicyviolation event is logged too, in case a violation has no console line.
+CSP_WORDS = ("Content Security Policy", "Content-Security-Policy", "Refused to")
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("Content Security Policy violation: " + event.violatedDirective + " blocked "
+    + (event.blockedURI || "inline") + " at " + event.sourceFile + ":" + event.lineNumber);
+});
+"""
+
+
 @pytest.fixture
 def browser_problems(page):
-    """Every JavaScript dialog, page error and console error: a test fails if there is any."""
+    """Every JavaScript dialog, page error, console error and Content-Security-Policy violation:
+    a test fails if there is any."""
     problems = []
+    page.add_init_script(CSP_LISTENER)
 
     def on_dialog(dialog):
         problems.append(f"dialog {dialog.type}: {dialog.message}")
@@ -131,7 +162,10 @@ def browser_problems(page):
 
     def on_console(message):
         # The site has no favicon yet; Chromium asks for /favicon.ico anyway.
-        if message.type in ("error", "assert") and not message.location["url"].endswith("/favicon.ico"):
+        favicon = message.location["url"].endswith("/favicon.ico")
+        if (message.type in ("error", "assert") and not favicon) or any(
+            word in message.text for word in CSP_WORDS
+        ):
             problems.append(f"console {message.type}: {message.text} at {message.location}")
 
     page.on("console", on_console)
@@ -149,3 +183,90 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture
+def administrator(django_user_model):
+    """An administrator: staff, in the administrators group (the Backups page, the admin site)."""
+    user = django_user_model.objects.create_user("he.admin", password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name=roles.ADMINISTRATORS))
+    return user
+
+
+@pytest.fixture
+def office(django_user_model):
+    user = django_user_model.objects.create_user("wu.office", password=PASSWORD)
+    user.groups.add(Group.objects.get(name=roles.OFFICE))
+    return user
+
+
+class TaskWorker:
+    """`manage.py db_worker` in a process of its own, on the live server's database, started and
+    stopped by the test (so that a test sees a task waiting before the worker takes it). Its tasks
+    hold their first progress reports a few seconds (paced_worker.py), so the page sees them."""
+
+    def __init__(self, env: dict, log: Path) -> None:
+        self.env = env
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        assert self.process is None, "the worker is running already"
+        self.process = subprocess.Popen(
+            # --no-reload: with DEBUG the worker would otherwise run the tasks in a child process.
+            [sys.executable, str(Path(__file__).with_name("paced_worker.py")), "--no-reload"]
+            + ["--no-startup-delay", "--interval", "0.1"],
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def stop(self) -> None:
+        """Stop the worker (it finishes the task it is running first)."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.process = None
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@pytest.fixture
+def task_worker(settings, transactional_db, live_server, media, tmp_path):
+    """A real task worker for the live server: the database's own queue (django-tasks-db) and
+    progress files both processes read. Not started: the test calls .start() when it wants it."""
+    if connection.vendor == "postgresql":
+        database = connection.settings_dict
+        password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+        url = (
+            f"postgres://{database['USER']}{password}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        )
+    elif connection.vendor == "sqlite" and not connection.is_in_memory_db():
+        url = f"sqlite:///{connection.settings_dict['NAME']}"
+    else:
+        pytest.skip(f"no task worker beside the live server on this database ({connection.vendor})")
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASK_PROGRESS_DIR = tmp_path / "progress"
+    settings.BACKUP_DIR = tmp_path / "backups"
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "true",
+        "DATABASE_URL": url,
+        "DJANGO_MEDIA_ROOT": str(media),
+        "DJANGO_TASK_PROGRESS_DIR": str(settings.TASK_PROGRESS_DIR),
+        "DJANGO_BACKUP_DIR": str(settings.BACKUP_DIR),
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("REDIS_URL", None)  # the database's own queue, as settings.TASKS above
+    worker = TaskWorker(env, tmp_path / "db_worker.log")
+    yield worker
+    worker.stop()
