@@ -9,8 +9,8 @@ its EXIF (GPS position, camera serial number, dates), comments and XMP, keeping 
 tag so that it still shows upright; the thumbnail has no metadata at all.
 
 The request stores the originals and their rows; the thumbnails are made afterwards by the task
-worker (competitions.tasks.make_thumbnails, queued when the upload commits), which may take a while
-for a large batch. Until a photo has its thumbnail the pages show its original.
+worker (competitions.tasks.make_thumbnails, queued by the upload view when its rows commit), which
+may take a while for a large batch. Until a photo has its thumbnail the pages show its original.
 """
 
 import io
@@ -183,9 +183,9 @@ def save_photos(
 
     Every file is checked first; if any is refused, one ValidationError lists them all (each
     message names its file) and nothing is stored. Each photo keeps the original, without its
-    personal metadata (strip_metadata); its thumbnail is made by a task queued once the rows are
-    committed (make_missing_thumbnails). `entries` are the entries shown, and must belong to
-    `competition`.
+    personal metadata (strip_metadata); the caller queues the task that makes the thumbnails
+    (competitions.tasks.enqueue_thumbnails, which runs make_missing_thumbnails). `entries` are the
+    entries shown, and must belong to `competition`.
     """
     files = list(files)
     entries = list(entries)
@@ -221,10 +221,6 @@ def save_photos(
                 if entries:
                     photo.entries.set(entries)
                 photos.append(photo)
-            # Queued only if the rows are committed (tasks import this module: imported here).
-            from competitions.tasks import enqueue_thumbnails
-
-            enqueue_thumbnails(photos)
     except BaseException:
         # The rows are rolled back; take the files already written with them.
         for storage, name in written:

@@ -19,7 +19,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, background, **options):
-        missing = Photo.objects.filter(thumbnail="").order_by("competition_id", "pk").only("pk", "competition")
+        missing = (
+            Photo.objects.filter(thumbnail="").order_by("competition_id", "pk").only("pk", "competition")
+        )
         if background:
             missing = list(missing)
             enqueue_thumbnails(missing)  # outside a transaction: queued at once
