@@ -7,9 +7,14 @@ before decoding (a decompression bomb), and a full decode (a truncated or corrup
 What is stored carries no personal data beyond the picture: the original is written again without
 its EXIF (GPS position, camera serial number, dates), comments and XMP, keeping only the Orientation
 tag so that it still shows upright; the thumbnail has no metadata at all.
+
+The request stores the originals and their rows; the thumbnails are made afterwards by the task
+worker (competitions.tasks.make_thumbnails, queued by the upload view when its rows commit), which
+may take a while for a large batch. Until a photo has its thumbnail the pages show its original.
 """
 
 import io
+import logging
 import struct
 import warnings
 from collections.abc import Iterable
@@ -25,6 +30,8 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from competitions.models import Competition, Entry, Photo
+
+logger = logging.getLogger(__name__)
 
 ALLOWED_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
 ALLOWED_FORMATS = ["JPEG", "PNG", "WEBP"]
@@ -176,7 +183,9 @@ def save_photos(
 
     Every file is checked first; if any is refused, one ValidationError lists them all (each
     message names its file) and nothing is stored. Each photo keeps the original, without its
-    personal metadata (strip_metadata), and a thumbnail made here, once. `entries` are the entries shown, and must belong to `competition`.
+    personal metadata (strip_metadata); the caller queues the task that makes the thumbnails
+    (competitions.tasks.enqueue_thumbnails, which runs make_missing_thumbnails). `entries` are the
+    entries shown, and must belong to `competition`.
     """
     files = list(files)
     entries = list(entries)
@@ -205,9 +214,6 @@ def save_photos(
         with transaction.atomic():
             for uploaded_file in files:
                 photo = Photo(competition=competition, caption=caption, credit=credit, uploaded_by=user)
-                thumbnail = make_thumbnail(uploaded_file)
-                photo.thumbnail.save(thumbnail.name, thumbnail, save=False)
-                written.append((photo.thumbnail.storage, photo.thumbnail.name))
                 original = strip_metadata(uploaded_file)
                 photo.image.save(original.name, original, save=False)
                 written.append((photo.image.storage, photo.image.name))
@@ -221,6 +227,43 @@ def save_photos(
             storage.delete(name)
         raise
     return photos
+
+
+def make_missing_thumbnails(photo_ids: Iterable[int], *, progress=None) -> int:
+    """Make the thumbnail of each of these photos that has none yet; returns how many were made.
+
+    Safe to run again, and alongside another run: a photo that has its thumbnail, or that was
+    deleted meanwhile, is skipped, and a thumbnail is only recorded on a row that still has none.
+    A photo whose original cannot be read is logged and skipped. `progress(phase, done, total)` is
+    told after each photo.
+    """
+    photo_ids = list(photo_ids)
+    made = 0
+    for done, pk in enumerate(photo_ids, start=1):
+        photo = Photo.objects.filter(pk=pk).first()
+        if photo is not None and not photo.thumbnail and make_thumbnail_of(photo):
+            made += 1
+        if progress:
+            progress("thumbnails", done, len(photo_ids))
+    return made
+
+
+def make_thumbnail_of(photo: Photo) -> bool:
+    """Make and record one photo's thumbnail from its stored original; False if it was not recorded."""
+    try:
+        with photo.image.open("rb") as original:
+            thumbnail = make_thumbnail(original)
+    except (*_BROKEN_IMAGE_ERRORS, Image.DecompressionBombError) as error:
+        # The original is missing or damaged (it was checked at upload): the page shows it as it is.
+        logger.warning("no thumbnail for photo %s (%s): %s", photo.pk, photo.image.name, error)
+        return False
+    photo.thumbnail.save(thumbnail.name, thumbnail, save=False)
+    # Only the thumbnail column, and only while it is empty: the caption or tags may be edited
+    # meanwhile, and another run may have been quicker. (Not a change anyone made: no history row.)
+    if Photo.objects.filter(pk=photo.pk, thumbnail="").update(thumbnail=photo.thumbnail.name):
+        return True
+    photo.thumbnail.storage.delete(photo.thumbnail.name)  # deleted meanwhile, or made by another run
+    return False
 
 
 def _entry_ids_of(competition: Competition, entries: list[Entry]) -> set[int]:

@@ -1,5 +1,6 @@
 """Long work in the background, on Django's own tasks framework (django.tasks): importing a sheet
-uploaded in the browser (its preview, then its apply) and rebuilding the tally tables.
+uploaded in the browser (its preview, then its apply), rebuilding the tally tables, and making the
+thumbnails of uploaded photos.
 
 The backend is the settings' TASKS: the project's own database (django-tasks-db, worker
 `manage.py db_worker`) on one machine, RQ on Redis (django-tasks-rq, worker
@@ -21,6 +22,11 @@ All or nothing: the import is one transaction (importing.import_rows), so a work
 leaves the database unchanged; the upload stays "being checked" or "being imported" and its page
 offers to run the task again once it is stuck. Running an apply twice is harmless: the second one
 finds the first one's rows present.
+
+Thumbnails: an upload stores the photos' originals and rows, and queues make_thumbnails for them on
+commit; its progress is the competition's record ("thumbnails-<id>"), shown on the competition page.
+The task makes only the thumbnails still missing, so running it again after a worker was killed
+(`manage.py make_thumbnails`) finishes the batch.
 """
 
 import json
@@ -41,7 +47,8 @@ from django.utils.translation import gettext as _
 
 from competitions import aggregates
 from competitions.importing import ImportBusy, ImportPlan, SheetError, import_file
-from competitions.models import SheetImport
+from competitions.models import Photo, SheetImport
+from competitions.photos import make_missing_thumbnails
 
 logger = logging.getLogger(__name__)
 
@@ -246,6 +253,59 @@ def rebuild_tallies() -> list[str]:
     """Recount every tally table from the entries; returns what verify() finds afterwards (nothing)."""
     aggregates.rebuild()
     return aggregates.verify()
+
+
+# ---------------------------------------------------------------------------------------------
+# Photo thumbnails
+
+
+def thumbnails_token(competition_id: int) -> str:
+    """The progress record of the thumbnails being made for a competition's photos."""
+    return f"thumbnails-{competition_id}"
+
+
+def enqueue_thumbnails(photos: list[Photo]) -> None:
+    """Queue make_thumbnails for stored photos once the current transaction commits, one task per
+    competition (a task per photo would be thousands of queue rows for a big batch)."""
+    batches: dict[int, list[int]] = {}
+    for photo in photos:
+        batches.setdefault(photo.competition_id, []).append(photo.pk)
+
+    def send() -> None:
+        for competition_id, photo_ids in batches.items():
+            token = thumbnails_token(competition_id)
+            write_progress(token, "queued", 0, len(photo_ids))
+            try:
+                make_thumbnails.enqueue(photo_ids, token)
+            except Exception:
+                # The photos are stored and show their originals; `manage.py make_thumbnails` makes
+                # the thumbnails later. The upload itself must not fail for this.
+                logger.exception("cannot queue the thumbnails of photos %s", photo_ids)
+                clear_progress(token)
+
+    if batches:
+        transaction.on_commit(send)
+
+
+@task
+def make_thumbnails(photo_ids: list[int], token: str = "") -> int:
+    """Make the thumbnails these photos do not have yet, reporting to the progress record `token`;
+    returns how many were made. Photos that have one already, or were deleted, are skipped."""
+    try:
+        return make_missing_thumbnails(photo_ids, progress=Reporter(token) if token else None)
+    finally:
+        if token:
+            clear_progress(token)
+
+
+def thumbnail_progress(competition_id: int) -> dict | None:
+    """The thumbnails being made for a competition's photos: {"phase", "done", "total", "at",
+    "stalled"}, or None. Stalled: nothing reported for TASK_STUCK_SECONDS (the worker is stopped,
+    or busy with a long task)."""
+    record = read_progress(thumbnails_token(competition_id))
+    if record is None:
+        return None
+    return {**record, "stalled": time.time() - record["at"] > settings.TASK_STUCK_SECONDS}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from competitions.aggregates import results_changed
 from competitions.backups import MANIFEST, SEEDED, backed_up_models
 from competitions.models import Award, Competition, Entry, Organization
 from competitions.photos import save_photos
+from competitions.tasks import make_thumbnails
 from tests.backup_snapshot import snapshot
 from tests.factories import (
     home_organization,
@@ -91,7 +92,7 @@ def build_results(django_user_model):
     gone.delete()
     results_changed([competition.pk], event_ids=[welding.pk])
 
-    save_photos(
+    photos = save_photos(
         competition=competition,
         files=[
             SimpleUploadedFile("podium.jpg", jpeg((200, 0, 0)), "image/jpeg"),
@@ -101,6 +102,7 @@ def build_results(django_user_model):
         entries=[team],
         user=clerk,
     )
+    make_thumbnails.call([photo.pk for photo in photos])  # what the task worker does after the upload
     LogEntry.objects.create(
         user=clerk,
         content_type=ContentType.objects.get_for_model(Entry),

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from competitions import tasks
 from competitions.forms import PhotoTagForm, PhotoUploadForm
 from competitions.models import Competition, Photo
 
@@ -17,11 +18,16 @@ def photo_upload(request, pk):
     form = PhotoUploadForm(request.POST or None, request.FILES or None, competition=competition)
     if request.method == "POST" and form.is_valid():
         photos = form.save(user=request.user)
-        messages.success(
-            request,
-            ngettext("%(count)d photo uploaded.", "%(count)d photos uploaded.", len(photos))
-            % {"count": len(photos)},
+        tasks.enqueue_thumbnails(photos)  # sent to the task worker once the rows are committed
+        uploaded = ngettext("%(count)d photo uploaded.", "%(count)d photos uploaded.", len(photos)) % {
+            "count": len(photos)
+        }
+        background = ngettext(
+            "Its thumbnail is being made in the background; until then the page shows the original.",
+            "Their thumbnails are being made in the background; until then the page shows the originals.",
+            len(photos),
         )
+        messages.success(request, f"{uploaded} {background}")
         return redirect(competition.get_absolute_url() + "#photos")
     return render(request, "competitions/photo_upload.html", {"competition": competition, "form": form})
 

@@ -3,6 +3,7 @@ import io
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from PIL import Image
 
@@ -15,8 +16,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASK_PROGRESS_DIR = tmp_path / "progress"
+    return settings.MEDIA_ROOT
 
 
 def jpeg(name="p.jpg"):
@@ -32,15 +34,17 @@ def logged_in(client, django_user_model, role):
     return user
 
 
-def test_the_office_uploads_several_photos_tagged_with_an_entry(client, django_user_model, media):
+def test_the_office_uploads_several_photos_tagged_with_an_entry(client, django_user_model, media, settings):
     logged_in(client, django_user_model, roles.OFFICE)
     competition = make_competition()
     student = make_student("何昊林")
     entry = make_entry(make_event(competition), members=[student])
-    response = client.post(
-        reverse("competitions:photo-upload", args=[competition.pk]),
-        {"images": [jpeg("a.jpg"), jpeg("b.jpg")], "caption": "<b>颁奖</b>", "entries": [entry.pk]},
-    )
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the thumbnail task runs on commit
+        response = client.post(
+            reverse("competitions:photo-upload", args=[competition.pk]),
+            {"images": [jpeg("a.jpg"), jpeg("b.jpg")], "caption": "<b>颁奖</b>", "entries": [entry.pk]},
+        )
     assert response.status_code == 302
     assert Photo.objects.count() == 2
     assert all(photo.thumbnail for photo in Photo.objects.all())

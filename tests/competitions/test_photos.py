@@ -5,12 +5,14 @@ import zlib
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.utils.datastructures import MultiValueDict
 from PIL import Image, ImageOps
 
 from competitions.forms import PhotoTagForm, PhotoUploadForm
 from competitions.models import Photo
 from competitions.photos import make_thumbnail, save_photos, validate_image
+from competitions.tasks import enqueue_thumbnails
 from tests.factories import make_competition, make_entry, make_event
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +25,19 @@ ORIENTATION = 0x0112
 def media_root(settings, tmp_path):
     """Uploaded files land in a temporary directory, never in the repository."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASK_PROGRESS_DIR = tmp_path / "progress"
     return settings.MEDIA_ROOT
+
+
+def saved_with_thumbnails(settings, **kwargs) -> list[Photo]:
+    """save_photos and the thumbnail task queued on commit (as the upload view does), run here."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        photos = save_photos(**kwargs)
+        enqueue_thumbnails(photos)
+    for photo in photos:
+        photo.refresh_from_db()
+    return photos
 
 
 def stored_files(media_root):
@@ -67,9 +81,11 @@ def messages(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def test_thumbnail_of_a_sideways_jpeg_is_upright_and_has_no_exif(media_root):
+def test_thumbnail_of_a_sideways_jpeg_is_upright_and_has_no_exif(media_root, settings):
     original = sideways_jpeg()
-    [photo] = save_photos(competition=make_competition(), files=[upload("sideways.jpg", original)])
+    [photo] = saved_with_thumbnails(
+        settings, competition=make_competition(), files=[upload("sideways.jpg", original)]
+    )
 
     with Image.open(photo.image.path) as stored:
         assert stored.size == (800, 400)
@@ -97,9 +113,11 @@ def test_make_thumbnail_returns_a_jpeg_file_and_rewinds():
         assert max(image.size) == 480
 
 
-def test_a_transparent_png_is_stored_with_a_white_backed_thumbnail(media_root):
+def test_a_transparent_png_is_stored_with_a_white_backed_thumbnail(media_root, settings):
     content = image_bytes("PNG", size=(300, 200), mode="RGBA", color=(0, 0, 0, 0))
-    [photo] = save_photos(competition=make_competition(), files=[upload("team.png", content, "image/png")])
+    [photo] = saved_with_thumbnails(
+        settings, competition=make_competition(), files=[upload("team.png", content, "image/png")]
+    )
 
     assert photo.image.name.endswith(".png")
     with Image.open(photo.thumbnail.path) as thumbnail:
@@ -182,8 +200,11 @@ def test_an_upright_original_keeps_no_exif_at_all(media_root):
         assert stored.getpixel((100, 200))[0] > 200  # the same picture
 
 
-def test_the_thumbnail_is_made_once(media_root):
-    [photo] = save_photos(competition=make_competition(), files=[upload("a.jpg", sideways_jpeg())])
+def test_the_thumbnail_is_made_once(media_root, settings):
+    [photo] = saved_with_thumbnails(
+        settings, competition=make_competition(), files=[upload("a.jpg", sideways_jpeg())]
+    )
+    assert photo.thumbnail
     thumbnail_name = photo.thumbnail.name
     files_before = stored_files(media_root)
 
@@ -283,10 +304,11 @@ def test_one_bad_file_in_a_batch_stores_nothing_and_every_bad_file_is_named(medi
     assert stored_files(media_root) == []
 
 
-def test_photos_are_tagged_with_entries_of_their_competition(media_root, user):
+def test_photos_are_tagged_with_entries_of_their_competition(media_root, user, settings):
     event = make_event()
     entry = make_entry(event)
-    photos = save_photos(
+    photos = saved_with_thumbnails(
+        settings,
         competition=event.competition,
         files=[upload("a.jpg", sideways_jpeg()), upload("b.png", image_bytes("PNG"), "image/png")],
         caption="Podium",
@@ -318,7 +340,7 @@ def test_files_written_before_a_failure_are_removed(media_root, monkeypatch):
     from competitions import photos as photos_module
 
     calls = []
-    real = photos_module.make_thumbnail
+    real = photos_module.strip_metadata
 
     def fail_on_second(uploaded_file):
         calls.append(uploaded_file.name)
@@ -326,7 +348,7 @@ def test_files_written_before_a_failure_are_removed(media_root, monkeypatch):
             raise OSError("disk full")
         return real(uploaded_file)
 
-    monkeypatch.setattr(photos_module, "make_thumbnail", fail_on_second)
+    monkeypatch.setattr(photos_module, "strip_metadata", fail_on_second)
     files = [upload("a.jpg", sideways_jpeg()), upload("b.jpg", sideways_jpeg())]
     with pytest.raises(OSError):
         save_photos(competition=make_competition(), files=files)
