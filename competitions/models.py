@@ -637,7 +637,7 @@ class Photo(models.Model):
         upload_to=thumbnail_path,
         blank=True,
         editable=False,
-        help_text=_("Made once at upload, upright (EXIF orientation applied)."),
+        help_text=_("Made once, upright (EXIF orientation applied), by a background task after the upload."),
     )
     caption = models.CharField(_("caption"), max_length=300, blank=True)
     credit = models.CharField(_("credit"), max_length=200, blank=True)
