@@ -14,6 +14,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import OperationalError
 from django.tasks import TaskBackendHandler
@@ -231,3 +232,32 @@ def count_at_once(base: str, server: subprocess.Popen, log: Path, *, times: int)
     # Requests at once, each holding its worker a moment, so that both workers answer.
     with ThreadPoolExecutor(max_workers=times) as pool:
         return list(pool.map(count, range(times)))
+
+
+def test_the_documented_runtime_variables_reach_the_settings(monkeypatch):
+    """Each variable of the README's table that has no page of its own to test it."""
+    import runpy
+
+    from config.settings import BASE_DIR
+
+    for name, value in {
+        "DJANGO_DEBUG": "true",
+        "DATABASE_CONN_MAX_AGE": "60",
+        "DJANGO_TIME_ZONE": "Asia/Urumqi",
+        "DJANGO_LOG_LEVEL": "INFO",
+        "DJANGO_BACKUP_DIR": "/srv/results/backups",
+        "REDIS_URL": "redis://127.0.0.1:6379/9",
+        "TASK_TIMEOUT_SECONDS": "7200",
+    }.items():
+        monkeypatch.setenv(name, value)
+    read = runpy.run_path(str(BASE_DIR / "config" / "settings.py"))
+    assert read["DATABASES"]["default"]["CONN_MAX_AGE"] == 60
+    assert read["TIME_ZONE"] == "Asia/Urumqi"
+    assert read["LOGGING"]["root"]["level"] == "INFO"
+    assert str(read["BACKUP_DIR"]) == "/srv/results/backups"
+    assert read["TASKS"]["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
+    assert read["RQ_QUEUES"]["default"]["DEFAULT_TIMEOUT"] == 7200
+    assert read["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    monkeypatch.setenv("TASK_TIMEOUT_SECONDS", "soon")
+    with pytest.raises(ImproperlyConfigured):
+        runpy.run_path(str(BASE_DIR / "config" / "settings.py"))
