@@ -29,7 +29,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path, PurePosixPath
 
 import django
@@ -45,6 +45,7 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.core.serializers import jsonl
 from django.core.serializers.base import DeserializationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
@@ -95,6 +96,19 @@ def applied_migrations() -> list[str]:
     return sorted(f"{app}.{name}" for app, name in MigrationRecorder(connection).applied_migrations())
 
 
+class _ExactEncoder(DjangoJSONEncoder):
+    """DjangoJSONEncoder, except that times keep their microseconds (it cuts them to milliseconds,
+    and a restore must give back every value as it was)."""
+
+    def default(self, o):
+        if isinstance(o, datetime):
+            text = o.isoformat()
+            return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+        if isinstance(o, time):
+            return o.isoformat()
+        return super().default(o)
+
+
 class _Serializer(jsonl.Serializer):
     """JSON Lines naming only content types and permissions by natural key.
 
@@ -103,6 +117,10 @@ class _Serializer(jsonl.Serializer):
     """
 
     NATURAL = (ContentType, Permission)
+
+    def _init_options(self):
+        super()._init_options()
+        self.json_kwargs["cls"] = _ExactEncoder
 
     def _model_supports_natural_key(self, model):
         return model in self.NATURAL

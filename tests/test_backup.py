@@ -349,3 +349,21 @@ def test_the_fresh_installation_holds_only_the_seeded_tables():
 def test_backup_into_a_missing_folder_says_so(tmp_path):
     with pytest.raises(CommandError, match="There is no folder .*nowhere"):
         call_command("backup", str(tmp_path / "nowhere" / "backup.zip"), verbosity=0)
+
+
+@pytest.mark.django_db
+def test_times_keep_their_microseconds_in_an_archive(django_user_model):
+    """Django's JSON encoder cuts times to milliseconds: an archive must not."""
+    import io as _io
+
+    from django.core import serializers
+
+    from competitions.backups import _Serializer
+
+    user = django_user_model.objects.create_user("exact")
+    user.date_joined = user.date_joined.replace(microsecond=250)
+    user.save()
+    stream = _io.StringIO()
+    _Serializer().serialize([user], stream=stream)
+    [restored] = serializers.deserialize("jsonl", stream.getvalue())
+    assert restored.object.date_joined == user.date_joined

@@ -72,6 +72,14 @@ def office_client(office):  # noqa: F811 (the fixture imported above)
     return client
 
 
+# The default backend (no REDIS_URL): the project's database. With REDIS_URL the tasks are RQ's, and
+# the Task objects are made for that backend when this module is imported, so the database queue
+# cannot be switched on for a test: those tests run in the passes without Redis.
+DATABASE_QUEUE_ONLY = pytest.mark.skipif(
+    bool(os.environ.get("REDIS_URL")), reason="with REDIS_URL the queue is RQ's (see the RQ test)"
+)
+
+
 def upload(client, data, name="results.csv"):
     response = client.post(UPLOAD, {"sheet": SimpleUploadedFile(name, data)})
     assert response.status_code == 302, response
@@ -82,6 +90,7 @@ def upload(client, data, name="results.csv"):
 # In the test process
 
 
+@DATABASE_QUEUE_ONLY
 @pytest.mark.django_db
 def test_the_upload_queues_the_check_and_the_page_waits_for_the_worker(
     office_client, progress_dir, monkeypatch
@@ -153,6 +162,7 @@ def test_a_failed_check_offers_to_run_it_again(office_client, immediate, monkeyp
     assert '<dd id="count-entries">4</dd>' in page and "The task was queued again." in page
 
 
+@DATABASE_QUEUE_ONLY
 @pytest.mark.django_db
 def test_a_running_task_is_not_run_twice(office_client, progress_dir):
     token = upload(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
@@ -362,3 +372,23 @@ def test_the_progress_script_learns_of_the_end_without_taking_the_outcome_messag
     response = office_client.get(page_url(token))
     shown = [str(message) for message in office_client.get(response.url).context["messages"]]
     assert len(shown) == 1 and shown[0].startswith("Added 4 entries (0 already present).")
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="the RQ queue is used with REDIS_URL")
+@pytest.mark.django_db
+def test_with_redis_the_check_goes_through_rq_and_its_worker(office_client, progress_dir):
+    import django_rq
+    from django_tasks_rq.backend import Job
+    from rq import SimpleWorker
+
+    queue = django_rq.get_queue("default")
+    queue.empty()
+    token = upload(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
+    assert SheetImport.objects.get(token=token).state == SheetImport.State.CHECKING
+    assert queue.count >= 1
+    # The worker as production runs it (`rqworker default --job-class django_tasks_rq.Job`), in
+    # this process so that it sees the test's database.
+    SimpleWorker([queue], connection=queue.connection, job_class=Job).work(burst=True)
+    job = SheetImport.objects.get(token=token)
+    assert job.state == SheetImport.State.CHECKED
+    assert job.preview["summary"]["entries"] == len(GOOD_ROWS)
