@@ -26,6 +26,7 @@ import shutil
 import tempfile
 import uuid
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -318,22 +319,40 @@ def read_manifest(archive: zipfile.ZipFile) -> dict:
             _("This backup has format version %(version)s; this installation reads version %(ours)s.")
             % {"version": manifest.get("version"), "ours": VERSION}
         )
+    shapes = {"files": dict, "models": dict, "migrations": list}
+    if any(not isinstance(manifest.get(key), kind) for key, kind in shapes.items()) or any(
+        not isinstance(entry, dict)
+        or not isinstance(entry.get("file"), str)
+        or not isinstance(entry.get("count"), int)
+        for entry in manifest["models"].values()
+    ):
+        raise BackupError(
+            _("The backup's manifest.json is damaged: it lacks the files, tables or migrations.")
+        )
     return manifest
 
 
 def verify_archive(archive: zipfile.ZipFile, manifest: dict) -> None:
     """Every member the manifest lists is there, has a safe name and the recorded SHA-256."""
     present = set(archive.namelist())
+    tables = {entry["file"] for entry in manifest["models"].values()}
     for name, expected in manifest["files"].items():
         if not _safe_member(name) or not name.startswith(("data/", "media/")):
             raise BackupError(_("The backup names a file outside its folders: %(name)s") % {"name": name})
+        if name.startswith("data/") and name not in tables:
+            raise BackupError(
+                _("The backup holds rows of a table its manifest does not list: %(name)s") % {"name": name}
+            )
         if name not in present:
             raise BackupError(_("The backup is incomplete: %(name)s is missing.") % {"name": name})
         sha256 = hashlib.sha256()
-        with archive.open(name) as member:
-            while block := member.read(CHUNK):
-                sha256.update(block)
-        if sha256.hexdigest() != expected:
+        try:
+            with archive.open(name) as member:
+                while block := member.read(CHUNK):
+                    sha256.update(block)
+        except (zipfile.BadZipFile, zlib.error, EOFError):
+            sha256 = None
+        if sha256 is None or sha256.hexdigest() != expected:
             raise BackupError(
                 _("The backup is damaged: the checksum of %(name)s does not match its manifest.")
                 % {"name": name}

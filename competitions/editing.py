@@ -291,7 +291,7 @@ def recorded_entries(event: Event, people: Sequence[Student | Coach], *, excludi
         EntryMember.objects.filter(event=event)
         .filter(Q(student__in=students) | Q(coach__in=teachers))
         .exclude(entry__in=list(excluding))
-        .select_related("entry__organization")
+        .select_related("entry__organization", "student", "coach")
     )
     return {person_key(row.student or row.coach): row.entry for row in rows}
 

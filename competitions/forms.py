@@ -1,7 +1,5 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.backends.base.operations import BaseDatabaseOperations
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 from django.utils.text import format_lazy
@@ -16,7 +14,7 @@ from competitions.editing import (
     create_competition,
     parse_event_lines,
 )
-from competitions.models import Award, Competition, Entry, Event, Photo, normalize_label
+from competitions.models import Award, Competition, Entry, Event, Photo, largest, normalize_label
 from competitions.photos import ALLOWED_EXTENSIONS, save_photos, validate_image
 from students.people import Person, clean_text, format_person, parse_people
 
@@ -108,12 +106,6 @@ class PhotoTagForm(forms.ModelForm):
 
 # ---------------------------------------------------------------------------------------------
 # The entries page of an event (competitions.views.entries.event_entries)
-
-
-def largest(model: type[models.Model], name: str) -> int:
-    """The largest value of an integer field of `model` that every database stores (PostgreSQL's
-    range; SQLite's is wider), so that data written on one can be restored on the other."""
-    return BaseDatabaseOperations.integer_field_ranges[model._meta.get_field(name).get_internal_type()][1]
 
 
 MAX_RANK = largest(Entry, "rank")

@@ -39,6 +39,7 @@ from competitions.models import (
     Organization,
     Skill,
     entry_identity,
+    largest,
     match_recorded,
     normalize_label,
     once_per_event,
@@ -428,11 +429,7 @@ class Planner:
         except ValueError as error:
             self.error(number, "rank", str(error))
         # The column's range on every database (SQLite would store more than PostgreSQL accepts).
-        from django.db.backends.base.operations import BaseDatabaseOperations
-
-        rank_max = BaseDatabaseOperations.integer_field_ranges[
-            Entry._meta.get_field("rank").get_internal_type()
-        ][1]
+        rank_max = largest(Entry, "rank")
         if rank is not None and rank > rank_max:
             self.error(number, "rank", _("rank too large: at most %(max)d") % {"max": rank_max})
         for column, limit in MAX_LENGTHS.items():

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -485,6 +486,12 @@ class EntryCoach(models.Model):
 
 # A member as written: a home student, a competing teacher, or an outside competitor's name.
 Member = Student | Coach | str
+
+
+def largest(model: type[models.Model], name: str) -> int:
+    """The largest value of an integer field of `model` that every database stores (PostgreSQL's
+    range; SQLite's is wider), so that data written on one can be restored on the other."""
+    return BaseDatabaseOperations.integer_field_ranges[model._meta.get_field(name).get_internal_type()][1]
 
 
 def person_key(member: Member) -> tuple:

@@ -92,6 +92,12 @@ def read_progress(token: str) -> dict | None:
         return None
 
 
+def silent_since(at: float) -> bool:
+    """Whether a task that last reported at `at` (time.time()) has been silent for TASK_STUCK_SECONDS:
+    its worker died or was stopped."""
+    return time.time() - at > settings.TASK_STUCK_SECONDS
+
+
 def clear_progress(token: str) -> None:
     if settings.TASK_PROGRESS_DIR is None:
         cache.delete(f"task-progress:{token}")
@@ -159,7 +165,7 @@ def is_stuck(job: SheetImport, progress: dict | None) -> bool:
     if status == "READY":
         return False  # waiting for a worker: running it again would only queue it twice
     last = progress["at"] if progress and progress.get("phase") != "queued" else job.started_at.timestamp()
-    return time.time() - last > settings.TASK_STUCK_SECONDS
+    return silent_since(last)
 
 
 def run_again(job: SheetImport) -> bool:
@@ -305,7 +311,7 @@ def thumbnail_progress(competition_id: int) -> dict | None:
     record = read_progress(thumbnails_token(competition_id))
     if record is None:
         return None
-    return {**record, "stalled": time.time() - record["at"] > settings.TASK_STUCK_SECONDS}
+    return {**record, "stalled": silent_since(record["at"])}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -454,7 +460,7 @@ def backup_running() -> dict | None:
 def start_backup() -> bool:
     """Queue a backup unless one is running (and not stuck); True when one was queued."""
     running = backup_running()
-    if running and time.time() - running["at"] < settings.TASK_STUCK_SECONDS:
+    if running and not silent_since(running["at"]):
         return False
     write_progress(BACKUP_PROGRESS, "queued", 0, 0)
     transaction.on_commit(make_backup.enqueue)

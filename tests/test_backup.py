@@ -367,3 +367,19 @@ def test_times_keep_their_microseconds_in_an_archive(django_user_model):
     _Serializer().serialize([user], stream=stream)
     [restored] = serializers.deserialize("jsonl", stream.getvalue())
     assert restored.object.date_joined == user.date_joined
+
+
+def test_a_manifest_without_its_tables_or_with_rows_of_an_unlisted_table_is_refused(tmp_path, media_root):
+    import json as _json
+
+    awards = Award.objects.count()
+    archive = write_archive(
+        tmp_path / "odd.zip", {"competitions.organization": [organization(1, "甲校")]}, {}
+    )
+    rewrite(archive, "manifest.json", lambda data: _json.dumps({**_json.loads(data), "models": {}}).encode())
+    with pytest.raises(CommandError, match="rows of a table its manifest does not list"):
+        call_command("restore", str(archive), verbosity=0)
+    rewrite(archive, "manifest.json", lambda data: _json.dumps({**_json.loads(data), "files": None}).encode())
+    with pytest.raises(CommandError, match="lacks the files, tables or migrations"):
+        call_command("restore", str(archive), verbosity=0)
+    nothing_restored(media_root, awards)

@@ -7,7 +7,6 @@ nightly timer of the README puts its archives too; `manage.py restore` reads any
 """
 
 import re
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,7 +51,7 @@ def status() -> dict:
         return {"running": False, "stuck": False, "label": "", "done": 0, "total": 0}
     return {
         "running": True,
-        "stuck": time.time() - progress["at"] > settings.TASK_STUCK_SECONDS,
+        "stuck": tasks.silent_since(progress["at"]),
         "label": str(PHASE_LABELS.get(progress["phase"], "")),
         "done": progress["done"],
         "total": progress["total"],

@@ -32,8 +32,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from competitions import tasks
+from competitions.forms import whole_number
 from competitions.importing import SheetError, iter_rows, map_header
-from competitions.models import Organization, SheetImport
+from competitions.models import Organization, SheetImport, largest
 
 TOKEN = re.compile(r"[0-9a-f]{32}")
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
@@ -241,10 +242,7 @@ def level_of(name: str) -> int:
 
 def planned_entries(request: HttpRequest) -> int | None:
     """How many entries the preview said it would add (sent back by the Apply form)."""
-    try:
-        return int(request.POST.get("planned", ""))
-    except ValueError:
-        return None
+    return whole_number(request.POST.get("planned"), maximum=largest(SheetImport, "planned"))
 
 
 PHASE_LABELS = {

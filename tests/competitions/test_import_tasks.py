@@ -192,9 +192,11 @@ def test_stale_uploads_are_removed_by_the_command(office, settings, progress_dir
         ("old-stuck", "applying", old),
         ("old-applied", "applied", old),
         ("new", "checked", timezone.now()),
+        ("old-applying-now", "applying", old),  # uploaded long ago, applied just now: running
     ]:
         job = SheetImport.objects.create(user=office, filename=name, data=b"x", state=state)
-        SheetImport.objects.filter(pk=job.pk).update(created_at=age)
+        started = timezone.now() if name == "old-applying-now" else age
+        SheetImport.objects.filter(pk=job.pk).update(created_at=age, started_at=started)
         tasks.write_progress(job.token, "checking", 0, 0)
         kept[name] = job.token
     stale_file = Path(progress_dir) / f"{kept['old-stuck']}.json"
@@ -204,7 +206,11 @@ def test_stale_uploads_are_removed_by_the_command(office, settings, progress_dir
     two_days_ago = old.timestamp()
     os.utime(legacy / "0123", (two_days_ago, two_days_ago))
     call_command("remove_stale_uploads", stdout=open(os.devnull, "w"))
-    assert sorted(SheetImport.objects.values_list("filename", flat=True)) == ["new", "old-applied"]
+    assert sorted(SheetImport.objects.values_list("filename", flat=True)) == [
+        "new",
+        "old-applied",
+        "old-applying-now",
+    ]
     assert not stale_file.exists() and not (legacy / "0123").exists()
     assert tasks.read_progress(kept["new"]) is not None
 

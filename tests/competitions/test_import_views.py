@@ -473,6 +473,14 @@ def test_rows_imported_by_someone_else_since_the_preview_are_not_added_again(off
     assert verify() == []
 
 
+@pytest.mark.parametrize("planned", ["99999999999999999999", "-1", "²", "4e3"])
+def test_a_forged_planned_count_imports_as_usual(office_client, media, planned):
+    token = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
+    response = apply(office_client, token, planned=planned)
+    assert response.status_code == 302
+    assert Entry.objects.count() == 4
+
+
 def test_a_busy_database_at_apply_keeps_the_upload_and_says_to_try_again(office_client, media, monkeypatch):
     token = upload_token(office_client, csv_bytes([HEADER, *GOOD_ROWS]))
 

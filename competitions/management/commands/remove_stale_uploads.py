@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from competitions.models import SheetImport
-from competitions.tasks import clear_progress
+from competitions.tasks import RUNNING, clear_progress
 
 KEEP_DAYS = 2
 # The folder where uploads waited before they were kept in the database.
@@ -27,7 +27,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, days, **options):
         cutoff = timezone.now() - timedelta(days=days)
-        stale = SheetImport.objects.filter(created_at__lt=cutoff).exclude(state=SheetImport.State.APPLIED)
+        stale = (
+            SheetImport.objects.filter(created_at__lt=cutoff)
+            .exclude(state=SheetImport.State.APPLIED)
+            # An old upload applied just now: its import may be running; it gets its receipt.
+            .exclude(state__in=RUNNING, started_at__gte=cutoff)
+        )
         tokens = list(stale.values_list("token", flat=True))
         removed, _by_model = stale.delete()
         for token in tokens:
