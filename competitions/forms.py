@@ -1,5 +1,8 @@
+from itertools import groupby
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import F, Prefetch
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 from django.utils.text import format_lazy
@@ -14,7 +17,16 @@ from competitions.editing import (
     create_competition,
     parse_event_lines,
 )
-from competitions.models import Award, Competition, Entry, Event, Photo, largest, normalize_label
+from competitions.models import (
+    Award,
+    Competition,
+    Entry,
+    EntryMember,
+    Event,
+    Photo,
+    largest,
+    normalize_label,
+)
 from competitions.photos import ALLOWED_EXTENSIONS, save_photos, validate_image
 from students.people import Person, clean_text, format_person, parse_people
 
@@ -40,15 +52,39 @@ class MultipleFileField(forms.FileField):
         return [single_file_clean(data or None, initial)]
 
 
+class EntryChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices grouped by event: one <optgroup> per event, in the queryset's order."""
+
+    def __iter__(self):
+        # Evaluated once, with its prefetched members (entries_of): no query per entry.
+        for _event_id, entries in groupby(self.queryset, key=lambda entry: entry.event_id):
+            entries = list(entries)
+            yield (entries[0].event.name, [self.choice(entry) for entry in entries])
+
+
 class EntryChoiceField(forms.ModelMultipleChoiceField):
+    """Entries a photo shows, named so that two entries of one event can be told apart: the
+    organization, the members' names, the award and the rank (the event is the group's name)."""
+
+    iterator = EntryChoiceIterator
+    widget = forms.SelectMultiple(attrs={"size": 12})
+
     def label_from_instance(self, entry: Entry) -> str:
-        parts = [entry.event.name, entry.organization.name, entry.award.label if entry.award else ""]
-        return " · ".join(part for part in parts if part)
+        names = "、".join(member.name for member in entry.members.all())
+        rank = _("rank %(rank)s") % {"rank": entry.rank} if entry.rank else ""
+        parts = [entry.organization.name, names, entry.award.label if entry.award else "", rank]
+        return " · ".join(str(part) for part in parts if part)
 
 
 def entries_of(competition: Competition):
-    """The entries a photo of `competition` can show, with what their labels need in one query."""
-    return Entry.objects.for_competition(competition).select_related("event", "organization", "award")
+    """The entries a photo of `competition` can show, by event, with what their labels need
+    (two queries however many entries)."""
+    return (
+        Entry.objects.for_competition(competition)
+        .select_related("event", "organization", "award")
+        .prefetch_related(Prefetch("members", queryset=EntryMember.objects.order_by("position")))
+        .order_by("event__name", "event_id", F("rank").asc(nulls_last=True), "id")
+    )
 
 
 class PhotoUploadForm(forms.Form):
