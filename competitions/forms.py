@@ -2,7 +2,7 @@ from itertools import groupby
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 from django.utils.text import format_lazy
@@ -21,7 +21,6 @@ from competitions.models import (
     Award,
     Competition,
     Entry,
-    EntryMember,
     Event,
     Photo,
     largest,
@@ -53,13 +52,27 @@ class MultipleFileField(forms.FileField):
 
 
 class EntryChoiceIterator(forms.models.ModelChoiceIterator):
-    """The choices grouped by event: one <optgroup> per event, in the queryset's order."""
+    """The choices grouped by event (one <optgroup> each), the members' names read in the same query.
+
+    The queryset is read with a row per entry and member (a LEFT JOIN on the members, in their
+    order) and put back together here, so the choices cost one query however many entries.
+    """
 
     def __iter__(self):
-        # Evaluated once, with its prefetched members (entries_of): no query per entry.
-        for _event_id, entries in groupby(self.queryset, key=lambda entry: entry.event_id):
-            entries = list(entries)
-            yield (entries[0].event.name, [self.choice(entry) for entry in entries])
+        ordering = [
+            *(self.queryset.query.order_by or self.queryset.model._meta.ordering),
+            "members__position",
+        ]
+        rows = self.queryset.annotate(member_name=F("members__name")).order_by(*ordering)
+        entries = []
+        for _pk, same_entry in groupby(rows, key=lambda row: row.pk):
+            same_entry = list(same_entry)
+            entry = same_entry[0]
+            entry.member_names = [row.member_name for row in same_entry if row.member_name]
+            entries.append(entry)
+        for _event_id, of_event in groupby(entries, key=lambda entry: entry.event_id):
+            of_event = list(of_event)
+            yield (of_event[0].event.name, [self.choice(entry) for entry in of_event])
 
 
 class EntryChoiceField(forms.ModelMultipleChoiceField):
@@ -70,19 +83,20 @@ class EntryChoiceField(forms.ModelMultipleChoiceField):
     widget = forms.SelectMultiple(attrs={"size": 12})
 
     def label_from_instance(self, entry: Entry) -> str:
-        names = "、".join(member.name for member in entry.members.all())
+        names = getattr(entry, "member_names", None)
+        if names is None:  # an entry that did not come through the iterator
+            names = [member.name for member in entry.members.all()]
         rank = _("rank %(rank)s") % {"rank": entry.rank} if entry.rank else ""
-        parts = [entry.organization.name, names, entry.award.label if entry.award else "", rank]
+        parts = [entry.organization.name, "、".join(names), entry.award.label if entry.award else "", rank]
         return " · ".join(str(part) for part in parts if part)
 
 
 def entries_of(competition: Competition):
-    """The entries a photo of `competition` can show, by event, with what their labels need
-    (two queries however many entries)."""
+    """The entries a photo of `competition` can show, by event then rank, with what their labels
+    need (EntryChoiceIterator reads them with their members' names in one query)."""
     return (
         Entry.objects.for_competition(competition)
         .select_related("event", "organization", "award")
-        .prefetch_related(Prefetch("members", queryset=EntryMember.objects.order_by("position")))
         .order_by("event__name", "event_id", F("rank").asc(nulls_last=True), "id")
     )
 
