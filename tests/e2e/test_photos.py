@@ -59,7 +59,7 @@ def log_in(page: Page, base_url: str, username: str) -> None:
 
 
 def test_a_portrait_photo_is_shown_whole_in_the_gallery_and_large_on_its_page(
-    page: Page, live_server, teacher, gallery, browser_problems
+    page: Page, live_server, teacher, gallery, browser_problems, screenshot
 ):
     log_in(page, live_server.url, teacher.username)
     page.goto(live_server.url + gallery["competition"].get_absolute_url())
@@ -75,6 +75,8 @@ def test_a_portrait_photo_is_shown_whole_in_the_gallery_and_large_on_its_page(
         assert boxes["inside"], boxes  # nothing of it is cut off by the frame
     portrait = images.nth(1).evaluate(BOXES)
     assert portrait["height"] > portrait["width"] and portrait["height"] >= 200
+    page.locator("#photos").scroll_into_view_if_needed()
+    screenshot("photo-gallery")
 
     # The portrait opens its page: the photo large, the tagged student, the previous photo.
     page.locator(f'#photos a[href="{gallery["portrait"].get_absolute_url()}"]').click()
@@ -86,5 +88,24 @@ def test_a_portrait_photo_is_shown_whole_in_the_gallery_and_large_on_its_page(
     assert boxes["height"] > 400  # large: the 1000 px original, up to 80 % of the window's height
     expect(page.get_by_role("link", name="郑泽鑫")).to_be_visible()
     expect(page.locator("a[rel=next]")).to_have_count(0)
+    screenshot("photo-detail")
     page.locator("a[rel=prev]").click()
     expect(page).to_have_url(live_server.url + gallery["landscape"].get_absolute_url())
+
+
+def test_the_timeline_shows_photos_large_enough_to_recognise_someone(
+    page: Page, live_server, teacher, gallery, browser_problems, screenshot
+):
+    log_in(page, live_server.url, teacher.username)
+    page.goto(live_server.url + gallery["student"].get_absolute_url())
+    thumbnails = page.locator("#timeline a.timeline-photo img")
+    expect(thumbnails).to_have_count(2)
+    for index in range(2):
+        image = thumbnails.nth(index)
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+        boxes = image.evaluate(BOXES)
+        assert keeps_its_aspect(boxes), boxes
+        assert max(boxes["width"], boxes["height"]) == pytest.approx(160, abs=1), boxes
+    screenshot("photo-timeline")
+    thumbnails.nth(1).click()
+    expect(page).to_have_url(live_server.url + gallery["portrait"].get_absolute_url())
