@@ -11,7 +11,7 @@ from PIL import Image
 from competitions import roles
 from competitions.models import Photo
 from competitions.photos import make_thumbnail_of
-from tests.factories import make_competition, make_entry, make_event, make_student
+from tests.factories import make_coach, make_competition, make_entry, make_event, make_student
 
 pytestmark = pytest.mark.django_db
 
@@ -259,3 +259,24 @@ def test_timeline_thumbnails_are_the_large_rendition_linked_to_the_photo_page(cl
     ) in timeline
     rule = css_rule(".timeline-photo img")
     assert "max-width: 160px" in rule and "width: auto" in rule and "height: auto" in rule
+
+
+def test_the_photo_page_reads_its_entries_in_a_fixed_number_of_queries(
+    client, django_user_model, django_assert_max_num_queries
+):
+    logged_in(client, django_user_model, roles.OFFICE)
+    competition = make_competition()
+    entries = [
+        make_entry(
+            make_event(competition, is_team=True),
+            members=[make_student(), f"外校{number}"],
+            coaches=[make_coach()],
+            award="铜牌",
+        )
+        for number in range(8)
+    ]
+    photo = photo_of(competition, entries=entries)
+    client.get(photo.get_absolute_url())
+    with django_assert_max_num_queries(12):
+        page = client.get(photo.get_absolute_url()).content.decode()
+    assert page.count("外校") == 8
