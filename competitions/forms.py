@@ -82,6 +82,11 @@ class EntryChoiceField(forms.ModelMultipleChoiceField):
     iterator = EntryChoiceIterator
     widget = forms.SelectMultiple(attrs={"size": 12})
 
+    def __init__(self, *args, **kwargs):
+        if not kwargs.get("help_text"):  # a ModelForm passes the model field's (empty) help text
+            kwargs["help_text"] = _("Grouped by event; hold Ctrl (⌘ on a Mac) to choose several.")
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, entry: Entry) -> str:
         names = getattr(entry, "member_names", None)
         if names is None:  # an entry that did not come through the iterator
