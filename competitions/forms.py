@@ -1,5 +1,8 @@
+from itertools import groupby
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 from django.utils.text import format_lazy
@@ -14,7 +17,15 @@ from competitions.editing import (
     create_competition,
     parse_event_lines,
 )
-from competitions.models import Award, Competition, Entry, Event, Photo, largest, normalize_label
+from competitions.models import (
+    Award,
+    Competition,
+    Entry,
+    Event,
+    Photo,
+    largest,
+    normalize_label,
+)
 from competitions.photos import ALLOWED_EXTENSIONS, save_photos, validate_image
 from students.people import Person, clean_text, format_person, parse_people
 
@@ -40,15 +51,59 @@ class MultipleFileField(forms.FileField):
         return [single_file_clean(data or None, initial)]
 
 
+class EntryChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices grouped by event (one <optgroup> each), the members' names read in the same query.
+
+    The queryset is read with a row per entry and member (a LEFT JOIN on the members, in their
+    order) and put back together here, so the choices cost one query however many entries.
+    """
+
+    def __iter__(self):
+        ordering = [
+            *(self.queryset.query.order_by or self.queryset.model._meta.ordering),
+            "members__position",
+        ]
+        rows = self.queryset.annotate(member_name=F("members__name")).order_by(*ordering)
+        entries = []
+        for _pk, same_entry in groupby(rows, key=lambda row: row.pk):
+            same_entry = list(same_entry)
+            entry = same_entry[0]
+            entry.member_names = [row.member_name for row in same_entry if row.member_name]
+            entries.append(entry)
+        for _event_id, of_event in groupby(entries, key=lambda entry: entry.event_id):
+            of_event = list(of_event)
+            yield (of_event[0].event.name, [self.choice(entry) for entry in of_event])
+
+
 class EntryChoiceField(forms.ModelMultipleChoiceField):
+    """Entries a photo shows, named so that two entries of one event can be told apart: the
+    organization, the members' names, the award and the rank (the event is the group's name)."""
+
+    iterator = EntryChoiceIterator
+    widget = forms.SelectMultiple(attrs={"size": 12})
+
+    def __init__(self, *args, **kwargs):
+        if not kwargs.get("help_text"):  # a ModelForm passes the model field's (empty) help text
+            kwargs["help_text"] = _("Grouped by event; hold Ctrl (⌘ on a Mac) to choose several.")
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, entry: Entry) -> str:
-        parts = [entry.event.name, entry.organization.name, entry.award.label if entry.award else ""]
-        return " · ".join(part for part in parts if part)
+        names = getattr(entry, "member_names", None)
+        if names is None:  # an entry that did not come through the iterator
+            names = [member.name for member in entry.members.all()]
+        rank = _("rank %(rank)s") % {"rank": entry.rank} if entry.rank else ""
+        parts = [entry.organization.name, "、".join(names), entry.award.label if entry.award else "", rank]
+        return " · ".join(str(part) for part in parts if part)
 
 
 def entries_of(competition: Competition):
-    """The entries a photo of `competition` can show, with what their labels need in one query."""
-    return Entry.objects.for_competition(competition).select_related("event", "organization", "award")
+    """The entries a photo of `competition` can show, by event then rank, with what their labels
+    need (EntryChoiceIterator reads them with their members' names in one query)."""
+    return (
+        Entry.objects.for_competition(competition)
+        .select_related("event", "organization", "award")
+        .order_by("event__name", "event_id", F("rank").asc(nulls_last=True), "id")
+    )
 
 
 class PhotoUploadForm(forms.Form):

@@ -666,6 +666,14 @@ class Photo(models.Model):
     def __str__(self) -> str:
         return self.caption or self.image.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("competitions:photo-detail", args=[self.pk])
+
+    @property
+    def preview(self):
+        """What a gallery or a timeline shows: the thumbnail, or the original until it is made."""
+        return self.thumbnail or self.image
+
 
 class TallyKind(models.TextChoices):
     ORGANIZATION = "organization", _("Organization")

@@ -21,6 +21,7 @@ from competitions.models import (
     Event,
     Member,
     Organization,
+    Photo,
     once_per_event,
 )
 from students.models import Coach, Student
@@ -100,22 +101,67 @@ def latest_deleted(history, since) -> list:
     return [r.instance for r in latest.values() if r.history_type == "-" and r.history_date >= since]
 
 
+# The change reason of the records a restore writes. Stored untranslated (a record outlives the
+# language of the person who wrote it) and shown as "Restored" in the reader's language by
+# history_action; restores made before this was fixed stored the Chinese word.
+RESTORED = "Restored"
+_RESTORED_REASONS = {RESTORED, "已恢复"}
+
+
+def history_action(record) -> str:
+    """What a historical record did, as the history pages say it: a restore writes a creation
+    record ("+"), which is shown as "Restored", not "Created"."""
+    if record.history_type == "+" and record.history_change_reason in _RESTORED_REASONS:
+        return _("Restored")
+    return record.get_history_type_display()
+
+
 @transaction.atomic
 def restore_entry(record) -> Entry:
     """Bring back a deleted entry (its latest deletion record) with the members and coaches deleted
-    with it. Raises IntegrityError when one of them has been entered in the event again (rule 7)."""
+    with it, and its tags on the photos that still exist. Raises IntegrityError when one of the
+    members has been entered in the event again (rule 7)."""
     lock_people()  # first, as record_entry takes it: one lock order for every writer of entries
     since = record.history_date - CASCADE_WINDOW
     entry = record.instance
-    entry._change_reason = _("Restored")
+    entry._change_reason = RESTORED
     entry.save()
     for member in latest_deleted(EntryMember.history.filter(entry_id=entry.pk), since):
+        member._change_reason = RESTORED
         member.save()
     for coaching in latest_deleted(EntryCoach.history.filter(entry_id=entry.pk), since):
+        coaching._change_reason = RESTORED
         coaching.save()
+    for photo in photos_tagged_when_deleted(entry.pk, record.history_date):
+        photo._change_reason = RESTORED
+        photo.entries.add(entry)  # a history record of the photo with its tags (m2m_fields)
     event = Event.objects.get(pk=record.event_id)
     results_changed([event.competition_id], event_ids=[event.pk])
     return entry
+
+
+def photos_tagged_when_deleted(entry_id: int, deleted_at) -> list[Photo]:
+    """The photos that still exist and showed the entry when it was deleted.
+
+    Deleting an entry deletes its rows of Photo.entries without a trace in the photo's history, so
+    each photo's last historical record from before the deletion still lists its tags then
+    (django-simple-history keeps them with every record, Photo's m2m_fields). A tag removed before
+    the deletion is not in that record, and is not brought back.
+    """
+    tags = Photo.history.model.entries.model  # the historical rows of Photo.entries
+    candidates = Photo.objects.filter(
+        pk__in=tags.objects.filter(entry_id=entry_id).values("photo_id")
+    ).order_by("pk")
+    tagged = []
+    for photo in candidates:
+        last = (
+            Photo.history.filter(id=photo.pk, history_date__lte=deleted_at)
+            .order_by("-history_date", "-history_id")
+            .first()
+        )
+        if last is not None and tags.objects.filter(history=last, entry_id=entry_id).exists():
+            tagged.append(photo)
+    return tagged
 
 
 @transaction.atomic

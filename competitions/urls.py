@@ -31,7 +31,8 @@ urlpatterns = [
     path("import-template.xlsx", sheets.import_template, name="import-template"),
     # Photos (office uploads and tags; every role sees them)
     path("<int:pk>/photos/", photos.photo_upload, name="photo-upload"),
-    path("photos/<int:pk>/", photos.photo_edit, name="photo-edit"),
+    path("photos/<int:pk>/", photos.photo_detail, name="photo-detail"),
+    path("photos/<int:pk>/edit/", photos.photo_edit, name="photo-edit"),
     # Audit trail (office)
     path("entries/<int:pk>/history/", history.entry_history, name="entry-history"),
     path("events/<int:pk>/deleted/", history.deleted_entries, name="deleted-entries"),

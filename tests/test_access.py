@@ -43,6 +43,7 @@ EXPECTED = {
     "competitions:backup-list": ((), {**OFFICE_ONLY, "office": 403}),
     "competitions:backup-download": (("archive",), {**OFFICE_ONLY, "office": 403, "administrator": 404}),
     "competitions:photo-upload": (("competition",), OFFICE_ONLY),
+    "competitions:photo-detail": (("photo",), READ),
     "competitions:photo-edit": (("photo",), OFFICE_ONLY),
     "competitions:entry-history": (("entry",), OFFICE_ONLY),
     "competitions:deleted-entries": (("event",), OFFICE_ONLY),

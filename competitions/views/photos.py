@@ -1,15 +1,18 @@
-"""Photos: the office uploads several at once to a competition and tags them with entries."""
+"""Photos: the office uploads several at once to a competition and tags them with entries; every
+logged-in role looks at them one by one (photos are personal data: never shown to anonymous visitors,
+whom LoginRequiredMiddleware sends to the login page)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from competitions import tasks
 from competitions.forms import PhotoTagForm, PhotoUploadForm
-from competitions.models import Competition, Photo
+from competitions.models import Competition, Entry, Photo
 
 
 @permission_required("competitions.add_photo", raise_exception=True)
@@ -46,7 +49,32 @@ def photo_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Photo saved."))
-        return redirect(competition.get_absolute_url() + "#photos")
+        return redirect(photo)
     return render(
         request, "competitions/photo_edit.html", {"photo": photo, "competition": competition, "form": form}
+    )
+
+
+def photo_detail(request, pk):
+    """One photo large, with its caption, credit and the entries it shows (members linked), and the
+    previous and next photos of its competition in the gallery's order."""
+    tagged = (
+        Entry.objects.with_people()
+        .select_related("event")
+        .order_by("event__name", "event_id", F("rank").asc(nulls_last=True), "id")
+    )
+    photo = get_object_or_404(
+        Photo.objects.select_related("competition").prefetch_related(Prefetch("entries", queryset=tagged)),
+        pk=pk,
+    )
+    siblings = Photo.objects.filter(competition_id=photo.competition_id).only("pk", "caption", "image")
+    return render(
+        request,
+        "competitions/photo_detail.html",
+        {
+            "photo": photo,
+            "competition": photo.competition,
+            "previous": siblings.filter(pk__lt=photo.pk).order_by("-pk").first(),
+            "next": siblings.filter(pk__gt=photo.pk).order_by("pk").first(),
+        },
     )

@@ -3,7 +3,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from competitions import roles
-from competitions.models import Award, Entry, EntryCoach, EntryMember
+from competitions.models import Award, Entry, EntryCoach, EntryMember, Photo
+from competitions.recording import RESTORED, history_action
 from tests.factories import make_coach, make_entry, make_event, make_student
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,53 @@ def test_teachers_cannot_see_the_audit_trail(client, django_user_model):
     entry = make_entry()
     assert client.get(reverse("competitions:entry-history", args=[entry.pk])).status_code == 403
     assert client.post(reverse("competitions:entry-restore", args=[entry.pk])).status_code == 403
+
+
+def test_a_restore_is_recorded_as_restored_not_created(client, office):
+    event = make_event(is_team=True)
+    entry = make_entry(event, members=[make_student("郑永壕")], coaches=[make_coach("刘欢")])
+    pk = entry.pk
+    entry.delete()
+    client.post(reverse("competitions:entry-restore", args=[pk]))
+    latest = Entry.history.filter(id=pk).latest()
+    assert (latest.history_type, latest.history_change_reason) == ("+", RESTORED)
+    assert EntryMember.history.filter(entry_id=pk).latest().history_change_reason == RESTORED
+    assert EntryCoach.history.filter(entry_id=pk).latest().history_change_reason == RESTORED
+
+    response = client.get(reverse("competitions:entry-history", args=[pk]))
+    rows = response.context["rows"]
+    assert [history_action(row["record"]) for row in rows] == ["Restored", "Deleted", "Created"]
+    page = response.content.decode()
+    assert page.count("<td>Restored</td>") == 3  # the entry, its member and its coach
+
+    client.post(reverse("set_language"), {"language": "zh-hans"})
+    page = client.get(reverse("competitions:entry-history", args=[pk])).content.decode()
+    assert page.count("<td>已恢复</td>") == 3
+
+
+def test_photo_tags_come_back_with_a_restored_entry(client, office):
+    event = make_event(is_team=True)
+    entry = make_entry(event, members=[make_student()])
+    other = make_entry(event, members=["外校队员"], organization="兄弟学院")
+    tagged = Photo.objects.create(competition=event.competition, image="photos/a.jpg")
+    tagged.entries.set([entry, other])
+    untagged_before = Photo.objects.create(competition=event.competition, image="photos/b.jpg")
+    untagged_before.entries.set([entry])
+    untagged_before.entries.remove(entry)  # removed on purpose before the deletion: stays removed
+    deleted_photo = Photo.objects.create(competition=event.competition, image="photos/c.jpg")
+    deleted_photo.entries.set([entry])
+    pk = entry.pk
+    entry.delete()
+    deleted_photo.delete()
+    # The photo is edited after the deletion: its newer records no longer list the entry.
+    tagged.caption = "颁奖"
+    tagged.save()
+
+    client.post(reverse("competitions:entry-restore", args=[pk]))
+    restored = Entry.objects.get(pk=pk)
+    assert list(restored.photos.all()) == [tagged]
+    assert set(tagged.entries.all()) == {restored, other}
+    assert not untagged_before.entries.exists()
+    # The photo's history records the tag coming back, as a restore.
+    latest = Photo.history.filter(id=tagged.pk).latest()
+    assert latest.history_change_reason == RESTORED

@@ -138,15 +138,15 @@ def test_a_teacher_finds_a_student_reads_the_history_switches_language_and_expor
     steps = page.locator("#pathway .pathway-step .pathway-level")
     expect(steps).to_have_count(5)
 
-    # The photo's thumbnail has loaded, and it opens the full photo.
-    thumbnail = world_row.locator("a.mini-photo img")
+    # The photo's thumbnail has loaded, and it opens the photo's page with the photo large.
+    thumbnail = world_row.locator("a.timeline-photo img")
     expect(thumbnail).to_be_visible()
     assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0")
-    with page.expect_navigation() as navigation:
-        world_row.locator("a.mini-photo").click()
-    response = navigation.value
-    assert response.ok and response.headers["content-type"] == "image/jpeg"
-    assert page.url.endswith(results["photo"].image.url)
+    world_row.locator("a.timeline-photo").click()
+    expect(page).to_have_url(re.compile(re.escape(results["photo"].get_absolute_url()) + "$"))
+    large = page.locator(".photo-large img")
+    expect(large).to_be_visible()
+    assert large.evaluate("img => img.complete && img.naturalWidth > 0")
     page.go_back()
     expect(page.locator("h1")).to_have_text("郑泽鑫")
     screenshot("student-detail")

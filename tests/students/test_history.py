@@ -124,9 +124,9 @@ def test_the_timeline_lists_every_entry_newest_first_with_people_awards_and_phot
     assert f'<a href="{career["coach"].get_absolute_url()}">陈老师</a>' in timeline
     assert "Medallion for Excellence" in timeline and "702" in timeline and "中国代表团" in timeline
     photo = career["photo"]
-    # The thumbnail opens the full photo.
-    assert f'<a href="{photo.image.url}" class="mini-photo"' in timeline
-    assert f'<img src="{photo.thumbnail.url if photo.thumbnail else photo.image.url}"' in timeline
+    # The thumbnail (the 480 px rendition, shown up to 160 px in its own aspect) opens the photo page.
+    assert f'<a href="{photo.get_absolute_url()}" class="timeline-photo"' in timeline
+    assert f'<img src="{photo.preview.url}"' in timeline
     assert timeline.count('class="year-row"') == 4
 
 
