@@ -221,6 +221,7 @@ class EntryAdmin(RefreshesTallies, admin.ModelAdmin):
         "event__competition__category",
         "award__tier",
         "members__student__department",
+        ("confirmed_at", admin.EmptyFieldListFilter),  # empty: waiting for a second office user
     ]
     list_select_related = ["event__competition", "organization", "award"]
     search_fields = [

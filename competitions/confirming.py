@@ -151,7 +151,7 @@ def confirm(shown: dict[int, str], *, user) -> Confirmed:
     result = Confirmed()
     entries = {
         entry.pk: entry
-        for entry in Entry.objects.select_for_update()
+        for entry in Entry.objects.select_for_update(of=("self",))
         .filter(pk__in=list(shown))
         .select_related("event", "organization", "award", "recorded_by", "confirmed_by")
     }

@@ -8,6 +8,7 @@ from datetime import timedelta
 import openpyxl
 import pytest
 from django.apps import apps
+from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from competitions import confirming, reports, roles
+from competitions.admin import EntryAdmin
 from competitions.editing import EntryRow, NewPeopleToConfirm, save_event_entries
 from competitions.importing import import_sheet
 from competitions.models import Award, Entry, Level
@@ -259,6 +261,29 @@ def test_a_restored_result_waits_for_confirmation_again(alice, bob):
     record = Entry.history.filter(id=entry.pk, history_type="-").latest("history_date")
     restored = restore_entry(record)
     assert restored.confirmed_at is None
+
+
+def test_a_change_in_the_admin_unconfirms_and_names_its_author(alice, bob, rf):
+    entry = entered_by(alice)
+    confirm_as(bob, entry)
+    entry = Entry.objects.get(pk=entry.pk)
+    entry_admin = EntryAdmin(Entry, admin.site)
+    request = rf.post("/")
+    request.user = alice
+    form = entry_admin.get_form(request, entry)(
+        {"organization": entry.organization_id, "award": entry.award_id, "rank": 2, "score": "", "notes": ""},
+        instance=entry,
+    )
+    assert form.is_valid(), form.errors
+    entry_admin.save_model(request, form.save(commit=False), form, change=True)
+    entry.refresh_from_db()
+    assert entry.rank == 2 and entry.confirmed_at is None and entry.recorded_by == alice
+    # The admin shows who recorded and confirmed the result, and does not let them be edited.
+    superuser = type(alice).objects.create_superuser("root", password="a-long-test-password")
+    page = client_for(superuser).get(reverse("admin:competitions_entry_change", args=[entry.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Recorded by" in text and 'name="confirmed_by"' not in text
 
 
 def test_a_merge_of_two_records_keeps_the_confirmation(alice, bob):
