@@ -4,7 +4,7 @@ from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from competitions import tallies
+from competitions import confirming, tallies
 from competitions.admin_tallies import RefreshesTallies
 from competitions.models import (
     Award,
@@ -221,6 +221,7 @@ class EntryAdmin(RefreshesTallies, admin.ModelAdmin):
         "event__competition__category",
         "award__tier",
         "members__student__department",
+        ("confirmed_at", admin.EmptyFieldListFilter),  # empty: waiting for a second office user
     ]
     list_select_related = ["event__competition", "organization", "award"]
     search_fields = [
@@ -240,7 +241,25 @@ class EntryAdmin(RefreshesTallies, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Members carry their event for the once-per-event constraint; move an entry by
         # recording it again in the other event instead.
-        return ["event"] if obj is not None else []
+        confirmation = ["recorded_by", "recorded_at", "confirmed_by", "confirmed_at"]
+        return ["event", *confirmation] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        # A new or changed result waits for a second office user (competitions.confirming).
+        changed = form.changed_data if change else confirming.RESULT_FIELDS
+        obj._confirmation_stamped = confirming.stamp(obj, user=request.user, changed=changed)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        lists = {EntryMember: "members", EntryCoach: "coaches"}
+        changed = [lists[f.model] for f in formsets if f.model in lists and f.has_changed()]
+        entry = form.instance
+        if not getattr(entry, "_confirmation_stamped", False) and confirming.stamp(
+            entry, user=request.user, changed=changed
+        ):
+            entry._history_user = request.user
+            entry.save(update_fields=["recorded_by", "recorded_at", "confirmed_by", "confirmed_at"])
 
     def tally_competitions(self, pks):
         return set(Entry.objects.filter(pk__in=pks).values_list("event__competition", flat=True))

@@ -39,7 +39,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import ngettext
 
-from competitions import roles
+from competitions import confirming, roles
 from competitions.models import (
     Award,
     Category,
@@ -606,7 +606,7 @@ def _event(competition: Competition, spec: dict) -> Event:
 
 
 def _record_entries(
-    event: Event, specs: list[dict], organizations: dict[str, Organization], people: People
+    event: Event, specs: list[dict], organizations: dict[str, Organization], people: People, confirmed_by=None
 ) -> int:
     """Record the entries of one event that are not there yet; return how many were added."""
     planned = []
@@ -639,6 +639,7 @@ def _record_entries(
             rank=spec.get("rank"),
             notes=spec.get("notes", ""),
             members=members,
+            confirmed_by=confirmed_by,
         )
         added += 1
     return added
@@ -663,12 +664,16 @@ def _demo_accounts() -> None:
 
 
 @transaction.atomic
-def load_demo(*, stdout: TextIO | None = None) -> dict[str, int]:
+def load_demo(*, stdout: TextIO | None = None, confirmed_by: str | None = None) -> dict[str, int]:
     """Load the report's results, the illustrative organizations and the demo accounts.
 
     Returns counts of what the demo holds (competitions, events, entries, students) and how many
     entries this run added (none when it has run before). With `stdout`, one line per competition.
+    The entries added are unconfirmed unless `confirmed_by` names an account (a demo account too):
+    confirmed by it. An unknown name raises confirming.UnknownUser and nothing is loaded.
     """
+    _demo_accounts()  # first, so that --confirmed-by can name one of them
+    confirmer = confirming.confirmer(confirmed_by)
     for label, tier in EXTRA_AWARDS.items():
         Award.objects.get_or_create(
             normalized=normalize_label(label), defaults={"label": label, "tier": tier}
@@ -706,7 +711,7 @@ def load_demo(*, stdout: TextIO | None = None) -> dict[str, int]:
         )
         competitions.append(competition)
         added_here = sum(
-            _record_entries(_event(competition, event), event["entries"], organizations, people)
+            _record_entries(_event(competition, event), event["entries"], organizations, people, confirmer)
             for event in spec["events"]
         )
         added += added_here
@@ -721,7 +726,6 @@ def load_demo(*, stdout: TextIO | None = None) -> dict[str, int]:
                 + "\n"
             )
 
-    _demo_accounts()
     return {
         "competitions": len(competitions),
         "events": Event.objects.filter(competition__in=competitions).count(),

@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from competitions import confirming
 from competitions.aggregates import results_changed
 from competitions.models import (
     Award,
@@ -392,6 +393,7 @@ def save_event_entries(
         }
         if entry is None:
             entry = audited(Entry(event=event, **values))
+            confirming.stamp(entry, user=user)
             entry.save()
             added += 1
         else:
@@ -404,7 +406,11 @@ def save_event_entries(
             }
             for name, value in updates.items():
                 setattr(entry, name, value)
-            if updates:
+            lists = {"members": plan.replace_members, "coaches": plan.replace_coaches}
+            changed_fields = [*updates, *(name for name, replaced in lists.items() if replaced)]
+            # A changed result waits for a second office user again (competitions.confirming).
+            stamped = confirming.stamp(entry, user=user, changed=changed_fields)
+            if updates or stamped:
                 audited(entry).save()
             if updates or plan.replace_members or plan.replace_coaches:
                 changed += 1

@@ -26,6 +26,7 @@ from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from competitions import confirming
 from competitions.aggregates import results_changed
 from competitions.models import (
     Award,
@@ -775,11 +776,12 @@ def plan_import(rows: Iterable[list[str]], *, progress=None) -> ImportPlan:
 
 
 @transaction.atomic
-def apply_plan(plan: ImportPlan, *, user=None, progress=None) -> int:
+def apply_plan(plan: ImportPlan, *, user=None, confirmed_by=None, progress=None) -> int:
     """Create everything the plan lists, in one transaction; the number of entries added. The plan
     must have no errors.
 
-    Audited models get their history rows (attributed to `user`) in bulk as well. Entries are
+    Audited models get their history rows (attributed to `user`) in bulk as well. The entries are
+    recorded by `user` and unconfirmed, unless `confirmed_by` (a command's --confirmed-by) is given. Entries are
     written APPLY_BATCH rows at a time (entries, then their members and coaches, each with history),
     so that only one batch of model objects is in memory; the transaction keeps it all or nothing.
     Go through import_rows, which plans and applies under the import lock: a plan made outside it
@@ -808,20 +810,20 @@ def apply_plan(plan: ImportPlan, *, user=None, progress=None) -> int:
     report("applying", 0, len(rows))
     for start in range(0, len(rows), APPLY_BATCH):
         batch = rows[start : start + APPLY_BATCH]
-        entries = create(
-            Entry,
-            [
-                Entry(
-                    event=row.event,
-                    organization=row.organization,
-                    award=row.award,
-                    rank=row.rank,
-                    score=row.score,
-                    notes=row.notes,
-                )
-                for row in batch
-            ],
-        )
+        new = [
+            Entry(
+                event=row.event,
+                organization=row.organization,
+                award=row.award,
+                rank=row.rank,
+                score=row.score,
+                notes=row.notes,
+            )
+            for row in batch
+        ]
+        for entry in new:  # unconfirmed until a second office user looks (competitions.confirming)
+            confirming.stamp(entry, user=user, confirmed_by=confirmed_by)
+        entries = create(Entry, new)
         members, coaches = [], []
         for entry, row in zip(entries, batch, strict=True):
             members.extend(
@@ -916,6 +918,7 @@ def import_rows(
     dry_run: bool = False,
     user=None,
     confirm: str | None = None,
+    confirmed_by=None,
     progress=None,
 ) -> ImportPlan:
     """Plan a sheet's rows (header first: a list, or a Sheet) and, unless dry_run or any row is
@@ -941,7 +944,7 @@ def import_rows(
                 plan = plan_import(rows, progress=report)
                 plan.unconfirmed = confirm is not None and not plan.confirmed_by(confirm)
                 if not plan.errors and not plan.unconfirmed:
-                    apply_plan(plan, user=user, progress=report)
+                    apply_plan(plan, user=user, confirmed_by=confirmed_by, progress=report)
             return plan
         except (IntegrityError, OperationalError) as error:
             if not is_conflict(error):
@@ -963,7 +966,14 @@ PHASES = ("reading", "checking", "applying")
 
 
 def import_file(
-    source, filename: str = "", *, dry_run: bool = False, user=None, confirm: str | None = None, progress=None
+    source,
+    filename: str = "",
+    *,
+    dry_run: bool = False,
+    user=None,
+    confirm: str | None = None,
+    confirmed_by=None,
+    progress=None,
 ) -> ImportPlan:
     """Read, check and (unless dry_run or any row is bad) import a sheet file: its bytes or its path.
 
@@ -972,7 +982,12 @@ def import_file(
     ImportBusy. `progress`, when given, is called as progress(phase, done, total).
     """
     return import_rows(
-        Sheet(source, filename), dry_run=dry_run, user=user, confirm=confirm, progress=progress
+        Sheet(source, filename),
+        dry_run=dry_run,
+        user=user,
+        confirm=confirm,
+        confirmed_by=confirmed_by,
+        progress=progress,
     )
 
 

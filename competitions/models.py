@@ -333,6 +333,23 @@ class EntryQuerySet(models.QuerySet):
     def selection_events(self):
         return self.filter(event__is_selection=True)
 
+    def confirmed(self):
+        """The results that count where only confirmed ones may: all of them when the office
+        confirms nothing (settings.RESULTS_NEED_CONFIRMATION off; competitions.confirming)."""
+        from competitions import confirming  # it imports these models
+
+        if not confirming.required():
+            return self.all()
+        return self.filter(confirmed_at__isnull=False)
+
+    def unconfirmed(self):
+        """The results waiting for a second office user (none when confirmation is off)."""
+        from competitions import confirming
+
+        if not confirming.required():
+            return self.none()
+        return self.filter(confirmed_at__isnull=True)
+
     def with_people(self):
         """Entries with everything a results table shows, in a fixed number of queries."""
         return self.select_related("organization", "award").prefetch_related(
@@ -371,6 +388,36 @@ class Entry(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A second pair of eyes (competitions.confirming): who recorded or last changed the result, and
+    # who confirmed it since. Set by the writers through confirming.stamp and confirming.confirm.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("recorded by"),
+        help_text=_("Who recorded or last changed the result; empty when a command did."),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True, editable=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+        help_text=_("The second office user who confirmed the result as recorded."),
+    )
+    confirmed_at = models.DateTimeField(
+        _("confirmed at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Empty while the result waits for a second office user to confirm it."),
+    )
 
     objects = EntryQuerySet.as_manager()
     history = HistoricalRecords()
@@ -389,6 +436,8 @@ class Entry(models.Model):
         indexes = [
             # Organization medal tables: entries of an organization grouped by award.
             models.Index(fields=["organization", "award"], name="entry_org_award"),
+            # The competition page's count and list of unconfirmed results (few among many).
+            models.Index(fields=["event"], condition=Q(confirmed_at__isnull=True), name="entry_unconfirmed"),
         ]
 
     def __str__(self) -> str:

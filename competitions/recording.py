@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from competitions import confirming
 from competitions.aggregates import lock_tallies, results_changed
 from competitions.models import (
     Award,
@@ -68,16 +69,18 @@ def record_entry(
     notes: str = "",
     members: Sequence[Member] = (),
     coaches: Iterable[Coach] = (),
+    confirmed_by=None,
 ) -> Entry:
-    """Create one entry with its named members (in order) and coaches; nothing is saved on error."""
+    """Create one entry with its named members (in order) and coaches; nothing is saved on error.
+    It is unconfirmed unless `confirmed_by` (a command's --confirmed-by) is given."""
     # Taken first, as the importer, the entries form and merges take it: the check below then sees
     # every entry committed before (two recordings of one student: the second is refused, not an
     # IntegrityError), and the locks come in one order everywhere (no deadlock with those writers).
     lock_people()
     check_members(event, members)
-    entry = Entry.objects.create(
-        event=event, organization=organization, award=award, rank=rank, score=score, notes=notes
-    )
+    entry = Entry(event=event, organization=organization, award=award, rank=rank, score=score, notes=notes)
+    confirming.stamp(entry, confirmed_by=confirmed_by)  # recorded by the request's user, if any
+    entry.save()
     bulk_create_with_history(
         [member_row(entry, position, member) for position, member in enumerate(members, start=1)], EntryMember
     )
@@ -110,9 +113,12 @@ _RESTORED_REASONS = {RESTORED, "已恢复"}
 
 def history_action(record) -> str:
     """What a historical record did, as the history pages say it: a restore writes a creation
-    record ("+"), which is shown as "Restored", not "Created"."""
+    record ("+"), which is shown as "Restored", not "Created"; a confirmation is a change record
+    shown as "Changed · Confirmed"."""
     if record.history_type == "+" and record.history_change_reason in _RESTORED_REASONS:
         return _("Restored")
+    if record.history_change_reason in confirming.CONFIRMED_REASONS:
+        return _("%(action)s · Confirmed") % {"action": record.get_history_type_display()}
     return record.get_history_type_display()
 
 
@@ -125,6 +131,7 @@ def restore_entry(record) -> Entry:
     since = record.history_date - CASCADE_WINDOW
     entry = record.instance
     entry._change_reason = RESTORED
+    confirming.stamp(entry)  # a result brought back: a second office user looks again
     entry.save()
     for member in latest_deleted(EntryMember.history.filter(entry_id=entry.pk), since):
         member._change_reason = RESTORED

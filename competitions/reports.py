@@ -143,6 +143,7 @@ class AnnualSummary:
     squads: list[Listed] = field(default_factory=list)
     named_awards: list[Listed] = field(default_factory=list)
     departments: list[tallies.MedalRow] = field(default_factory=list)
+    confirmed: bool = False  # confirmed results only (competitions.confirming)
 
     @property
     def squad_people(self) -> int:
@@ -191,13 +192,14 @@ def sort_listed(items: list[Listed]) -> list[Listed]:
     return sorted(items, key=key)
 
 
-def annual_summary(year: int, *, category: str | None = None) -> AnnualSummary:
+def annual_summary(year: int, *, category: str | None = None, confirmed: bool = False) -> AnnualSummary:
     """Everything the annual report says about the college's competition results of a year
     (6 queries: counts, listed entries with members and coaches, departments); the numbers come
-    from competitions.tallies, so they are the tallies page's."""
-    entries = tallies.college_entries(year=year, category=category)
+    from competitions.tallies, so they are the tallies page's. `confirmed`: confirmed results only
+    (counted live from the entries; the stored tallies hold every result)."""
+    entries = tallies.college_entries(year=year, category=category, confirmed=confirmed)
     years, total = pivot_table(tallies.year_level_counts(entries))
-    summary = AnnualSummary(year=year, category=category, total=total)
+    summary = AnnualSummary(year=year, category=category, total=total, confirmed=confirmed)
     if years:
         summary.levels = years[0].levels
     named = (
@@ -533,6 +535,8 @@ def summary_sheets(summary: AnnualSummary) -> list[Sheet]:
         [_("Language"), _("Text")],
         [["中文", summary.paragraph_zh], ["English", summary.paragraph_en]],
     )
+    if summary.confirmed:
+        paragraphs.rows.append([_("Note"), _("Confirmed results only.")])
     return [
         levels,
         listing(_("National and world medals"), summary.medals),

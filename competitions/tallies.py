@@ -108,13 +108,15 @@ def college_entries(
     category: str | None = None,
     department=None,
     awarded: bool = True,
+    confirmed: bool = False,
 ) -> QuerySet[Entry]:
-    """The college's entries (rule 9), cut by the given filters; only awarded ones unless told.
+    """The college's entries (rule 9), cut by the given filters; only awarded ones unless told,
+    only confirmed ones (competitions.confirming) when told.
 
     The tallies page, its drill-down, the annual summary and the honours page all start here, so
     a drill-down lists exactly the entries its cell counted.
     """
-    entries = for_college(Entry.objects.all())
+    entries = for_college(Entry.objects.confirmed() if confirmed else Entry.objects.all())
     if awarded:
         entries = entries.filter(award__isnull=False)
     if year is not None:

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from competitions.views import backups, entries, history, leaderboards, pages, photos, sheets, skills
+from competitions.views import (
+    backups,
+    confirmations,
+    entries,
+    history,
+    leaderboards,
+    pages,
+    photos,
+    sheets,
+    skills,
+)
 
 app_name = "competitions"
 urlpatterns = [
@@ -33,6 +43,9 @@ urlpatterns = [
     path("<int:pk>/photos/", photos.photo_upload, name="photo-upload"),
     path("photos/<int:pk>/", photos.photo_detail, name="photo-detail"),
     path("photos/<int:pk>/edit/", photos.photo_edit, name="photo-edit"),
+    # A second pair of eyes: unconfirmed results (every role reads; office users confirm)
+    path("<int:pk>/unconfirmed/", confirmations.unconfirmed, name="unconfirmed"),
+    path("entries/<int:pk>/confirm/", confirmations.entry_confirm, name="entry-confirm"),
     # Audit trail (office)
     path("entries/<int:pk>/history/", history.entry_history, name="entry-history"),
     path("events/<int:pk>/deleted/", history.deleted_entries, name="deleted-entries"),

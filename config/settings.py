@@ -237,6 +237,11 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 # A public honours page (names, events and awards of the home college; no personal data).
 PUBLIC_HONOURS_PAGE = envbool("PUBLIC_HONOURS_PAGE")
 
+# A result entered or changed by one office user is unconfirmed until another office user confirms
+# it (competitions.confirming); public data then shows confirmed results only. A single-person
+# office turns it off: every result counts as confirmed and no confirmation appears.
+RESULTS_NEED_CONFIRMATION = envbool("RESULTS_NEED_CONFIRMATION", "true")
+
 # The largest result sheet uploaded in the browser, in bytes.
 IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 64 * 1024 * 1024)
 

@@ -6,9 +6,10 @@ The test walks the URL configuration, so a new page without an expectation here 
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from competitions import roles
-from competitions.models import Photo
+from competitions.models import Entry, Photo
 from students.models import Department
 from tests.factories import make_coach, make_competition, make_entry, make_event, make_student
 
@@ -48,6 +49,8 @@ EXPECTED = {
     "competitions:entry-history": (("entry",), OFFICE_ONLY),
     "competitions:deleted-entries": (("event",), OFFICE_ONLY),
     "competitions:entry-restore": (("entry",), POST_ONLY_OFFICE),
+    "competitions:unconfirmed": (("competition",), READ),
+    "competitions:entry-confirm": (("entry",), POST_ONLY_OFFICE),
     "students:student-list": ((), READ),
     "students:student-detail": (("student",), READ),
     "students:coach-list": ((), READ),
@@ -173,7 +176,8 @@ def test_the_public_honours_page_shows_names_events_and_awards_only(client, sett
 
     home_organization()
     student = make_student("蒋家俊", student_number="20230001", class_name="机器人2101班")
-    make_entry(make_event(name="移动机器人"), members=[student], award="金牌")
+    entry = make_entry(make_event(name="移动机器人"), members=[student], award="金牌")
+    Entry.objects.filter(pk=entry.pk).update(confirmed_at=timezone.now())  # public: confirmed only
     response = client.get(reverse("competitions:honours"))
     assert response.status_code == 200
     page = response.content.decode()

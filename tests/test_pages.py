@@ -27,8 +27,8 @@ pytestmark = pytest.mark.django_db
 PERMISSIONS = 2
 QUERY_BUDGETS = {
     "competition-list": 5 + PERMISSIONS,  # year choices, count, page
-    "competition-detail": 11
-    + PERMISSIONS,  # competition, photos, 2 ranking settings, medal table, events + 3
+    # competition, photos, 2 ranking settings, unconfirmed count, medal table, events + 3
+    "competition-detail": 12 + PERMISSIONS,
     "student-list": 8 + PERMISSIONS,  # department, major and cohort choices (2), count, page
     "student-detail": 7 + PERMISSIONS,  # student, entries + 3 prefetches
     "coach-list": 5 + PERMISSIONS,  # department choices, count, page

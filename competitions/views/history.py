@@ -1,6 +1,9 @@
 """The audit trail of entries: who changed what and when, and restoring deleted entries."""
 
+from types import SimpleNamespace
+
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.db import IntegrityError
 from django.http import Http404
@@ -12,6 +15,11 @@ from competitions.models import Award, Entry, EntryCoach, EntryMember, Event, Or
 from competitions.recording import restore_entry
 
 
+def field_change(field: str, old, new) -> SimpleNamespace:
+    """A change of a field, as django-simple-history's diff gives it."""
+    return SimpleNamespace(field=field, old=old, new=new)
+
+
 def describe_changes(records) -> list[dict]:
     """Each historical record of an entry with the fields that changed from the one before."""
     records = list(records)
@@ -19,12 +27,26 @@ def describe_changes(records) -> list[dict]:
     organizations = dict(
         Organization.objects.filter(pk__in={r.organization_id for r in records}).values_list("pk", "name")
     )
-    labels = {"award": awards, "organization": organizations}
+    users = {r.recorded_by_id for r in records} | {r.confirmed_by_id for r in records}
+    usernames = dict(get_user_model().objects.filter(pk__in=users - {None}).values_list("pk", "username"))
+    labels = {
+        "award": awards,
+        "organization": organizations,
+        "recorded_by": usernames,
+        "confirmed_by": usernames,
+    }
     rows = []
     for record, previous in zip(records, [*records[1:], None], strict=True):
         changes = []
         if previous is not None:
-            for change in record.diff_against(previous, excluded_fields=["updated_at", "created_at"]).changes:
+            found = record.diff_against(previous, excluded_fields=["updated_at", "created_at"]).changes
+            # Who recorded and who confirmed the result: not editable, so not diffed by the library.
+            found += [
+                field_change(name, getattr(previous, f"{name}_id"), getattr(record, f"{name}_id"))
+                for name in ("recorded_by", "confirmed_by")
+                if getattr(previous, f"{name}_id") != getattr(record, f"{name}_id")
+            ]
+            for change in found:
                 lookup = labels.get(change.field, {})
                 changes.append(
                     {

@@ -24,7 +24,7 @@ from django.views.generic import TemplateView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from competitions import aggregates, charts, reports, tallies
+from competitions import aggregates, charts, confirming, reports, tallies
 from competitions.exports import SpreadsheetExport, workbook_bytes, xlsx_response
 from competitions.models import Category, Competition, Entry, Level, Organization, Skill, Tier
 from competitions.pagination import BoundedPaginationMixin
@@ -455,9 +455,22 @@ class SummaryForm(forms.Form):
         label=gettext_lazy("Category"), choices=all_choice(Category.choices), required=False
     )
 
+    confirmed = forms.BooleanField(label=gettext_lazy("Confirmed results only"), required=False)
+
     def __init__(self, data, *, years: list[int]):
         super().__init__(data)
         self.fields["year"].widget.choices = [(year, year) for year in years]
+        if not confirming.required():  # every result counts as confirmed: nothing to choose
+            del self.fields["confirmed"]
+
+    def confirmed_only(self) -> bool:
+        return bool(self.cleaned_data.get("confirmed"))
+
+
+def summary_query(category: str | None, confirmed: bool) -> dict:
+    """The summary's choices besides the year, as query parameters (its XLSX, its drill-downs)."""
+    query = {"category": category} if category else {}
+    return query | ({"confirmed": "on"} if confirmed else {})
 
 
 def summary_year(home: Organization | None) -> tuple[list[int], int]:
@@ -476,9 +489,10 @@ def annual_summary(request: HttpRequest) -> HttpResponse:
         return render(request, "competitions/annual_summary.html", context)
     year = form.cleaned_data["year"] or latest
     category = form.cleaned_data["category"] or None
-    summary = reports.annual_summary(year, category=category)
+    confirmed = form.confirmed_only()
+    summary = reports.annual_summary(year, category=category, confirmed=confirmed)
     skills = tallies.medal_table(
-        tallies.college_entries(year=year, category=category), by="skill", order="total"
+        tallies.college_entries(year=year, category=category, confirmed=confirmed), by="skill", order="total"
     )
     squad_hint = " ".join(
         [
@@ -500,6 +514,8 @@ def annual_summary(request: HttpRequest) -> HttpResponse:
     context.update(
         summary=summary,
         year=year,
+        # Results of the year that a confirmed-only summary leaves out (one count, live).
+        unconfirmed=tallies.college_entries(year=year, category=category).unconfirmed().count(),
         listings=listings,
         levels=[drill_down_cells(row, {"category": category}) for row in summary.levels],
         total=drill_down_cells(summary.total, {"category": category, "year": year})
@@ -522,8 +538,8 @@ def annual_summary(request: HttpRequest) -> HttpResponse:
         skill_chart=charts.stacked_bars(
             [tier_bar(row.name, row) for row in skills], title=_("Medals by skill")
         ),
-        xlsx_url=f"{reverse('competitions:annual-summary-xlsx', args=[year])}"
-        + (f"?{urlencode({'category': category})}" if category else ""),
+        xlsx_url=reverse("competitions:annual-summary-xlsx", args=[year])
+        + (f"?{urlencode(xlsx_query)}" if (xlsx_query := summary_query(category, confirmed)) else ""),
         pivot_url=query_url("competitions:pivot", {"category": category}),
     )
     return render(request, "competitions/annual_summary.html", context)
@@ -536,11 +552,12 @@ def annual_summary_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     if not form.is_valid():
         return HttpResponseBadRequest(_("Unknown category."), content_type="text/plain; charset=utf-8")
     category = form.cleaned_data["category"] or None
+    confirmed = form.confirmed_only()
     if home is None:
-        summary = reports.AnnualSummary(year=year, category=category)
+        summary = reports.AnnualSummary(year=year, category=category, confirmed=confirmed)
     else:
-        summary = reports.annual_summary(year, category=category)
-    suffix = f"-{category}" if category else ""
+        summary = reports.annual_summary(year, category=category, confirmed=confirmed)
+    suffix = (f"-{category}" if category else "") + ("-confirmed" if confirmed else "")
     return xlsx_response(
         workbook_bytes(reports.summary_sheets(summary)), f"annual-summary-{year}{suffix}.xlsx"
     )

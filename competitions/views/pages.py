@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from competitions import tallies
+from competitions import confirming, tallies
 from competitions.filters import CompetitionFilter
 from competitions.models import (
     MEDAL_TIERS,
@@ -89,6 +89,11 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         exclude=[organization.pk for organization in competition.excluded],
     )
 
+    # Results waiting for a second office user (None: the office confirms nothing); one count.
+    unconfirmed = (
+        Entry.objects.for_competition(competition).unconfirmed().count() if confirming.required() else None
+    )
+
     entries = Entry.objects.order_by(F("rank").asc(nulls_last=True), "id").with_people()
     events = competition.events.select_related("skill").prefetch_related(
         Prefetch("entries", queryset=entries)
@@ -98,6 +103,7 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "competitions/competition_detail.html",
         {
             "competition": competition,
+            "unconfirmed": unconfirmed,
             "events": events,
             "medal_rows": medal_rows,
             "medal_tiers": MEDAL_TIERS,
@@ -115,13 +121,15 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def honours(request: HttpRequest) -> HttpResponse:
     """The public honours page, when settings.PUBLIC_HONOURS_PAGE turns it on.
 
-    Names, events and awards of the college's medals (rule 9, as every college tally): no student
+    Names, events and awards of the college's confirmed medals (rule 9, as every college tally): no student
     numbers, classes, photos or other personal data, and no links to the logged-in pages.
     """
     if not settings.PUBLIC_HONOURS_PAGE:
         raise Http404
+    # Public data shows confirmed results only (issue 12's Decision): all of them when the office
+    # confirms nothing (competitions.confirming).
     entries = (
-        tallies.college_entries(awarded=True)
+        tallies.college_entries(awarded=True, confirmed=True)
         .filter(award__tier__in=MEDAL_TIERS)
         .select_related("event__competition", "award")
         .prefetch_related(

@@ -442,8 +442,9 @@ QUERY_BUDGETS = {
     "pivot-entries": BASE + 6,
     # home college, entries, members, coaches
     "pivot-entries-csv": BASE + 4,
-    # home college, years, counts, listed entries + members + coaches, departments, skill chart
-    "summary": BASE + 8,
+    # home college, years, counts, listed entries + members + coaches, departments, skill chart,
+    # unconfirmed results of the year
+    "summary": BASE + 9,
     "summary-xlsx": BASE + 6,
 }
 

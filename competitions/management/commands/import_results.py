@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from competitions import confirming
 from competitions.importing import ImportBusy, SheetError, import_file
 
 
@@ -19,13 +20,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="check the sheet and report what would be created"
         )
+        parser.add_argument(
+            "--confirmed-by",
+            metavar="USERNAME",
+            help=(
+                "record the imported results as confirmed by this user; without it they wait for an "
+                "office user's confirmation"
+            ),
+        )
 
-    def handle(self, *args, path, dry_run, **options):
+    def handle(self, *args, path, dry_run, confirmed_by=None, **options):
         file = Path(path)
         if not file.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": path})
         try:
-            plan = import_file(file, file.name, dry_run=dry_run)
+            confirmer = confirming.confirmer(confirmed_by)
+        except confirming.UnknownUser as error:
+            raise CommandError(str(error)) from None
+        try:
+            plan = import_file(file, file.name, dry_run=dry_run, confirmed_by=confirmer)
         except (SheetError, ImportBusy) as error:
             raise CommandError(str(error)) from None
         if plan.errors:

@@ -1,7 +1,8 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from competitions.confirming import UnknownUser
 from competitions.demo import DEMO_PASSWORD, load_demo
 
 
@@ -11,8 +12,21 @@ class Command(BaseCommand):
         "demo accounts. Running it again adds nothing."
     )
 
-    def handle(self, *args, **options):
-        summary = load_demo(stdout=self.stdout)
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--confirmed-by",
+            metavar="USERNAME",
+            help=gettext_lazy(
+                "record the added results as confirmed by this user (a demo account may be named); "
+                "without it they wait for an office user's confirmation"
+            ),
+        )
+
+    def handle(self, *args, confirmed_by=None, **options):
+        try:
+            summary = load_demo(stdout=self.stdout, confirmed_by=confirmed_by)
+        except UnknownUser as error:
+            raise CommandError(str(error)) from None
         self.stdout.write(
             _(
                 "Demo data: %(competitions)d competitions, %(events)d events, %(entries)d entries, "
