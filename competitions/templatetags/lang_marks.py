@@ -6,6 +6,7 @@ out) unless they say they are Chinese; on a Chinese page they already are, and s
 
     {% load lang_marks %}
     <h1>{{ student.name|zh }}</h1>            → <h1><span lang="zh-Hans">郑泽鑫</span></h1> in English
+    <li{{ member.name|zh_lang }}>…</li>      → <li lang="zh-Hans">…</li> in English (an element's own mark)
 
 Table columns (django-tables2) mark their cells with `attrs={"td": {"lang": chinese_lang}}`.
 This module is the one owner of the rule; templates and tables ask it.
@@ -41,3 +42,9 @@ def zh(value) -> SafeString:
     if chinese_lang(value):
         return format_html('<span lang="{}">{}</span>', CHINESE, value)
     return conditional_escape(value)
+
+
+@register.filter(is_safe=True)
+def zh_lang(value) -> SafeString:
+    """The attribute ` lang="zh-Hans"` for an element holding the text, when chinese_lang says so."""
+    return format_html(' lang="{}"', CHINESE) if chinese_lang(value) else SafeString("")

@@ -48,3 +48,12 @@ def test_table_cells_of_chinese_names_say_so_on_english_pages(rf):
     with translation.override("zh-hans"):
         html = CompetitionTable(Competition.objects.all()).as_html(rf.get("/"))
     assert 'lang="zh-Hans"' not in html
+
+
+def test_the_attribute_filter_marks_an_element_of_its_own():
+    template = Template("{% load lang_marks %}<li{{ name|zh_lang }}>{{ name }}</li>")
+    with translation.override("en"):
+        assert template.render(Context({"name": "王小明"})) == '<li lang="zh-Hans">王小明</li>'
+        assert template.render(Context({"name": "Wang"})) == "<li>Wang</li>"
+    with translation.override("zh-hans"):
+        assert template.render(Context({"name": "王小明"})) == "<li>王小明</li>"
