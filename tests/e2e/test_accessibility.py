@@ -157,6 +157,16 @@ def test_the_skip_link_appears_on_focus_and_takes_the_keyboard_to_the_content(
     assert page.url.endswith("#main")
     expect(page.locator("main#main")).to_be_focused()
 
+    # The next Tab reaches the page's first link, and the keyboard's focus shows as a ring.
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        """() => {
+            const element = document.activeElement, style = getComputedStyle(element);
+            return {inMain: !!element.closest("main"), outline: style.outlineStyle, width: parseFloat(style.outlineWidth)};
+        }"""
+    )
+    assert focused["inMain"] and focused["outline"] != "none" and focused["width"] >= 2, focused
+
 
 def test_chinese_names_are_marked_as_chinese_in_english_pages(
     page: Page, live_server, teacher, demo, browser_problems
