@@ -186,3 +186,37 @@ def test_chinese_names_are_marked_as_chinese_in_english_pages(
     page.goto(live_server.url + reverse("students:student-detail", args=[demo["student"]]))
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     assert page.locator("main [lang=zh-Hans]").count() == 0
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two computed colours ("rgb(r, g, b)")."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(part) / 255 for part in re.findall(r"\d+", colour)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted([luminance(first), luminance(second)], reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_the_suggestion_chosen_with_the_arrow_keys_stands_out(
+    page: Page, live_server, teacher, demo, browser_problems
+):
+    log_in(page, live_server.url, teacher.username)
+    search = page.locator("#quick-search-input")
+    search.press_sequentially(Student.objects.get(pk=demo["student"]).name[:1], delay=20)
+    options = page.locator("#quick-search-results").get_by_role("option")
+    expect(options.first).to_be_visible()
+    search.press("ArrowDown")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    colours = options.first.evaluate(
+        """option => {
+            const chosen = getComputedStyle(option.firstElementChild);
+            return {chosen: chosen.backgroundColor, text: chosen.color,
+                    list: getComputedStyle(option.closest("[role=listbox]")).backgroundColor};
+        }"""
+    )
+    # WCAG 1.4.11: the highlight differs from the list by at least 3:1; its text stays readable.
+    assert contrast(colours["chosen"], colours["list"]) >= 3, colours
+    assert contrast(colours["chosen"], colours["text"]) >= 4.5, colours
