@@ -2,7 +2,8 @@
 
 Every piece of text (names, labels, titles) goes through format_html, so it is escaped; the
 browser renders Chinese with the page's own fonts. Each bar carries a <title> with its numbers
-(shown on hover and read by screen readers), and each chart has a title for its role="img".
+(shown on hover and read by screen readers), and each chart has a title: an image's, or a group's
+when its bars link to pages.
 """
 
 import itertools
@@ -101,15 +102,21 @@ def legend(tiers: Sequence[str], *, x: float, y: float) -> SafeString:
     return join(items)
 
 
-def svg(title: str, width: float, height: float, body: SafeString, css_class: str) -> SafeString:
+def svg(
+    title: str, width: float, height: float, body: SafeString, css_class: str, *, links: bool = False
+) -> SafeString:
+    """The chart's frame, named by its title. A chart is one image to assistive technology unless
+    it holds links: an image's parts are hidden from them, so a chart with links is a named group
+    (WCAG: no focusable element inside role="img")."""
     title_id = f"chart-title-{next(_ids)}"
     return format_html(
-        '<svg class="chart {}" viewBox="0 0 {} {}" width="{}" role="img" aria-labelledby="{}" '
+        '<svg class="chart {}" viewBox="0 0 {} {}" width="{}" role="{}" aria-labelledby="{}" '
         'xmlns="http://www.w3.org/2000/svg"><title id="{}">{}</title>{}</svg>',
         css_class,
         number(width),
         number(height),
         number(width),
+        "group" if links else "img",
         title_id,
         title_id,
         title,
@@ -249,4 +256,11 @@ def stacked_bars(
             )
         )
     parts.append(legend(tiers, x=8, y=height - 16))
-    return svg(title, max(width, 320, 16 + legend_width(tiers)), height, join(parts), "chart-bars")
+    return svg(
+        title,
+        max(width, 320, 16 + legend_width(tiers)),
+        height,
+        join(parts),
+        "chart-bars",
+        links=any(bar.url for bar in bars),
+    )

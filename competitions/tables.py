@@ -5,10 +5,14 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from competitions.models import Competition, Tier
+from competitions.templatetags.lang_marks import chinese_lang
+
+# Cells of Chinese data (names, competitions, events, awards) say so on English pages.
+CHINESE = {"td": {"lang": chinese_lang}}
 
 
 class CompetitionTable(tables.Table):
-    name = tables.Column(linkify=True)
+    name = tables.Column(linkify=True, attrs=CHINESE)
     n_events = tables.Column(verbose_name=_("Events"), attrs={"td": {"class": "num"}, "th": {"class": "num"}})
     n_medals = tables.Column(
         verbose_name=_("Medals"),
@@ -50,7 +54,7 @@ class LeaderboardTable(tables.Table):
     """
 
     rank = tables.Column(verbose_name=_("Rank"), attrs=NUMERIC)
-    name = tables.Column(verbose_name=_("Name"), order_by=("sort_name",))
+    name = tables.Column(verbose_name=_("Name"), order_by=("sort_name",), attrs=CHINESE)
     special = tier_column(Tier.SPECIAL)
     gold = tier_column(Tier.GOLD)
     silver = tier_column(Tier.SILVER)
@@ -85,9 +89,10 @@ class TallyEntryTable(tables.Table):
         accessor="event__competition__name",
         verbose_name=_("Competition"),
         order_by=("event__competition__name",),
+        attrs=CHINESE,
     )
     level = tables.Column(accessor="event__competition__level", verbose_name=_("Level"))
-    event = tables.Column(accessor="event__name", verbose_name=_("Event"))
+    event = tables.Column(accessor="event__name", verbose_name=_("Event"), attrs=CHINESE)
     members = tables.Column(accessor="pk", verbose_name=_("Members"), orderable=False)
     coaches = tables.Column(accessor="pk", verbose_name=_("Coaches"), orderable=False)
     award = tables.Column(

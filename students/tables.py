@@ -4,10 +4,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from competitions.models import Level, Tier
+from competitions.templatetags.lang_marks import chinese_lang
 from students.models import Coach, Student
 
 NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
-NAME = {"td": {"class": "person-name"}}
+# Names are Chinese data: their cells say so on English pages (competitions.templatetags.lang_marks).
+NAME = {"td": {"class": "person-name", "lang": chinese_lang}}
+CHINESE = {"td": {"lang": chinese_lang}}
 
 # Tiers best first and levels highest first, in the order the `best_tier` and `best_level`
 # annotations number them (see students.views).
@@ -29,7 +32,7 @@ def name_list(names) -> str:
 
 class StudentTable(tables.Table):
     name = tables.Column(linkify=True, order_by=("name_pinyin", "name"), attrs=NAME)
-    department = tables.Column(linkify=department_url, order_by=("department__name",))
+    department = tables.Column(linkify=department_url, order_by=("department__name",), attrs=CHINESE)
     class_name = tables.Column()
     n_entries = tables.Column(verbose_name=_("Entries"), attrs=NUMERIC)
     best_tier = tables.Column(verbose_name=_("Best award"), default="—")
@@ -60,7 +63,7 @@ class StudentTable(tables.Table):
 
 class CoachTable(tables.Table):
     name = tables.Column(linkify=True, order_by=("name_pinyin", "name"), attrs=NAME)
-    department = tables.Column(linkify=department_url, order_by=("department__name",))
+    department = tables.Column(linkify=department_url, order_by=("department__name",), attrs=CHINESE)
     n_coached = tables.Column(verbose_name=_("Entries coached"), attrs=NUMERIC)
     n_medals = tables.Column(verbose_name=_("Medals coached"), attrs=NUMERIC)
     n_competed = tables.Column(verbose_name=_("Entries competed in"), attrs=NUMERIC)

@@ -399,7 +399,10 @@ def test_student_history_shows_each_entry_with_team_mates_coaches_and_tier_count
     }
     assert f'<a href="{mate.get_absolute_url()}">黄子轩</a>' in content
     assert f'<a href="{coach.get_absolute_url()}">陈老师</a>' in content
-    assert f'<a href="{competition.get_absolute_url()}">世界技能大赛</a>' in content
+    # Chinese data on an English page says it is Chinese (competitions.templatetags.lang_marks).
+    assert (
+        f'<a href="{competition.get_absolute_url()}"><span lang="zh-Hans">世界技能大赛</span></a>' in content
+    )
     assert "Medallion for Excellence" in content
     assert photo.image.url in content
     # The student is not listed as their own team mate.
@@ -430,4 +433,4 @@ def test_competition_detail_links_members_and_coaches(user_client):
     content = user_client.get(competition.get_absolute_url()).content.decode()
     assert f'<a href="{student.get_absolute_url()}">郑泽鑫</a>' in content
     assert f'<a href="{teacher.get_absolute_url()}">陈老师</a>' in content
-    assert "<li>外校选手</li>" in content
+    assert '<li lang="zh-Hans">外校选手</li>' in content  # Chinese data marked on an English page

@@ -65,9 +65,11 @@
         item.id = list.id + "-" + i;
         item.setAttribute("role", "option");
         item.setAttribute("aria-selected", "false");
-        var link = document.createElement("a");
-        link.href = result.url;
-        link.tabIndex = -1;
+        // The option itself leads to the page: no link inside it, as an option may hold no
+        // interactive element (WCAG 4.1.2; axe: nested-interactive).
+        item.dataset.url = result.url;
+        var link = document.createElement("span");
+        link.className = "quick-search-option";
         var name = document.createElement("span");
         name.className = "quick-search-name";
         name.textContent = result.name;
@@ -84,8 +86,11 @@
         }
         item.appendChild(link);
         item.addEventListener("mousedown", function (event) {
-          // Keep the focus in the input until the click has followed the link.
+          // Keep the focus in the input until the click has gone to the page.
           event.preventDefault();
+        });
+        item.addEventListener("click", function () {
+          window.location.assign(item.dataset.url);
         });
         list.appendChild(item);
       });
@@ -147,10 +152,10 @@
         highlight(active + (event.key === "ArrowDown" ? 1 : -1));
         event.preventDefault();
       } else if (event.key === "Enter" && active >= 0 && !list.hidden) {
-        var link = options()[active].querySelector("a");
-        if (link) {
+        var chosen = options()[active];
+        if (chosen && chosen.dataset.url) {
           event.preventDefault();
-          window.location.assign(link.href);
+          window.location.assign(chosen.dataset.url);
         }
       } else if (event.key === "Escape") {
         close();

@@ -1,15 +1,16 @@
 """Chinese data inside English pages is marked lang="zh-Hans" (competitions.templatetags.lang_marks)."""
 
 import pytest
-from competitions.templatetags.lang_marks import chinese_lang
 from django.template import Context, Template
 from django.utils import translation
 
+from competitions.models import Competition
 from competitions.tables import CompetitionTable
+from competitions.templatetags.lang_marks import chinese_lang
 from tests.factories import make_competition
 
 
-def render(text: str, language: str) -> str:
+def render(text, language: str) -> str:
     with translation.override(language):
         return Template("{% load lang_marks %}<h1>{{ name|zh }}</h1>").render(Context({"name": text}))
 
@@ -41,11 +42,18 @@ def test_the_attribute_for_table_cells():
 @pytest.mark.django_db
 def test_table_cells_of_chinese_names_say_so_on_english_pages(rf):
     make_competition("广东省第三届职业技能大赛")
-    from competitions.models import Competition
-
     with translation.override("en"):
         html = CompetitionTable(Competition.objects.all()).as_html(rf.get("/"))
-    assert 'lang="zh-Hans"' in html and "广东省第三届职业技能大赛" in html
+    assert '<td lang="zh-Hans"><a href=' in html and "广东省第三届职业技能大赛" in html
     with translation.override("zh-hans"):
         html = CompetitionTable(Competition.objects.all()).as_html(rf.get("/"))
     assert 'lang="zh-Hans"' not in html
+
+
+def test_the_attribute_filter_marks_an_element_of_its_own():
+    template = Template("{% load lang_marks %}<li{{ name|zh_lang }}>{{ name }}</li>")
+    with translation.override("en"):
+        assert template.render(Context({"name": "王小明"})) == '<li lang="zh-Hans">王小明</li>'
+        assert template.render(Context({"name": "Wang"})) == "<li>Wang</li>"
+    with translation.override("zh-hans"):
+        assert template.render(Context({"name": "王小明"})) == "<li>王小明</li>"

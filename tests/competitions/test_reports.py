@@ -251,3 +251,14 @@ def test_an_empty_chart_says_so():
 @pytest.mark.parametrize("maximum, step", [(1, 1), (4, 1), (7, 2), (15, 5), (43, 20), (100, 50), (250, 100)])
 def test_grid_steps_are_round(maximum, step):
     assert charts.nice_step(maximum) == step
+
+
+def test_a_chart_with_links_is_a_named_group_and_one_without_is_an_image():
+    # Links inside role="img" are hidden from screen readers yet reachable by Tab (axe: nested-interactive).
+    linked = str(
+        charts.stacked_bars([charts.Bar("机器人系", {"gold": 1}, url="/people/departments/1/")], title="t")
+    )
+    plain = str(charts.stacked_bars([charts.Bar("机器人系", {"gold": 1})], title="t"))
+    assert 'role="group"' in linked and 'role="img"' not in linked and "<a href=" in linked
+    assert 'role="img"' in plain and "<a " not in plain
+    assert re.search(r'aria-labelledby="(chart-title-\d+)".*<title id="\1">t</title>', linked)

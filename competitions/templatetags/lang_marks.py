@@ -1,0 +1,50 @@
+"""Chinese data inside English pages is marked `lang="zh-Hans"` (WCAG 3.1.2, language of parts).
+
+Names, organizations, competitions and events are data, written in Chinese whatever the interface
+language. On an English page a screen reader would read them with an English voice (or spell them
+out) unless they say they are Chinese; on a Chinese page they already are, and stay unmarked.
+
+    {% load lang_marks %}
+    <h1>{{ student.name|zh }}</h1>            → <h1><span lang="zh-Hans">郑泽鑫</span></h1> in English
+    <li{{ member.name|zh_lang }}>…</li>      → <li lang="zh-Hans">…</li> in English (an element's own mark)
+
+Table columns (django-tables2) mark their cells with `attrs={"td": {"lang": chinese_lang}}`.
+This module is the one owner of the rule; templates and tables ask it.
+"""
+
+import re
+
+from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+register = template.Library()
+
+CHINESE = "zh-Hans"
+# CJK ideographs (unified, extension A, compatibility, the supplementary planes) and CJK punctuation.
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f]")
+
+
+def chinese_lang(value=None) -> str | None:
+    """ "zh-Hans" for a text with Chinese characters on a page that is not in Chinese, else None
+    (django-tables2 leaves an attribute whose value is None out)."""
+    if value is None or (get_language() or "").startswith("zh"):
+        return None
+    return CHINESE if CJK.search(str(value)) else None
+
+
+@register.filter(is_safe=True)
+def zh(value) -> SafeString:
+    """The text, escaped, inside <span lang="zh-Hans"> when chinese_lang says so."""
+    if value is None:
+        return conditional_escape("")
+    if chinese_lang(value):
+        return format_html('<span lang="{}">{}</span>', CHINESE, value)
+    return conditional_escape(value)
+
+
+@register.filter(is_safe=True)
+def zh_lang(value) -> SafeString:
+    """The attribute ` lang="zh-Hans"` for an element holding the text, when chinese_lang says so."""
+    return format_html(' lang="{}"', CHINESE) if chinese_lang(value) else SafeString("")
