@@ -45,7 +45,7 @@ def urls(world) -> dict[str, str]:
         "student-list": students,
         "student-list-csv": f"{students}?_export=csv",
         "student-list-filtered": f"{students}?department={department.pk}&major={world['major'].pk}"
-        "&has_medal=yes&class_name=2101&training_level=pre_technician&sort=-best_tier",
+        "&has_medal=yes&class_name=2101&training_level=pre_technician&sort=-best_result",
         "coach-list": reverse("students:coach-list"),
         "coach-list-xlsx": reverse("students:coach-list") + "?_export=xlsx",
         "student-detail": student.get_absolute_url(),
