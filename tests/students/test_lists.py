@@ -188,6 +188,9 @@ def test_the_student_list_exports_every_filtered_row_as_csv(user_client, student
     rows = csv_rows(response)
     assert len(rows) == 1 + 62
     assert ["郑泽鑫", "2023010101", "机器人系"] == rows[1 + [r[0] for r in rows[1:]].index("郑泽鑫")][:3]
+    # The best result goes to the file as the page shows it: one result, named in full.
+    assert rows[0][-1] == "Best result"
+    assert rows[1 + [r[0] for r in rows[1:]].index("郑泽鑫")][-1] == f"金牌 · {Level.NATIONAL.label} · 全国赛"
 
 
 def test_the_coach_list_exports_xlsx(user_client):
