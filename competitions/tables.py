@@ -21,14 +21,17 @@ class CompetitionTable(tables.Table):
         empty_text = _("No competitions match.")
 
 
-NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
+NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}, "tf": {"class": "num"}}
 
 
 class CountColumn(tables.Column):
     """A count, right-aligned; zeros are muted so that the medals stand out."""
 
     def __init__(self, *args, css_class: str = "", **kwargs):
-        kwargs.setdefault("attrs", {"td": {"class": f"num {css_class}".strip()}, "th": {"class": "num"}})
+        kwargs.setdefault(
+            "attrs",
+            {"td": {"class": f"num {css_class}".strip()}, "th": {"class": "num"}, "tf": {"class": "num"}},
+        )
         super().__init__(*args, **kwargs)
 
     def render(self, value):
