@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
-from competitions.models import Photo, Tier
+from competitions.models import Photo
 from tests.factories import (
     make_coach,
     make_competition,
