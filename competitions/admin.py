@@ -62,7 +62,8 @@ class OrganizationAdmin(RefreshesTallies, admin.ModelAdmin):
 
 @admin.register(Skill)
 class SkillAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_en", "event_count"]
+    list_display = ["name", "name_en", "placeholder", "event_count"]
+    list_filter = ["placeholder"]
     search_fields = ["name", "name_en"]
 
     def get_queryset(self, request):

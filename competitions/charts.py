@@ -26,6 +26,8 @@ TIER_FILLS = {
     Tier.EXCELLENCE: "#4ac26b",
     Tier.OTHER: "#8c959f",
 }
+# Every tier, "other" included: the tally pages' charts, whose tables count every award.
+ALL_TIERS = list(Tier.values)
 FONT_SIZE = 12
 MAX_LABEL = 16  # characters of a bar's label; longer ones are cut with … (the full name is in its title)
 

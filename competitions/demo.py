@@ -588,8 +588,12 @@ def _member(people: People, organization: Organization, name: str) -> Member:
 def _event(competition: Competition, spec: dict) -> Event:
     skill_name = spec.get("skill", spec["name"])
     skill, _created = Skill.objects.get_or_create(
-        name=skill_name, defaults={"name_en": SKILLS_EN.get(skill_name, "")}
+        name=skill_name,
+        defaults={"name_en": SKILLS_EN.get(skill_name, ""), "placeholder": skill_name == UNNAMED_SKILL},
     )
+    if skill_name == UNNAMED_SKILL and not skill.placeholder:  # loaded before the flag existed
+        skill.placeholder = True
+        skill.save(update_fields=["placeholder"])
     smallest, largest = spec.get("team") or (1, 1)
     event, _created = Event.objects.get_or_create(
         competition=competition,

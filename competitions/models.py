@@ -154,6 +154,14 @@ class Skill(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    placeholder = models.BooleanField(
+        _("placeholder"),
+        default=False,
+        help_text=_(
+            "Not a real skill: it gathers results whose skill the source does not name (such as "
+            "赛项未列明). Its results are counted but it is never ranked among the skills."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]

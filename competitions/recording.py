@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -16,6 +17,7 @@ from competitions import confirming
 from competitions.aggregates import lock_tallies, results_changed
 from competitions.models import (
     Award,
+    Competition,
     Entry,
     EntryCoach,
     EntryMember,
@@ -183,3 +185,14 @@ def change_weights(form) -> None:
     competition._change_reason = _("Medal-point weights changed")
     form.save()
     results_changed([competition.pk], event_ids=())
+
+
+@transaction.atomic
+def change_skill(form) -> None:
+    """Save a skill's names and placeholder flag (a ModelForm on it). The counts do not change,
+    but the tallies' cached pages name and rank skills: the competitions holding the skill get a
+    new results_version, the key of those caches."""
+    skill = form.save(commit=False)
+    lock_tallies()  # before the competitions' rows, as every writer of results does
+    skill.save()
+    Competition.objects.filter(events__skill=skill).update(results_version=F("results_version") + 1)

@@ -25,14 +25,17 @@ class CompetitionTable(tables.Table):
         empty_text = _("No competitions match.")
 
 
-NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
+NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}, "tf": {"class": "num"}}
 
 
 class CountColumn(tables.Column):
     """A count, right-aligned; zeros are muted so that the medals stand out."""
 
     def __init__(self, *args, css_class: str = "", **kwargs):
-        kwargs.setdefault("attrs", {"td": {"class": f"num {css_class}".strip()}, "th": {"class": "num"}})
+        kwargs.setdefault(
+            "attrs",
+            {"td": {"class": f"num {css_class}".strip()}, "th": {"class": "num"}, "tf": {"class": "num"}},
+        )
         super().__init__(*args, **kwargs)
 
     def render(self, value):
@@ -42,8 +45,29 @@ class CountColumn(tables.Column):
         return value
 
 
+def unnamed_cell(field: str) -> Callable:
+    """A column's footer: the table's "未署名" line (tallies.unnamed_row), shown last, unranked."""
+
+    def footer(table):
+        row = getattr(table, "unnamed", None)
+        return getattr(row, field) if row is not None else ""
+
+    return footer
+
+
+def unnamed_name(table):
+    row = getattr(table, "unnamed", None)
+    if row is None:
+        return ""
+    return format_html(
+        '{} <span class="cell-note">{}</span>', row.name, _("entries recorded without names; not ranked")
+    )
+
+
 def tier_column(tier: Tier) -> tables.Column:
-    return CountColumn(verbose_name=tier.label, css_class=f"tier-{tier.value}")
+    return CountColumn(
+        verbose_name=tier.label, css_class=f"tier-{tier.value}", footer=unnamed_cell(tier.value)
+    )
 
 
 class LeaderboardTable(tables.Table):
@@ -53,28 +77,33 @@ class LeaderboardTable(tables.Table):
     (a function of the row, returning a URL or None).
     """
 
-    rank = tables.Column(verbose_name=_("Rank"), attrs=NUMERIC)
-    name = tables.Column(verbose_name=_("Name"), order_by=("sort_name",), attrs=CHINESE)
+    rank = tables.Column(verbose_name=_("Rank"), attrs=NUMERIC, footer="")
+    name = tables.Column(verbose_name=_("Name"), order_by=("sort_name",), attrs=CHINESE, footer=unnamed_name)
     special = tier_column(Tier.SPECIAL)
     gold = tier_column(Tier.GOLD)
     silver = tier_column(Tier.SILVER)
     bronze = tier_column(Tier.BRONZE)
     excellence = tier_column(Tier.EXCELLENCE)
-    total = tables.Column(verbose_name=_("Total"), attrs=NUMERIC)
-    points = tables.Column(verbose_name=_("Points"), attrs=NUMERIC)
+    total = tables.Column(verbose_name=_("Total"), attrs=NUMERIC, footer=unnamed_cell("total"))
+    points = tables.Column(verbose_name=_("Points"), attrs=NUMERIC, footer=unnamed_cell("points"))
 
     class Meta:
         empty_text = _("No medals match.")
+        attrs = {"class": "table", "tfoot": {"class": "unnamed-line"}}
 
-    def __init__(self, data, *, name_label=None, link: Callable | None = None, **kwargs):
+    def __init__(self, data, *, name_label=None, link: Callable | None = None, unnamed=None, **kwargs):
         super().__init__(data, **kwargs)
+        # The "未署名" line of a person table (tallies.unnamed_row): the footer, after every row,
+        # without a rank. The view shows it on the last page only (show_footer).
+        self.unnamed = unnamed
+        self.show_footer = unnamed is not None
         if name_label is not None:
             # The table's own copy of the column (django-tables2 copies base_columns per table).
             self.columns["name"].column.verbose_name = name_label
         self.link = link
 
     def render_name(self, value, record):
-        url = self.link(record) if self.link else None
+        url = self.link(record) if self.link and not record.unnamed else None
         return format_html('<a href="{}">{}</a>', url, value) if url else value
 
     def value_name(self, value):

@@ -24,8 +24,8 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -35,6 +35,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from competitions.models import (
     MEDAL_TIERS,
@@ -273,30 +274,84 @@ def levels_of(entries: Iterable[Entry]) -> list[LevelTally]:
     ]
 
 
-# A student's best award (for the student list) as a number: 0 for special, 1 for gold ... (Tier is declared best first).
-BEST_TIER = Min(
-    Case(
-        *[
-            When(memberships__entry__award__tier=tier, then=Value(number))
-            for number, tier in enumerate(Tier.values)
-        ],
-        output_field=IntegerField(),
-    )
+# ---------------------------------------------------------------------------------------------
+# A person's best result: ONE result (award, level, competition), by one order.
+#
+# What a competition office means by "best result": a medal before any "other" award (a named
+# award or a squad selection is not better than a medal); among medals, the highest level first
+# and, within a level, the best tier (a national silver is better than a provincial gold); then
+# the better rank, then the later year. The student list's column and filters, a coach's students
+# and a student's pathway all ask this order.
+
+LEVEL_NUMBERS = {level: number for number, level in enumerate(Level.values)}  # world 0, national 1 ...
+TIER_NUMBERS = {tier: number for number, tier in enumerate(Tier.values)}  # special 0, gold 1 ...
+NO_RESULT = 10**6  # the order of "no award at all": after every result
+
+
+def result_order(level: str, tier: str) -> int:
+    """Where a result of this level and tier stands, 0 the best (see above)."""
+    other = 0 if tier in MEDALS else 1
+    return (other * len(LEVEL_NUMBERS) + LEVEL_NUMBERS[level]) * len(TIER_NUMBERS) + TIER_NUMBERS[tier]
+
+
+def result_level_tier(order: int) -> tuple[str, str] | None:
+    """The (level, tier) of a `result_order` number; None for NO_RESULT."""
+    if order is None or order >= NO_RESULT:
+        return None
+    rest, tier = divmod(order, len(TIER_NUMBERS))
+    return Level.values[rest % len(LEVEL_NUMBERS)], Tier.values[tier]
+
+
+def result_orders(*, level: str | None = None, tier: str | None = None) -> list[int]:
+    """Every `result_order` number of results with this level and/or tier (for filters)."""
+    return [
+        result_order(each_level, each_tier)
+        for each_level in Level.values
+        for each_tier in Tier.values
+        if level in (None, each_level) and tier in (None, each_tier)
+    ]
+
+
+FIRST_NON_MEDAL = min(result_orders(tier=Tier.OTHER))  # orders below it are medals
+
+# The same order in SQL, for an entry (award and competition joined).
+RESULT_ORDER = Case(
+    *[
+        When(event__competition__level=level, award__tier=tier, then=Value(result_order(level, tier)))
+        for level in Level.values
+        for tier in Tier.values
+    ],
+    default=Value(NO_RESULT),
+    output_field=IntegerField(),
 )
-# The highest level at which a student won a medal: 0 for world, 1 for national ... (Level's order).
-BEST_LEVEL = Min(
-    Case(
-        *[
-            When(
-                memberships__entry__award__tier__in=MEDAL_TIERS,
-                memberships__entry__event__competition__level=level,
-                then=Value(number),
-            )
-            for number, level in enumerate(Level.values)
-        ],
-        output_field=IntegerField(),
+
+
+def result_key(entry: Entry) -> tuple:
+    """Sorts fetched entries best result first (the order above); entries without an award last."""
+    competition = entry.event.competition
+    order = result_order(competition.level, entry.award.tier) if entry.award_id else NO_RESULT
+    return (order, entry.rank or 10**9, -competition.year)
+
+
+def best_results(entries: QuerySet[Entry]) -> QuerySet[Entry]:
+    """These entries with an award, best result first (the order above), in SQL."""
+    return (
+        entries.filter(award__isnull=False)
+        .annotate(result_order=RESULT_ORDER)
+        .order_by("result_order", F("rank").asc(nulls_last=True), "-event__competition__year", "pk")
     )
-)
+
+
+def best_result_annotations(person: str = "student") -> dict:
+    """For annotate() on Student (or Coach, person="coach"): the outer person's best result as
+    `best_order` (a `result_order` number, NO_RESULT when none), `best_award` (the label as
+    written) and `best_competition` — correlated subqueries, so a list costs one query."""
+    best = best_results(Entry.objects.filter(**{f"members__{person}": OuterRef("pk")}))
+    return {
+        "best_order": Coalesce(Subquery(best.values("result_order")[:1]), Value(NO_RESULT)),
+        "best_award": Subquery(best.values("award__label")[:1]),
+        "best_competition": Subquery(best.values("event__competition__name")[:1]),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,6 +372,10 @@ class MedalRow:
     entries: int = 0
     ranked: bool = True
     rank: int | None = None
+    # A placeholder skill (Skill.placeholder, the demo's 赛项未列明): counted, never ranked, listed last.
+    placeholder: bool = False
+    # The "未署名" line of a person table (unnamed_row): not a person, never ranked.
+    unnamed: bool = False
 
     @property
     def total(self) -> int:
@@ -370,14 +429,16 @@ def rank_rows(rows: Iterable[MedalRow], order: str) -> list[MedalRow]:
     """Sort rows best first and give competition ranks (1, 2, 2, 4).
 
     Rows out of the ranking keep their place in the order but get no rank, and the ranks of the
-    rows below them do not shift. Rows that tie are listed by medals, then "other" awards, then
-    alphabetically as Chinese readers sort.
+    rows below them do not shift. Placeholder skills are listed after every other row, without a
+    rank. Rows that tie are listed by medals, then "other" awards, then alphabetically as Chinese
+    readers sort.
     """
     if order not in ORDERS:
         raise ValueError(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
     ordered = sorted(
         rows,
         key=lambda row: (
+            row.placeholder,
             tuple(-n for n in order_key(row, order)),
             tuple(-n for n in row.tier_counts()),
             -row.other,
@@ -388,7 +449,7 @@ def rank_rows(rows: Iterable[MedalRow], order: str) -> list[MedalRow]:
     )
     position, previous, rank = 0, None, None
     for row in ordered:
-        if not row.ranked:
+        if not row.ranked or row.placeholder:
             row.rank = None
             continue
         position += 1
@@ -397,6 +458,23 @@ def rank_rows(rows: Iterable[MedalRow], order: str) -> list[MedalRow]:
             rank, previous = position, key
         row.rank = rank
     return ordered
+
+
+def placeholder_skills() -> set[int]:
+    """The ids of the skills marked as placeholders (Skill.placeholder): one small query."""
+    return set(Skill.objects.filter(placeholder=True).values_list("pk", flat=True))
+
+
+def mark_placeholders(rows: Iterable[MedalRow], by: str) -> None:
+    """Flag the rows of placeholder skills in a skill table, so that rank_rows leaves them unranked
+    and last: "赛项未列明" gathers results whose skill the report does not name, and ranking it
+    against real skills would put a non-skill first. Its medals stay in the table (shown last,
+    without a rank), so the table still adds up to the college's totals."""
+    if by != "skill":
+        return
+    placeholders = placeholder_skills()
+    for row in rows:
+        row.placeholder = row.key in placeholders
 
 
 def is_listed(row: MedalRow, *, with_other: bool) -> bool:
@@ -436,7 +514,38 @@ def medal_table(
     if not grouping.college:
         for row in rows:
             row.ranked = row.key not in unranked
+    mark_placeholders(rows, by)
     return rank_rows(rows, order)
+
+
+# Person tables: the one "未署名" line of the entries that name nobody.
+PERSON_TABLES = ("student", "coach")
+
+
+def names_nobody(entries: QuerySet[Entry]) -> QuerySet[Entry]:
+    """The entries among these that name nobody: no member, no coach (the report's "5 金 3 铜"
+    without names). A person table cannot list them under anyone."""
+    return entries.exclude(Exists(EntryMember.objects.filter(entry=OuterRef("pk")))).exclude(
+        Exists(EntryCoach.objects.filter(entry=OuterRef("pk")))
+    )
+
+
+def unnamed_row(entries: QuerySet[Entry], *, by: str, with_other: bool = False) -> MedalRow | None:
+    """The "未署名" line of a person table (students, coaches) of these entries: the college's
+    entries that name nobody, counted as the college's tables count (rule 9; each entry once).
+
+    It is not a person: not ranked, shown after every person, and not part of medal_table (so not
+    of `medal_table --format json`). None for other tables, or when there is nothing to show.
+    """
+    if by not in PERSON_TABLES:
+        return None
+    # Without members or coaches, an entry is the college's only when it competes for the college
+    # (rule 9): the filter narrows the scan to those; grouped_counts still asks rule 9 itself.
+    counted = names_nobody(entries.filter(organization__is_home=True))
+    total = grouped_counts(counted, "college").get((COLLEGE_KEY,), [0] * len(COUNTS))
+    row = MedalRow.of(COLLEGE_KEY, gettext("Unnamed"), total)
+    row.ranked, row.unnamed = False, True
+    return row if is_listed(row, with_other=with_other) else None
 
 
 def group_names(by: str, keys: Iterable[int]) -> dict[int, str]:
@@ -480,11 +589,16 @@ class TallyRows:
     def __init__(self, by: str, order: str) -> None:
         self.by, self.order = by, order
         self.fields = ORDER_FIELDS[order]
-        self.rows = (
-            TallyTotal.objects.filter(kind=GROUPINGS[by].kind)
-            .filter(Q(total__gt=0) | Q(points__gt=0))
-            .order_by(*(f"-{field}" for field in self.fields), "key")
+        rows = TallyTotal.objects.filter(kind=GROUPINGS[by].kind).filter(Q(total__gt=0) | Q(points__gt=0))
+        # Placeholder skills come last, without a rank (see mark_placeholders).
+        self.placeholders = placeholder_skills() if by == "skill" else set()
+        last = (
+            Case(When(key__in=self.placeholders, then=Value(1)), default=Value(0))
+            if self.placeholders
+            else Value(0)
         )
+        self.rows = rows.annotate(last=last).order_by("last", *(f"-{field}" for field in self.fields), "key")
+        self.ranked_rows = rows.exclude(key__in=self.placeholders)
         self._length = None
 
     def __len__(self) -> int:
@@ -504,12 +618,17 @@ class TallyRows:
             return []
         names = group_names(self.by, [tally.key for tally in tallies])
         rows = [MedalRow.of(tally.key, names.get(tally.key, "?"), tally) for tally in tallies]
+        for row in rows:
+            row.placeholder = row.key in self.placeholders
+        ranked = [row for row in rows if not row.placeholder]  # the first ones: placeholders are last
+        if not ranked:
+            return rows
         # The first row's rank is one more than the rows strictly better; ranks go on as rank_rows
         # gives them.
-        first = list(order_key(rows[0], self.order))
-        rank = 1 if start == 0 else 1 + self.rows.filter(better_than(self.fields, first)).count()
+        first = list(order_key(ranked[0], self.order))
+        rank = 1 if start == 0 else 1 + self.ranked_rows.filter(better_than(self.fields, first)).count()
         previous = None
-        for position, row in enumerate(rows, start=start + 1):
+        for position, row in enumerate(ranked, start=start + 1):
             key = order_key(row, self.order)
             if previous is not None and key != previous:
                 rank = position
@@ -586,23 +705,34 @@ def period_by_year(by: str, key: int) -> list[tuple[int, MedalRow]]:
 
 
 def period_table(
-    by: str, *, order: str = "total", category: str | None = None, names: dict[int, str] | None = None
+    by: str,
+    *,
+    order: str = "total",
+    category: str | None = None,
+    names: dict[int, str] | None = None,
+    with_other: bool = False,
 ) -> list[MedalRow]:
     """Every group of a grouping summed over all years (one category, or all), ranked. `names`:
-    the groups' names when the caller has them (else one query reads them)."""
+    the groups' names when the caller has them (else one query reads them); `with_other`: groups
+    whose awards are all "other" ones are listed too (see is_listed)."""
     grouped = (
         period_rows(by, category=category)
         .values("key")
         .annotate(**{f"n_{name}": Sum(name) for name in COUNTS})
         .order_by()
     )
-    grouped = [group for group in grouped if group["n_total"] or group["n_points"]]
+    grouped = [
+        group
+        for group in grouped
+        if group["n_total"] or group["n_points"] or (with_other and group["n_other"])
+    ]
     if names is None:
         names = group_names(by, [group["key"] for group in grouped])
     table = [
         MedalRow.of(group["key"], names.get(group["key"], "?"), [group[f"n_{name}"] for name in COUNTS])
         for group in grouped
     ]
+    mark_placeholders(table, by)
     return rank_rows(table, order)
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     # Skills across competitions and years (every role)
     path("skills/", skills.skill_list, name="skill-list"),
     path("skills/<int:pk>/", skills.skill_detail, name="skill-detail"),
+    path("skills/<int:pk>/edit/", skills.skill_edit, name="skill-edit"),
     # Leaderboards, tallies and the annual summary (every role)
     path("leaderboards/", leaderboards.leaderboard, name="leaderboard"),
     path("tallies/", leaderboards.pivot, name="pivot"),

@@ -1,15 +1,11 @@
 import django_filters
 from django import forms
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min
 from django.utils.translation import gettext_lazy as _
 
-from competitions.models import MEDAL_TIERS, Level, Tier
+from competitions import tallies
+from competitions.models import Level, Tier
 from students.models import Coach, Department, Major, Student
-
-# The numbers the `best_tier` and `best_level` annotations give (see students.views): 0 is the best.
-TIER_NUMBERS = {tier: number for number, tier in enumerate(Tier.values)}
-LEVEL_NUMBERS = {level: number for number, level in enumerate(Level.values)}
-WORST_MEDAL = TIER_NUMBERS[MEDAL_TIERS[-1]]
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
@@ -43,7 +39,9 @@ class PersonSearchFilter(django_filters.FilterSet):
 
 
 class StudentFilter(PersonSearchFilter):
-    """Filters of the student list; `has_medal`, `best_tier` and `best_level` need the view's annotations."""
+    """Filters of the student list; `has_medal`, `best_tier` and `best_level` read the student's
+    best result (the view's `best_order`, tallies.best_result_annotations), so they agree with the
+    list's "Best result" column."""
 
     department = django_filters.ModelChoiceFilter(
         queryset=Department.objects.all(), label=_("Department"), empty_label=_("All")
@@ -62,10 +60,13 @@ class StudentFilter(PersonSearchFilter):
         choices=YES_NO, method="filter_has_medal", label=_("Has a medal"), empty_label=_("All")
     )
     best_tier = django_filters.ChoiceFilter(
-        choices=Tier.choices, method="filter_best_tier", label=_("Best award"), empty_label=_("All")
+        choices=Tier.choices,
+        method="filter_best_tier",
+        label=_("Best result: award tier"),
+        empty_label=_("All"),
     )
     best_level = django_filters.ChoiceFilter(
-        choices=Level.choices, method="filter_best_level", label=_("Best medal level"), empty_label=_("All")
+        choices=Level.choices, method="filter_best_level", label=_("Best result: level"), empty_label=_("All")
     )
 
     class Meta:
@@ -83,16 +84,16 @@ class StudentFilter(PersonSearchFilter):
         ]
 
     def filter_has_medal(self, queryset, name, value):
+        # A medal is always a better result than any other award, so the best result tells.
         if value == "yes":
-            return queryset.filter(best_tier__lte=WORST_MEDAL)
-        # No award at all (NULL) or only awards below the medal tiers.
-        return queryset.filter(Q(best_tier__isnull=True) | Q(best_tier__gt=WORST_MEDAL))
+            return queryset.filter(best_order__lt=tallies.FIRST_NON_MEDAL)
+        return queryset.filter(best_order__gte=tallies.FIRST_NON_MEDAL)
 
     def filter_best_tier(self, queryset, name, value):
-        return queryset.filter(best_tier=TIER_NUMBERS[value])
+        return queryset.filter(best_order__in=tallies.result_orders(tier=value))
 
     def filter_best_level(self, queryset, name, value):
-        return queryset.filter(best_level=LEVEL_NUMBERS[value])
+        return queryset.filter(best_order__in=tallies.result_orders(level=value))
 
 
 class CoachFilter(PersonSearchFilter):

@@ -3,7 +3,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from competitions.models import Level, Tier
+from competitions import tallies
+from competitions.models import Level
 from competitions.templatetags.lang_marks import chinese_lang
 from students.models import Coach, Student
 
@@ -11,11 +12,6 @@ NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
 # Names are Chinese data: their cells say so on English pages (competitions.templatetags.lang_marks).
 NAME = {"td": {"class": "person-name", "lang": chinese_lang}}
 CHINESE = {"td": {"lang": chinese_lang}}
-
-# Tiers best first and levels highest first, in the order the `best_tier` and `best_level`
-# annotations number them (see students.views).
-TIERS_BEST_FIRST = list(Tier)
-LEVELS_HIGHEST_FIRST = list(Level)
 
 
 def department_url(record) -> str | None:
@@ -35,8 +31,11 @@ class StudentTable(tables.Table):
     department = tables.Column(linkify=department_url, order_by=("department__name",), attrs=CHINESE)
     class_name = tables.Column()
     n_entries = tables.Column(verbose_name=_("Entries"), attrs=NUMERIC)
-    best_tier = tables.Column(verbose_name=_("Best award"), default="—")
-    best_level = tables.Column(verbose_name=_("Best medal level"), default="—")
+    # One result, by tallies' order (a medal before other awards; the highest level, then the best
+    # tier): the award as written, its level and competition. Sorted by that order.
+    best_result = tables.Column(
+        verbose_name=_("Best result"), accessor="best_order", order_by=("best_order",), default="—"
+    )
 
     class Meta:
         model = Student
@@ -49,16 +48,25 @@ class StudentTable(tables.Table):
             "cohort_year",
             "training_level",
             "n_entries",
-            "best_tier",
-            "best_level",
+            "best_result",
         ]
         empty_text = _("No students match.")
 
-    def render_best_tier(self, value):
-        return TIERS_BEST_FIRST[value].label
+    def render_best_result(self, value, record):
+        return best_result_text(record)
 
-    def render_best_level(self, value):
-        return LEVELS_HIGHEST_FIRST[value].label
+    def value_best_result(self, value, record):
+        return best_result_text(record)
+
+
+def best_result_text(record) -> str:
+    """ "金牌 · 省级 · 2023年广东省职业院校技能大赛": the award as written, its level and competition
+    (from tallies.best_result_annotations); "—" when the student has no award."""
+    found = tallies.result_level_tier(record.best_order)
+    if found is None:
+        return "—"
+    level, _tier = found
+    return " · ".join([record.best_award, str(Level(level).label), record.best_competition])
 
 
 class CoachTable(tables.Table):

@@ -64,8 +64,6 @@ PATHWAY_LEVELS = [
     Level.NATIONAL,
     Level.WORLD,
 ]
-TIER_ORDER = {tier: number for number, tier in enumerate(Tier.values)}
-LEVEL_ORDER = {level: number for number, level in enumerate(Level.values)}
 
 EXPORT_FORMATS = (SafeTableExport.CSV, SafeTableExport.XLSX)
 EXPORT_PARAM = "_export"
@@ -96,16 +94,16 @@ class ExportableListMixin(ExportMixin):
 
 
 def students_with_results() -> QuerySet[Student]:
-    """Students with what the student table shows: entries, best award and best medal level.
+    """Students with what the student table shows: entries and their best result (one result,
+    by tallies' order: see tallies.best_result_annotations), all in the list's one query.
 
     Ordered explicitly: Meta.ordering is dropped from queries with GROUP BY.
     """
     return (
         Student.objects.select_related("department", "major")
         .annotate(
-            n_entries=Count("memberships__entry", distinct=True),
-            best_tier=tallies.BEST_TIER,
-            best_level=tallies.BEST_LEVEL,
+            n_entries=count_of(EntryMember, student=OuterRef("pk")),
+            **tallies.best_result_annotations("student"),
         )
         .order_by("name_pinyin", "name", "pk")
     )
@@ -233,13 +231,6 @@ def is_member(member: EntryMember, person: Student | Coach | None) -> bool:
     return False
 
 
-def result_key(entry: Entry) -> tuple:
-    """Sorts results best first: the better tier, the higher level, the better rank, the later year."""
-    tier = TIER_ORDER[entry.tier] if entry.tier else len(TIER_ORDER)
-    competition = entry.event.competition
-    return (tier, LEVEL_ORDER[competition.level], entry.rank or 10**9, -competition.year)
-
-
 @dataclass
 class Pathway:
     """One skill's selection pathway: the best result at each level reached, lowest level first."""
@@ -258,7 +249,7 @@ def pathways(entries: Iterable[Entry]) -> list[Pathway]:
     for entry in entries:
         at_level = best[entry.event.skill]
         level = entry.event.competition.level
-        if level not in at_level or result_key(entry) < result_key(at_level[level]):
+        if level not in at_level or tallies.result_key(entry) < tallies.result_key(at_level[level]):
             at_level[level] = entry
     paths = [
         Pathway(skill, [levels[level] for level in PATHWAY_LEVELS if level in levels])
@@ -298,7 +289,7 @@ class CoachedStudent:
 
     @property
     def best(self) -> Entry:
-        return min(self.entries, key=result_key)
+        return min(self.entries, key=tallies.result_key)
 
 
 def coached_students(entries: Iterable[Entry]) -> list[CoachedStudent]:
@@ -310,7 +301,7 @@ def coached_students(entries: Iterable[Entry]) -> list[CoachedStudent]:
                 found.setdefault(member.student_id, CoachedStudent(member.student)).entries.append(entry)
     return sorted(
         found.values(),
-        key=lambda row: (result_key(row.best)[:3], -len(row.entries), pinyin_key(row.student.name)),
+        key=lambda row: (tallies.result_key(row.best)[:2], -len(row.entries), pinyin_key(row.student.name)),
     )
 
 

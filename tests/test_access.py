@@ -65,6 +65,7 @@ EXPECTED = {
     "students:coach-merge": (("coach", "coach2"), OFFICE_ONLY),
     "competitions:skill-list": ((), READ),
     "competitions:skill-detail": (("skill",), READ),
+    "competitions:skill-edit": (("skill",), OFFICE_ONLY),
     "media": (("media",), {**READ, "teacher": 404, "office": 404, "administrator": 404}),
 }
 # The admin site: only administrators (staff) get in; everyone else is sent to its login page.

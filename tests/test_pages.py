@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
-from competitions.models import Photo, Tier
+from competitions.models import Photo
 from tests.factories import (
     make_coach,
     make_competition,
@@ -228,14 +228,14 @@ def test_student_list_filters_by_department_and_cohort(user_client):
     assert [row.record.name for row in response.context["table"].rows] == ["王一"]
 
 
-def test_student_list_counts_entries_and_shows_the_best_tier(user_client):
+def test_student_list_counts_entries_and_shows_the_best_result(user_client):
     student = make_student("郑泽鑫")
     make_entry(make_event(), members=[student], award="铜牌")
     make_entry(make_event(is_team=True), members=[student, make_student("队友")], award="一等奖")
     response = user_client.get(reverse("students:student-list"), {"q": "zzx"})
     (row,) = response.context["table"].rows
     assert row.get_cell("n_entries") == 2
-    assert row.get_cell("best_tier") == str(Tier.GOLD.label)
+    assert row.get_cell("best_result").startswith("一等奖 · ")
 
 
 def test_coach_search_finds_by_initials(user_client):
@@ -356,7 +356,7 @@ def test_invalid_medal_table_params_fall_back_to_defaults(user_client, contest, 
         ),
         ("competitions:competition-list", {"_connector": "OR", "name__regex": ".*", "page": "x"}),
         ("students:student-list", {"department": "x", "cohort_year": "y", "training_level": "z"}),
-        ("students:student-list", {"q": "%' OR 1=1 --", "sort": "-best_tier"}),
+        ("students:student-list", {"q": "%' OR 1=1 --", "sort": "-best_result"}),
         ("students:coach-list", {"q": "<b>", "department": "999999", "sort": "staff_number"}),
     ],
 )

@@ -185,7 +185,14 @@ class LeaderboardView(BoundedPaginationMixin, ExportMixin, SingleTableMixin, Tem
         self.valid = self.form.is_valid()
         self.subject = self.form.cleaned_data["by"] if self.valid else DEFAULT_SUBJECT
         self.rows = self.medal_rows() if self.valid else []
-        if request.GET.get(self.export_trigger_param):
+        # The "未署名" line of the students' and coaches' boards (None for the others).
+        self.unnamed = (
+            tallies.unnamed_row(leaderboard_entries(self.form.cleaned_data), by=SUBJECTS[self.subject][0])
+            if self.valid
+            else None
+        )
+        self.exporting = bool(request.GET.get(self.export_trigger_param))
+        if self.exporting:
             self.table_pagination = False  # every row goes to the file
             return self.create_export(request.GET[self.export_trigger_param])
         return super().get(request, *args, **kwargs)
@@ -211,7 +218,16 @@ class LeaderboardView(BoundedPaginationMixin, ExportMixin, SingleTableMixin, Tem
         return all(data.get(key) in (None, "", False) for key in cuts)
 
     def get_table_kwargs(self):
-        return {"name_label": SUBJECTS[self.subject][2], "link": self.link}
+        return {"name_label": SUBJECTS[self.subject][2], "link": self.link, "unnamed": self.unnamed}
+
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)
+        # The unnamed line comes last: on the last page only; in a file, as its last row.
+        page = getattr(table, "page", None)
+        table.show_footer = (
+            self.unnamed is not None and not self.exporting and (page is None or not page.has_next())
+        )
+        return table
 
     def link(self, row: MedalRow) -> str | None:
         if self.subject == "students":
@@ -228,6 +244,8 @@ class LeaderboardView(BoundedPaginationMixin, ExportMixin, SingleTableMixin, Tem
         return None
 
     def get_table_data(self):
+        if self.exporting and self.unnamed is not None:
+            return [*self.rows, self.unnamed]
         return self.rows
 
     def get_export_filename(self, export_format):
@@ -342,10 +360,12 @@ def pivot_body(request: HttpRequest) -> str:
     department = filters["department"]
     if department is None:
         counts = tallies.period_counts("college", tallies.COLLEGE_KEY, category=filters["category"])
-        skills = tallies.period_table("skill", category=filters["category"])
+        skills = tallies.period_table("skill", category=filters["category"], with_other=True)
     else:
         counts = tallies.period_counts("department", department.pk, category=filters["category"])
-        skills = tallies.medal_table(tallies.college_entries(**filters), by="skill", order="total")
+        skills = tallies.medal_table(
+            tallies.college_entries(**filters), by="skill", order="total", with_other=True
+        )
     years, grand = reports.pivot_table(counts)
     context.update(
         years=[
@@ -358,23 +378,27 @@ def pivot_body(request: HttpRequest) -> str:
         ],
         grand=drill_down_cells(grand, params) if len(years) > 1 else None,
         department=filters["department"],
+        # Every tier, "other" included: a year's column adds up to the table's total for that year.
         trend_chart=charts.stacked_columns(
             [charts.Bar(str(year.year), year.total.counts) for year in reversed(years)],
-            title=_("Medals by year"),
+            title=_("Awards by year"),
+            tiers=charts.ALL_TIERS,
         ),
         skill_chart=charts.stacked_bars(
             [tier_bar(row.name, row) for row in skills],
-            title=_("Medals by skill"),
+            title=_("Awards by skill"),
+            tiers=charts.ALL_TIERS,
         ),
     )
     if department is None:
-        departments = tallies.period_table("department", category=filters["category"])
+        departments = tallies.period_table("department", category=filters["category"], with_other=True)
         context["department_chart"] = charts.stacked_bars(
             [
                 tier_bar(row.name, row, query_url("competitions:pivot", {**params, "department": row.key}))
                 for row in departments
             ],
-            title=_("Medals by department"),
+            title=_("Awards by department"),
+            tiers=charts.ALL_TIERS,
         )
     return render_to_string("competitions/pivot_body.html", context, request)
 
@@ -492,7 +516,10 @@ def annual_summary(request: HttpRequest) -> HttpResponse:
     confirmed = form.confirmed_only()
     summary = reports.annual_summary(year, category=category, confirmed=confirmed)
     skills = tallies.medal_table(
-        tallies.college_entries(year=year, category=category, confirmed=confirmed), by="skill", order="total"
+        tallies.college_entries(year=year, category=category, confirmed=confirmed),
+        by="skill",
+        order="total",
+        with_other=True,
     )
     squad_hint = " ".join(
         [
@@ -528,15 +555,17 @@ def annual_summary(request: HttpRequest) -> HttpResponse:
             }
             for row in summary.departments
         ],
+        # Every tier, "other" included, as the departments table's totals count them.
         department_chart=charts.stacked_bars(
             [
                 charts.Bar(row.name, row.counts)
-                for row in sorted(summary.departments, key=lambda row: -row.medals)
+                for row in sorted(summary.departments, key=lambda row: -row.awards)
             ],
-            title=_("Medals by department"),
+            title=_("Awards by department"),
+            tiers=charts.ALL_TIERS,
         ),
         skill_chart=charts.stacked_bars(
-            [tier_bar(row.name, row) for row in skills], title=_("Medals by skill")
+            [tier_bar(row.name, row) for row in skills], title=_("Awards by skill"), tiers=charts.ALL_TIERS
         ),
         xlsx_url=reverse("competitions:annual-summary-xlsx", args=[year])
         + (f"?{urlencode(xlsx_query)}" if (xlsx_query := summary_query(category, confirmed)) else ""),

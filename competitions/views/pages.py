@@ -88,6 +88,8 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         unranked=[organization.pk for organization in competition.unranked],
         exclude=[organization.pk for organization in competition.excluded],
     )
+    # A person table (students, coaches) ends with one "未署名" line of the entries naming nobody.
+    unnamed = tallies.unnamed_row(counted, by=by)
 
     # Results waiting for a second office user (None: the office confirms nothing); one count.
     unconfirmed = (
@@ -106,6 +108,7 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "unconfirmed": unconfirmed,
             "events": events,
             "medal_rows": medal_rows,
+            "unnamed": unnamed,
             "medal_tiers": MEDAL_TIERS,
             "by": by,
             "by_label": BY_LABELS[by],

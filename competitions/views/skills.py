@@ -8,10 +8,15 @@ from collections import Counter, defaultdict
 
 import django_filters
 import django_tables2 as tables
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
@@ -19,6 +24,7 @@ from competitions import tallies
 from competitions.filters import competition_years
 from competitions.models import MEDAL_TIERS, Entry, Event, Level, Skill, Tier
 from competitions.pagination import BoundedPaginationMixin
+from competitions.recording import change_skill
 from competitions.views.pages import choice
 
 NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
@@ -51,6 +57,7 @@ class SkillFilter(django_filters.FilterSet):
 
 class SkillTable(tables.Table):
     name = tables.Column(linkify=("competitions:skill-detail", [tables.A("pk")]))
+    placeholder = tables.BooleanColumn(verbose_name=_("Placeholder"), yesno=("✔", ""))
     n_competitions = tables.Column(verbose_name=_("Competitions"), attrs=NUMERIC)
     first_year = tables.Column(verbose_name=_("First year"), attrs=NUMERIC)
     last_year = tables.Column(verbose_name=_("Latest year"), attrs=NUMERIC)
@@ -62,6 +69,7 @@ class SkillTable(tables.Table):
         fields = [
             "name",
             "name_en",
+            "placeholder",
             "n_competitions",
             "first_year",
             "last_year",
@@ -154,3 +162,25 @@ def skill_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "title_totals": title_totals,
         },
     )
+
+
+class SkillForm(forms.ModelForm):
+    class Meta:
+        model = Skill
+        fields = ["name", "name_en", "placeholder"]
+
+
+@permission_required("competitions.change_skill", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def skill_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office renames a skill or marks it as a placeholder (not ranked: see tallies.mark_placeholders)."""
+    skill = get_object_or_404(Skill, pk=pk)
+    form = SkillForm(request.POST or None, instance=skill)
+    if request.method == "POST" and form.is_valid():
+        if form.has_changed():
+            change_skill(form)
+            messages.success(request, gettext("The skill was saved."))
+        else:
+            messages.info(request, gettext("The skill was not changed."))
+        return redirect("competitions:skill-detail", pk=skill.pk)
+    return render(request, "competitions/skill_form.html", {"skill": skill, "form": form})

@@ -192,9 +192,10 @@ def test_the_coach_page_lists_the_students_coached_with_their_best_result(user_c
     make_entry(make_event(name="数控铣"), members=[other], coaches=[chen], award="铜牌")
     response = user_client.get(chen.get_absolute_url())
     rows = response.context["coached_students"]
-    # Best result first (a national gold), then more entries (郑泽鑫 also has 机电一体化).
+    # Best result first (the highest level first: a world Medallion for Excellence beats a national
+    # gold, tallies.result_order), then more entries (郑泽鑫 also has 机电一体化).
     assert [row.student.name for row in rows] == ["郑泽鑫", "黄子轩", "李明"]
-    assert rows[0].best == career["entries"]["national-gold"]
+    assert rows[0].best == career["entries"]["world"]
     assert rows[-1].best.award.label == "铜牌"
     assert [len(row.entries) for row in rows] == [7, 6, 1]
     content = response.content.decode()

@@ -72,7 +72,7 @@ def test_student_list_filters_by_medals(user_client, students):
     assert student_names(user_client, best_tier="silver") == ["李明"]
 
 
-def test_best_medal_level_is_the_highest_level_with_a_medal(user_client, students):
+def test_best_result_level_filter_reads_the_best_result(user_client, students):
     assert student_names(user_client, best_level="national") == ["郑泽鑫"]
     assert student_names(user_client, best_level="provincial") == ["李明"]
     assert student_names(user_client, best_level="school") == []
@@ -81,7 +81,65 @@ def test_best_medal_level_is_the_highest_level_with_a_medal(user_client, student
         for r in user_client.get(reverse("students:student-list")).context["table"].rows
         if r.record.name == "郑泽鑫"
     )
-    assert row.get_cell("best_level") == str(Level.NATIONAL.label)
+    assert row.get_cell("best_result") == f"金牌 · {Level.NATIONAL.label} · 全国赛"
+
+
+def best_result_of(client, name: str) -> str:
+    rows = client.get(reverse("students:student-list"), {"q": name}).context["table"].rows
+    (row,) = [row for row in rows if row.record.name == name]
+    return row.get_cell("best_result")
+
+
+def test_best_result_names_one_result_the_highest_level_first(user_client):
+    """The issue's case: a national silver and a provincial gold. The best result is the national
+    silver, named with its level and competition; never "gold" from one entry and "national" from
+    another."""
+    student = make_student("郑泽鑫")
+    national = make_competition("中华人民共和国第二届职业技能大赛", level=Level.NATIONAL, year=2023)
+    provincial = make_competition("2023年广东省职业院校技能大赛", level=Level.PROVINCIAL, year=2023)
+    make_entry(make_event(provincial), members=[student], award="金牌")
+    make_entry(make_event(national), members=[student], award="银牌")
+    assert best_result_of(user_client, "郑泽鑫") == (
+        f"银牌 · {Level.NATIONAL.label} · 中华人民共和国第二届职业技能大赛"
+    )
+    # The filters read the same result: its tier is silver, its level national.
+    assert student_names(user_client, best_tier="gold") == []
+    assert student_names(user_client, best_tier="silver") == ["郑泽鑫"]
+    assert student_names(user_client, best_level="provincial") == []
+
+
+def test_a_medal_is_a_better_result_than_a_named_award_at_a_higher_level(user_client):
+    student = make_student("郑泽鑫")
+    national = make_competition("全国赛", level=Level.NATIONAL)
+    make_entry(make_event(national), members=[student], award="入围国家集训队")
+    make_entry(make_event(make_competition("省赛", level=Level.PROVINCIAL)), members=[student], award="铜牌")
+    assert best_result_of(user_client, "郑泽鑫") == f"铜牌 · {Level.PROVINCIAL.label} · 省赛"
+    assert student_names(user_client, has_medal="yes") == ["郑泽鑫"]
+
+
+def test_within_a_level_the_best_tier_then_the_better_rank_wins(user_client):
+    student = make_student("郑泽鑫")
+    make_entry(
+        make_event(make_competition("省赛甲", level=Level.PROVINCIAL)), members=[student], award="铜牌"
+    )
+    make_entry(
+        make_event(make_competition("省赛乙", level=Level.PROVINCIAL)),
+        members=[student],
+        award="一等奖",
+        rank=3,
+    )
+    make_entry(
+        make_event(make_competition("省赛丙", level=Level.PROVINCIAL)),
+        members=[student],
+        award="金牌",
+        rank=1,
+    )
+    assert best_result_of(user_client, "郑泽鑫") == f"金牌 · {Level.PROVINCIAL.label} · 省赛丙"
+
+
+def test_the_best_result_column_sorts_by_the_result_order(user_client, students):
+    response = user_client.get(reverse("students:student-list"), {"sort": "best_result"})
+    assert names(response) == ["郑泽鑫", "李明", "王芳", "赵强"]
 
 
 def test_a_team_entry_counts_once_in_the_students_entry_count(user_client):
@@ -130,6 +188,9 @@ def test_the_student_list_exports_every_filtered_row_as_csv(user_client, student
     rows = csv_rows(response)
     assert len(rows) == 1 + 62
     assert ["郑泽鑫", "2023010101", "机器人系"] == rows[1 + [r[0] for r in rows[1:]].index("郑泽鑫")][:3]
+    # The best result goes to the file as the page shows it: one result, named in full.
+    assert rows[0][-1] == "Best result"
+    assert rows[1 + [r[0] for r in rows[1:]].index("郑泽鑫")][-1] == f"金牌 · {Level.NATIONAL.label} · 全国赛"
 
 
 def test_the_coach_list_exports_xlsx(user_client):

@@ -19,14 +19,14 @@ BUDGETS = {
     "student-list-filtered": (8 + PERMISSIONS, "the same, and the chosen department and major looked up"),
     "coach-list": (3 + PERMISSIONS, "department choices, count, page"),
     "coach-list-xlsx": (1 + PERMISSIONS, "every matching row (and the role check)"),
-    "student-detail": (5 + PERMISSIONS, "student, entries + members, coaches, photos"),
+    "student-detail": (6 + PERMISSIONS, "student, entries + members, coaches, photos, home college (print)"),
     "student-detail-csv": (5 + PERMISSIONS, "the same, no template (and the role check)"),
-    "coach-detail": (9 + PERMISSIONS, "coach, 2 x (entries + members, coaches, photos)"),
+    "coach-detail": (10 + PERMISSIONS, "coach, 2 x (entries + members, coaches, photos), home college"),
     "department-list": (2 + PERMISSIONS, "departments with counts, medal table"),
     "department-detail": (
-        8 + PERMISSIONS,
+        9 + PERMISSIONS,
         "department, tallies by year, top students and top coaches (stored tallies, then the "
-        "people), count, page",
+        "people), count, page, home college (print header)",
     ),
     "skill-list": (3 + PERMISSIONS, "year choices, count, page"),
     "skill-detail": (7 + PERMISSIONS, "skill, years, events, entries, members, coaches, titles"),
@@ -45,7 +45,7 @@ def urls(world) -> dict[str, str]:
         "student-list": students,
         "student-list-csv": f"{students}?_export=csv",
         "student-list-filtered": f"{students}?department={department.pk}&major={world['major'].pk}"
-        "&has_medal=yes&class_name=2101&training_level=pre_technician&sort=-best_tier",
+        "&has_medal=yes&class_name=2101&training_level=pre_technician&sort=-best_result",
         "coach-list": reverse("students:coach-list"),
         "coach-list-xlsx": reverse("students:coach-list") + "?_export=xlsx",
         "student-detail": student.get_absolute_url(),

@@ -1,0 +1,16 @@
+"""The header a printed page carries: the college's name and the date printed (the page numbers
+come from site.css's @page rules). Printable pages (a student's, a coach's, a department's
+history) put `{% print_header %}` at the top of their content; it is shown only in print."""
+
+from django import template
+from django.utils import timezone
+
+from competitions.models import Organization
+
+register = template.Library()
+
+
+@register.inclusion_tag("_print_header.html")
+def print_header(title: str = "") -> dict:
+    home = Organization.home()  # one query
+    return {"college": home.name if home else "", "title": title, "today": timezone.localdate()}
