@@ -215,7 +215,7 @@ class EntryRowForm(forms.Form):
     def row_label(self, label: str) -> str:
         if self.number is None:
             return str(label)
-        return pgettext("entries form field", "%(field)s, entry %(number)d") % {
+        return pgettext("entries form", "%(field)s, entry %(number)d") % {
             "field": label,
             "number": self.number,
         }
@@ -305,7 +305,9 @@ class BaseEntryRowFormSet(forms.BaseFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if "DELETE" in form.fields:  # “Delete entry 3”: one name per checkbox, not 30 “Delete”s
-            label = gettext("Delete entry %(number)d") % {"number": form.number} if form.number else _("Delete")
+            label = (
+                gettext("Delete entry %(number)d") % {"number": form.number} if form.number else _("Delete")
+            )
             form.fields["DELETE"].widget.attrs["aria-label"] = label
 
     def rows(self) -> list[EntryRow]:
@@ -352,13 +354,23 @@ class BaseEntryRowFormSet(forms.BaseFormSet):
         for number, form in enumerate(self.forms, start=self.first_number):
             for name, messages in form.errors.items():
                 if name == "__all__" or name not in form.fields or name == "id":
-                    target, where = f"entry-row-{number}", gettext("Row %(number)d") % {"number": number}
+                    target, where = (
+                        f"entry-row-{number}",
+                        pgettext("entries form", "Row %(number)d") % {"number": number},
+                    )
                 else:
                     field = form[name]
                     target = field.auto_id
-                    where = gettext("Row %(number)d, %(field)s") % {"number": number, "field": field.label}
+                    where = pgettext("entries form", "Row %(number)d, %(field)s") % {
+                        "number": number,
+                        "field": field.label,
+                    }
                 for message in messages:
-                    summary.append({"message": message, "target": target, "where": where})
+                    text = pgettext("entries form", "%(where)s: %(message)s") % {
+                        "where": where,
+                        "message": message,
+                    }
+                    summary.append({"message": text, "target": target})
         return summary
 
     def add_row_errors(self, errors: RowErrors) -> None:

@@ -235,7 +235,9 @@ def render_entries(
             # The vocabulary the rows' awards were read with (one query), best tier first.
             "award_labels": [
                 award.label
-                for award in sorted(formset.awards.values(), key=lambda a: (Tier.values.index(a.tier), a.label))
+                for award in sorted(
+                    formset.awards.values(), key=lambda a: (Tier.values.index(a.tier), a.label)
+                )
             ],
         },
     )
