@@ -50,7 +50,8 @@
         choose(Number(item.dataset.index));
       }
     });
-    document.body.appendChild(list);
+    // Inside the page's main landmark, as the inputs are.
+    (document.querySelector("main") || document.body).appendChild(list);
   }
 
   function isOpen() {
@@ -88,21 +89,32 @@
       list.appendChild(item);
     });
     // The list is named as its input is ("Members, entry 3").
-    var name = target.getAttribute("aria-label");
+    var label = target.labels && target.labels.length ? target.labels[0].textContent.trim() : "";
+    var name = target.getAttribute("aria-label") || label;
     if (name) {
       list.setAttribute("aria-label", name);
     }
-    var box = target.getBoundingClientRect();
-    list.style.left = box.left + window.scrollX + "px";
-    list.style.top = box.bottom + window.scrollY + "px";
-    list.style.minWidth = box.width + "px";
     list.hidden = false;
-    // Kept on the screen: a list under an input near the right edge opens towards the left.
+    place(target);
+    target.setAttribute("aria-expanded", "true");
+  }
+
+  // Under the input, in the coordinates of the list's containing block (the page, or a positioned
+  // ancestor), and kept on the screen: near the right edge it opens towards the left.
+  function place(target) {
+    var box = target.getBoundingClientRect();
+    var origin = { left: -window.scrollX, top: -window.scrollY };
+    var parent = list.offsetParent;
+    if (parent && getComputedStyle(parent).position !== "static") {
+      origin = parent.getBoundingClientRect();
+    }
+    list.style.minWidth = box.width + "px";
+    list.style.left = box.left - origin.left + "px";
+    list.style.top = box.bottom - origin.top + "px";
     var overflow = list.getBoundingClientRect().right - document.documentElement.clientWidth;
     if (overflow > 0) {
-      list.style.left = Math.max(window.scrollX, box.left + window.scrollX - overflow - 4) + "px";
+      list.style.left = Math.max(-origin.left, box.left - origin.left - overflow - 4) + "px";
     }
-    target.setAttribute("aria-expanded", "true");
   }
 
   function highlight(index) {

@@ -99,6 +99,10 @@ def test_a_member_is_found_and_chosen_with_the_keyboard_alone(
     expect(members).to_have_attribute("aria-controls", "people-suggestions")
     options = listbox.get_by_role("option")
     expect(options).to_have_count(2)  # 郑泽鑫, 郑小明
+    # Right under the input, named as it is.
+    under, field = listbox.bounding_box(), members.bounding_box()
+    assert abs(under["x"] - field["x"]) <= 2 and abs(under["y"] - (field["y"] + field["height"])) <= 2
+    expect(listbox).to_have_accessible_name("Members, entry 5")
 
     # Down highlights the first suggestion, Down again the second, Up the first again.
     page.keyboard.press("ArrowDown")
