@@ -75,6 +75,7 @@
     list.textContent = "";
     items = people;
     active = -1;
+    target.removeAttribute("aria-activedescendant"); // the options it named are gone
     if (!people.length) {
       hide();
       return;
