@@ -201,3 +201,26 @@ def test_every_field_and_delete_box_is_named_with_its_row(office_client, event):
     assert re.search(r'<input type="checkbox" name="entries-0-DELETE" aria-label="Delete entry 31"', html)
     assert 'aria-label="Members, entry 33"' in html
     assert 'aria-label="Organization, entry 34"' in html  # the first blank row
+
+
+# Query budget
+
+
+def test_a_page_with_errors_in_every_row_makes_the_same_queries_for_3_or_30_entries(
+    office_client, event, django_assert_max_num_queries
+):
+    from tests.competitions.test_event_entries import grow
+
+    make_student("郑泽鑫", student_number="20990001")
+    counts = []
+    for start, stop in [(0, 3), (3, 30)]:
+        grow(event, start, stop)
+        page = Page(office_client, event)
+        rows = int(page.data["entries-INITIAL_FORMS"])
+        for row in range(rows):
+            page.fill(row, rank="x", members="郑泽鑫（20990001）")  # a field error and rule 7 in every row
+        with django_assert_max_num_queries(25) as queries:
+            response = page.submit()
+        assert len(summary_of(response)) == 2 * rows - 1  # every rank; 郑泽鑫 in every row after the first
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
