@@ -82,12 +82,19 @@ def test_a_member_is_found_and_chosen_with_the_keyboard_alone(
     page: Page, live_server, office, relay, browser_problems, screenshot
 ):
     open_form(page, live_server.url, office, relay, "en")
-    # From the top of the page to the first blank row's members, by Tab alone.
-    members = page.locator("input[name='entries-4-members']")
-    organization = page.locator("input[name='entries-4-organization']")
-    organization.focus()
-    organization.type("本校技师学院")
+    # From the last field of row 4: Tab to its delete box, Space ticks it, Tab on to the first
+    # blank row, whose organization is typed; Tab to its members.
+    page.locator("input[name='entries-3-notes']").focus()
     page.keyboard.press("Tab")
+    delete = page.locator("input[name='entries-3-DELETE']")
+    expect(delete).to_be_focused()
+    page.keyboard.press("Space")
+    expect(delete).to_be_checked()
+    page.keyboard.press("Tab")
+    expect(page.locator("input[name='entries-4-organization']")).to_be_focused()
+    page.keyboard.type("本校技师学院")
+    page.keyboard.press("Tab")
+    members = page.locator("input[name='entries-4-members']")
     expect(members).to_be_focused()
     expect(members).to_have_attribute("role", "combobox")
     expect(members).to_have_attribute("aria-expanded", "false")
@@ -143,9 +150,9 @@ def test_a_member_is_found_and_chosen_with_the_keyboard_alone(
     page.keyboard.type("铜牌")
     page.keyboard.press("Tab")  # rank
     page.keyboard.type("3")
-    page.get_by_role("button", name="Save entries").focus()
-    page.keyboard.press("Enter")
-    expect(page.locator(".messages, .message").first).to_contain_text("1 added")
+    page.keyboard.press("Enter")  # Enter in a field with no list open submits the form
+    expect(page.locator(".messages, .message").first).to_contain_text("1 added, 0 changed, 1 deleted")
+    assert not Entry.objects.filter(event=relay, award__label="优胜奖").exists()
     entry = Entry.objects.get(event=relay, rank=3)
     assert [member.student.name for member in entry.members.all()] == [chosen.split("（")[0], "李华"]
 
