@@ -123,7 +123,10 @@ class Award(models.Model):
     @property
     def tier_note(self) -> str:
         """The tier's name where the label does not already say it (一等奖: “Gold”; 金牌: nothing in
-        Chinese), shown beside the label so that one award column tells both."""
+        Chinese), shown beside the label so that one award column tells both. A named award (tier
+        “other”) is its own label: nothing."""
+        if self.tier == Tier.OTHER:
+            return ""
         tier = str(self.get_tier_display())
         return "" if normalize_label(tier) == self.normalized else tier
 

@@ -173,12 +173,14 @@ def test_the_result_order_is_the_order_of_tier_declared_best_first(event):
 def test_the_event_lists_have_one_award_column_naming_the_tier_where_the_label_does_not(office_client, event):
     make_entry(event, members=["甲"], organization="A队", award="一等奖", rank=1)
     make_entry(event, members=["乙"], organization="B队", award="Gold", rank=2)
+    make_entry(event, members=["丙"], organization="C队", award="入围国家集训队", rank=3)
     html = office_client.get(event.competition.get_absolute_url()).content.decode()
     table = re.search(r'<table class="table">\s*<thead>.*?</table>', html[html.index(event.name) :], re.S)[0]
     headings = re.findall(r"<th[^>]*>(.*?)</th>", table)
     assert headings == ["Rank", "Organization", "Members", "Coaches", "Award", "Score"]
     assert re.search(r'一等奖</span> <span class="tier-badge">Gold</span>', table)
     assert 'Gold</span> <span class="tier-badge">' not in table  # “Gold” already says its tier
+    assert '入围国家集训队</span> <span class="tier-badge">' not in table  # a named award: no “Other”
     chinese = office_client.get(
         event.competition.get_absolute_url(), headers={"accept-language": "zh-hans"}
     ).content.decode()
