@@ -281,6 +281,27 @@ def plan_rows(
     return planned, organizations, people
 
 
+def named_entries(event: Event, rows: Sequence[EntryRow]) -> dict[int, Entry]:
+    """The entries of `event` the rows name, by id, with what plan_rows reads of them."""
+    return {
+        entry.pk: entry
+        for entry in Entry.objects.filter(event=event, pk__in=[row.entry_id for row in rows if row.entry_id])
+        .select_related("organization")
+        .prefetch_related("members__student", "members__coach", "coaches")
+    }
+
+
+def check_event_entries(*, event: Event, rows: Sequence[EntryRow]) -> RowErrors | None:
+    """The rules of DOMAIN.md the rows break, as save_event_entries would refuse them, without
+    saving anything: for a page whose fields have errors, so that the office reads every error in
+    one pass rather than the duplicates and team sizes only once the fields are right."""
+    try:
+        plan_rows(event, rows, named_entries(event, rows))
+    except RowErrors as errors:
+        return errors
+    return None
+
+
 def recorded_entries(event: Event, people: Sequence[Student | Coach], *, excluding: Sequence[int]) -> dict:
     """The recorded entry of `event` each of these students and teachers is in (by person_key),
     leaving out the entries in `excluding`; one query."""
@@ -337,12 +358,7 @@ def save_event_entries(
         raise EntriesChanged
     event.version = version + 1
     # The entries the rows name (a page of the event's), as they are now that the version is held.
-    entries = {
-        entry.pk: entry
-        for entry in Entry.objects.filter(event=event, pk__in=[row.entry_id for row in rows if row.entry_id])
-        .select_related("organization")
-        .prefetch_related("members__student", "members__coach", "coaches")
-    }
+    entries = named_entries(event, rows)
     planned, organizations, people = plan_rows(event, rows, entries)
     notes = [_("Row %(row)d: %(note)s") % {"row": note.row, "note": note.message} for note in people.notes]
     if people.new_people:

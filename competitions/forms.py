@@ -6,6 +6,7 @@ from django.db.models import F
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 from django.utils.text import format_lazy
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from competitions.editing import (
@@ -257,12 +258,27 @@ class EntryRowForm(forms.Form):
         widget=forms.TextInput(attrs={"size": 12}),
     )
 
-    def __init__(self, *args, awards: dict[str, Award] | None = None, **kwargs):
+    def __init__(self, *args, awards: dict[str, Award] | None = None, number: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.awards = awards  # the vocabulary by normalized label, read once for the whole page
-        # The page shows the labels once, as column headings.
+        self.number = number  # the row's place in the event, from 1
+        # The page shows the labels once, as column headings; a screen reader hears each field's
+        # label with its row, as a sighted reader reads it from the heading and the “#” column.
         for field in self.visible_fields():
-            field.field.widget.attrs.setdefault("aria-label", field.label)
+            field.field.widget.attrs.setdefault("aria-label", self.row_label(field.label))
+
+    def row_label(self, label: str) -> str:
+        if self.number is None:
+            return str(label)
+        return pgettext("entries form", "%(field)s, entry %(number)d") % {
+            "field": label,
+            "number": self.number,
+        }
+
+    def typed_award(self) -> Award | None:
+        """The vocabulary's award for the label in the award field as shown (typed or recorded)."""
+        label = self["award"].value() or ""
+        return self.awards.get(normalize_label(label)) if label and self.awards is not None else None
 
     def clean_id(self) -> int | None:
         text = self.cleaned_data["id"]
@@ -332,40 +348,85 @@ class BaseEntryRowFormSet(forms.BaseFormSet):
 
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
+        if index is not None:
+            kwargs["number"] = self.first_number + index
         if self.is_bound:
             posted = whole_number(self.data.get(f"{self.add_prefix(index)}-id"), maximum=MAX_ENTRY_ID)
             entry = self.entries.get(posted)
             kwargs["initial"] = entry_initial(entry) if entry else {}
-            kwargs["awards"] = self.awards  # one query for every row's award
+        kwargs["awards"] = self.awards  # one query for every row's award
         return kwargs
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:  # “Delete entry 3”: one name per checkbox, not 30 “Delete”s
+            label = (
+                gettext("Delete entry %(number)d") % {"number": form.number} if form.number else _("Delete")
+            )
+            form.fields["DELETE"].widget.attrs["aria-label"] = label
+
     def rows(self) -> list[EntryRow]:
-        """The rows to save (a valid formset's), numbered by their place in the event."""
+        """The rows to save, numbered by their place in the event.
+
+        For a formset with field errors, the rows as far as they could be read, so that the rules
+        across rows (a person once per event, a team that fits) are checked in the same pass: a field
+        that could not be read counts as unchanged (an entry keeps what it has, a new entry has it
+        empty), and a row whose entry cannot be named is left out.
+        """
         rows = []
         for number, form in enumerate(self.forms, start=self.first_number):
-            entry_id = form.cleaned_data.get("id")
+            data = getattr(form, "cleaned_data", {})
+            if "id" not in data:
+                continue  # a forged row: its field error says so
+            entry_id = data["id"]
             if self._should_delete_form(form):
                 if entry_id is not None:
                     rows.append(EntryRow(number=number, entry_id=entry_id, delete=True))
                 continue
             if entry_id is None and not form.has_changed():
                 continue  # a blank row
-            data = form.cleaned_data
+            read = EntryRow(number=number)  # the defaults of a field that could not be read
             rows.append(
                 EntryRow(
                     number=number,
                     entry_id=entry_id,
-                    organization=data["organization"],
-                    members=data["members"],
-                    coaches=data["coaches"],
-                    award=data["award"],
-                    rank=data["rank"],
-                    score=data["score"],
-                    notes=data["notes"],
-                    changed=frozenset(form.changed_data) & ENTRY_FIELDS,
+                    organization=data.get("organization", read.organization),
+                    members=data.get("members", read.members),
+                    coaches=data.get("coaches", read.coaches),
+                    award=data.get("award", read.award),
+                    rank=data.get("rank", read.rank),
+                    score=data.get("score", read.score),
+                    notes=data.get("notes", read.notes),
+                    changed=frozenset(name for name in form.changed_data if name in data) & ENTRY_FIELDS,
                 )
             )
         return rows
+
+    def error_summary(self) -> list[dict]:
+        """Every error of the page, row by row, in the order of the page: what the summary at its top
+        lists, each with the id of the field (or the row) it links to."""
+        summary = [{"message": message, "target": ""} for message in self.non_form_errors()]
+        for number, form in enumerate(self.forms, start=self.first_number):
+            for name, messages in form.errors.items():
+                if name == "__all__" or name not in form.fields or name == "id":
+                    target, where = (
+                        f"entry-row-{number}",
+                        pgettext("entries form", "Row %(number)d") % {"number": number},
+                    )
+                else:
+                    field = form[name]
+                    target = field.auto_id
+                    where = pgettext("entries form", "Row %(number)d, %(field)s") % {
+                        "number": number,
+                        "field": field.label,
+                    }
+                for message in messages:
+                    text = pgettext("entries form", "%(where)s: %(message)s") % {
+                        "where": where,
+                        "message": message,
+                    }
+                    summary.append({"message": text, "target": target})
+        return summary
 
     def add_row_errors(self, errors: RowErrors) -> None:
         for number, fields in errors.errors.items():

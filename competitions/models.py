@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
-from django.db.models import F, Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -29,6 +29,15 @@ class Tier(models.TextChoices):
 
 # Tiers that count as medals in a medal table's total, best first.
 MEDAL_TIERS = [Tier.SPECIAL, Tier.GOLD, Tier.SILVER, Tier.BRONZE, Tier.EXCELLENCE]
+
+
+def tier_order(field: str = "award__tier") -> Case:
+    """A tier as its place in Tier's order, best first (0 special ... 5 other), for a query to sort
+    by; NULL where there is no award. The tier values sort wrongly as text (bronze < gold < silver)."""
+    return Case(
+        *[When(**{field: tier}, then=Value(number)) for number, tier in enumerate(Tier.values)],
+        output_field=IntegerField(),
+    )
 
 
 class Level(models.TextChoices):
@@ -110,6 +119,16 @@ class Award(models.Model):
     def save(self, *args, **kwargs):
         self.normalized = normalize_label(self.label)
         super().save(*args, **kwargs)
+
+    @property
+    def tier_note(self) -> str:
+        """The tier's name where the label does not already say it (一等奖: “Gold”; 金牌: nothing in
+        Chinese), shown beside the label so that one award column tells both. A named award (tier
+        “other”) is its own label: nothing."""
+        if self.tier == Tier.OTHER:
+            return ""
+        tier = str(self.get_tier_display())
+        return "" if normalize_label(tier) == self.normalized else tier
 
 
 class Organization(models.Model):
@@ -357,6 +376,12 @@ class EntryQuerySet(models.QuerySet):
         if not confirming.required():
             return self.none()
         return self.filter(confirmed_at__isnull=True)
+
+    def in_result_order(self):
+        """An event's entries as its results read: by rank (unranked last), then by tier (special
+        first, no award last), then as recorded. One order for the event lists and the entries form,
+        so that an unranked 金牌 never sits below an unranked 银牌."""
+        return self.order_by(F("rank").asc(nulls_last=True), tier_order().asc(nulls_last=True), "id")
 
     def with_people(self):
         """Entries with everything a results table shows, in a fixed number of queries."""

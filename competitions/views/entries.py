@@ -18,6 +18,7 @@ from competitions.editing import (
     NewPeopleToConfirm,
     RowErrors,
     Saved,
+    check_event_entries,
     propose_awards,
     save_event_entries,
 )
@@ -32,7 +33,7 @@ from competitions.forms import (
     whole_number,
 )
 from competitions.importing import is_conflict
-from competitions.models import Award, Entry, Event, Organization
+from competitions.models import Entry, Event, Organization, Tier
 from students.models import Coach, Student
 from students.people import details_of, format_person
 
@@ -60,8 +61,8 @@ def posted_version(request: HttpRequest) -> int:
 
 
 def entries_pages(event: Event) -> Paginator:
-    """The event's entries a page at a time, in the order of its results (rank, then unranked)."""
-    return Paginator(Entry.objects.filter(event=event).with_people(), ENTRIES_PER_PAGE)
+    """The event's entries a page at a time, in the order of its results (rank, then tier)."""
+    return Paginator(Entry.objects.filter(event=event).in_result_order().with_people(), ENTRIES_PER_PAGE)
 
 
 def page_url(event: Event, number: int) -> str:
@@ -149,6 +150,12 @@ def event_entries(request: HttpRequest, pk: int) -> HttpResponse:
             return saved_page(request, event, number, saved)
     else:
         stale = version != event.version
+        # Every error in one pass: the rules across rows (a person once per event, team sizes) are
+        # checked on the rows as far as they could be read, beside their field errors.
+        if not formset.non_form_errors():
+            broken = check_event_entries(event=event, rows=formset.rows())
+            if broken:
+                formset.add_row_errors(broken)
     page = pages.get_page(number)  # the page as it is now (only the stale review reads its entries)
     current_entries = []
     if stale:
@@ -218,13 +225,20 @@ def render_entries(
                 page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
             ),
             "formset": formset,
+            "error_summary": formset.error_summary() if formset.is_bound else [],
             "row_offset": formset.first_number - 1,
             "version": version,
             "stale": stale,
             "to_confirm": to_confirm,
             "current_entries": current_entries,
             "organization_names": Organization.objects.order_by("name").values_list("name", flat=True),
-            "award_labels": Award.objects.order_by("tier", "label").values_list("label", flat=True),
+            # The vocabulary the rows' awards were read with (one query), best tier first.
+            "award_labels": [
+                award.label
+                for award in sorted(
+                    formset.awards.values(), key=lambda a: (Tier.values.index(a.tier), a.label)
+                )
+            ],
         },
     )
 

@@ -3,7 +3,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -96,7 +96,7 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Entry.objects.for_competition(competition).unconfirmed().count() if confirming.required() else None
     )
 
-    entries = Entry.objects.order_by(F("rank").asc(nulls_last=True), "id").with_people()
+    entries = Entry.objects.in_result_order().with_people()
     events = competition.events.select_related("skill").prefetch_related(
         Prefetch("entries", queryset=entries)
     )

@@ -11,7 +11,7 @@ import django_tables2 as tables
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
@@ -130,7 +130,7 @@ def skill_detail(request: HttpRequest, pk: int) -> HttpResponse:
     year = choice(request.GET.get("year"), [str(y) for y in years], "")
     home_only = request.GET.get("home") == "1"
 
-    entries = Entry.objects.order_by(F("rank").asc(nulls_last=True), "id").with_people()
+    entries = Entry.objects.in_result_order().with_people()
     if home_only:
         entries = entries.filter(tallies.college_condition())
     events = (
