@@ -366,6 +366,9 @@ def test_applying_twice_adds_nothing_the_second_time(office_client, media):
     page = office_client.get(preview_url(again)).content.decode()
     assert '<dd id="count-entries">0</dd>' in page and '<dd id="count-present">4</dd>' in page
     assert "2–5" in page  # the rows already recorded
+    # Nothing to apply: the page says so and offers no Apply ("Import 0 entries").
+    assert "Nothing new to import: all 4 rows are already recorded." in page
+    assert 'value="apply"' not in page and "Import 0 entries" not in page
     response = apply(office_client, again)
     assert response.status_code == 302 and response.url == UPLOAD
     assert counts() == before
@@ -399,13 +402,32 @@ def test_the_template_downloads_as_a_valid_xlsx_sheet(office_client, home):
     data = b"".join(response.streaming_content)
 
     rows = read_sheet(data, "成绩导入模板.xlsx")
-    assert rows[0] == "赛事 年份 级别 类别 赛项 单位 选手 学号 指导教师 奖项 名次 成绩 备注".split()
-    assert rows[1][:7] == [COMPETITION, "2023", "国家级", "职业技能", "移动机器人", home.name, "张三、李四"]
-    plan = plan_import(rows)
+    # Only the header: the unedited template imports nothing (the example is on another sheet).
+    assert rows == ["赛事 年份 级别 类别 赛项 单位 选手 学号 指导教师 奖项 名次 成绩 备注".split()]
+    with pytest.raises(importing.SheetError, match="header but no rows"):
+        plan_import(rows)
+    workbook = load_workbook(io.BytesIO(data))
+    assert workbook.sheetnames == ["Results", "Example", "Instructions"]
+    sheet = workbook.worksheets[0]
+    assert sheet["A1"].font.b and sheet.column_dimensions["A"].width > 20
+    # The text columns are text, cell by cell and as the column's own format; year and rank are not.
+    header = [cell.value for cell in sheet[1]]
+    for title in ["学号", "成绩", "备注", "选手", "指导教师", "赛项"]:
+        letter = sheet.cell(row=1, column=header.index(title) + 1).column_letter
+        assert sheet.column_dimensions[letter].number_format == "@"
+        assert {sheet[f"{letter}{row}"].number_format for row in range(2, 1002)} == {"@"}
+    for title in ["年份", "名次"]:
+        letter = sheet.cell(row=1, column=header.index(title) + 1).column_letter
+        assert sheet[f"{letter}2"].number_format == "General"
+    example = [cell.value for cell in workbook["Example"][2]]
+    assert example[:7] == [COMPETITION, 2023, "国家级", "职业技能", "移动机器人", home.name, "张三、李四"]
+    assert example[7] == "0210001、0210002"
+    # The example, moved to the first sheet, is a valid sheet.
+    plan = plan_import([rows[0], [str(value) for value in example]])
     assert plan.errors == []
     assert len(plan.to_add) == 1 and [s.name for s in plan.new_students] == ["张三", "李四"]
-    sheet = load_workbook(io.BytesIO(data)).active
-    assert sheet["A1"].font.b and sheet.column_dimensions["A"].width > 20
+    assert [s.student_number for s in plan.new_students] == ["0210001", "0210002"]
+    assert "Only the first sheet is imported" in " ".join(c.value for c in workbook["Instructions"]["A"])
 
 
 def big_sheet(size):
