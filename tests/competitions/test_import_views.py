@@ -668,3 +668,34 @@ def test_the_preview_of_new_people_makes_a_bounded_number_of_queries_for_10_or_1
         with django_assert_max_num_queries(budget):
             page = office_client.get(preview_url(token)).content.decode()
         assert page.count("name one character away") == size
+
+
+def test_numbers_and_dates_where_text_was_meant_are_flagged_in_the_preview(office_client, home):
+    """A student number that lost its leading zeros is a near match of the recorded one, and the
+    preview says which cells a spreadsheet stored as numbers or dates (issue 11 §10)."""
+    import datetime
+
+    zhang = make_student("张三", student_number="0210001")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([*HEADER, "成绩"])
+    sheet.append([COMPETITION, 2023, "国家级", "移动机器人", HOME, "张三", 210001, "", "金牌", 1, "95"])
+    sheet.append([COMPETITION, 2023, "国家级", "机电一体化", HOME, "李四", "0210002", "", "银牌", 2, None])
+    sheet["K3"] = datetime.datetime(2026, 1, 2)  # a score typed 1/2
+    sheet["K3"].number_format = "m/d/yy"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    token = upload_token(office_client, buffer.getvalue(), "results.xlsx")
+    page = office_client.get(preview_url(token)).content.decode()
+    assert "Check these cells" in page
+    assert (
+        escape(
+            "Row 2, 学号: the student number arrived as a number (210001); if it had leading zeros, they are lost"
+        )
+        in page
+    )
+    assert "Row 3, 成绩: the cell is a date or time cell, read as 2026-01-02" in page
+    # Not a new student without a word: a near match to confirm.
+    assert "张三（0210001）" in page and "same number but for leading zeros" in page
+    assert 'name="confirm_people"' in page
+    assert Student.objects.get() == zhang
