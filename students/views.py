@@ -33,6 +33,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from competitions import tallies
+from competitions.exports import SpreadsheetExport, export_filename, sheet_title
 from competitions.importing import is_conflict
 from competitions.models import (
     MEDAL_TIERS,
@@ -45,7 +46,6 @@ from competitions.models import (
     Tier,
 )
 from competitions.pagination import BoundedPaginationMixin, BoundedRequestConfig
-from students.exports import SafeTableExport, export_filename, sheet_title
 from students.filters import CoachFilter, StudentFilter
 from students.forms import MergeForm
 from students.merging import check_merge, merge_coaches, merge_students
@@ -67,18 +67,18 @@ PATHWAY_LEVELS = [
 TIER_ORDER = {tier: number for number, tier in enumerate(Tier.values)}
 LEVEL_ORDER = {level: number for number, level in enumerate(Level.values)}
 
-EXPORT_FORMATS = (SafeTableExport.CSV, SafeTableExport.XLSX)
+EXPORT_FORMATS = (SpreadsheetExport.CSV, SpreadsheetExport.XLSX)
 EXPORT_PARAM = "_export"
 
 
 def requested_export(request: HttpRequest) -> str | None:
     """The export format asked for, if it is one we offer (anything else shows the page)."""
     export_format = request.GET.get(EXPORT_PARAM)
-    return export_format if SafeTableExport.is_valid_format(export_format) else None
+    return export_format if SpreadsheetExport.is_valid_format(export_format) else None
 
 
 class ExportableListMixin(ExportMixin):
-    export_class = SafeTableExport
+    export_class = SpreadsheetExport
     export_formats = EXPORT_FORMATS
     export_trigger_param = EXPORT_PARAM
 
@@ -275,7 +275,7 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if export_format:
         table = TimelineTable(entries)
         filename = export_filename(student.name, gettext("entries"), export_format=export_format)
-        return SafeTableExport(
+        return SpreadsheetExport(
             export_format, table, dataset_kwargs={"title": sheet_title(student.name)}
         ).response(filename)
     return render(
