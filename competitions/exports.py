@@ -58,6 +58,8 @@ class Sheet:
     title: str
     headers: Sequence[str]
     rows: list[Sequence] = field(default_factory=list)
+    # The widest a column grows (characters) before its text wraps: wider for a sheet of paragraphs.
+    max_width: int = MAX_WIDTH
 
 
 def sheet_title(title: str, taken: set[str] | None = None) -> str:
@@ -130,7 +132,7 @@ def workbook_bytes(sheets: Iterable[Sheet]) -> bytes:
         for row in rows:
             for column, value in enumerate(row):
                 longest = max((text_width(line) for line in str(value or "").split("\n")), default=0)
-                widths[column] = min(max(widths[column], longest + 2), MAX_WIDTH)
+                widths[column] = min(max(widths[column], longest + 2), sheet.max_width)
         for row_number, row in enumerate(rows, start=1):
             lines = 1
             for column, value in enumerate(row, start=1):
