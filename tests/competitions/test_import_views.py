@@ -1,6 +1,7 @@
 import io
 import json
 import re
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -699,3 +700,19 @@ def test_numbers_and_dates_where_text_was_meant_are_flagged_in_the_preview(offic
     assert "张三（0210001）" in page and "same number but for leading zeros" in page
     assert 'name="confirm_people"' in page
     assert Student.objects.get() == zhang
+
+
+def test_xls_and_ods_uploads_get_the_readers_message_and_unicode_text_is_accepted(office_client, home):
+    xls = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500
+    response = upload(office_client, xls, "results.xls")
+    errors = " ".join(response.context["form"].errors["sheet"])
+    assert "(.xls)" in errors and "save it as .xlsx" in errors and "CSV UTF-8" in errors
+    ods = io.BytesIO()
+    with zipfile.ZipFile(ods, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    errors = " ".join(upload(office_client, ods.getvalue(), "results.ods").context["form"].errors["sheet"])
+    assert "(.ods)" in errors and "save it as .xlsx" in errors
+    # Excel's "Unicode text" (UTF-16, tab-separated, saved as .txt) is read as on the command line.
+    text = "\r\n".join("\t".join(row) for row in [HEADER, *GOOD_ROWS]).encode("utf-16")
+    token = upload_token(office_client, text, "results.txt")
+    assert '<dd id="count-entries">4</dd>' in office_client.get(preview_url(token)).content.decode()
