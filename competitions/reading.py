@@ -5,6 +5,11 @@ through `iter_rows` (a stream, one row at a time) or `read_sheet` (all rows). An
 read as a sheet (encoding, format, damage, limits) raises SheetError with a message for the office,
 naming the row and column (or the line and byte) where it can; no other exception leaves iter_rows.
 
+A cell is read as the spreadsheet shows it: a date or time as typed ("2025-05-20", "03:25"), a
+number without a needless ".0". Cells an XLSX stored as numbers or dates come out as NumberCell and
+DateCell (text all the same), so that the importer can flag a student number that lost its leading
+zeros and a score that became a date: what a spreadsheet turned into a date cannot be turned back.
+
 Files are hostile until read: the limits below are enforced while reading, whatever the file
 declares. An XLSX worksheet is read as a stream of XML (openpyxl's read-only mode would trust the
 sheet's declared dimension and pad every row to it: a 5 KB file declaring A1:XFD1048576 grows to
@@ -202,7 +207,6 @@ class NumberCell(str):
     a cell not formatted as text arrives as 210001: its leading zeros are gone)."""
 
     __slots__ = ()
-    kind = "number"
 
 
 class DateCell(str):
@@ -210,7 +214,6 @@ class DateCell(str):
     as such, or turned into one (a score typed 1/2 becomes the 2nd of January)."""
 
     __slots__ = ()
-    kind = "date"
 
 
 # A number format of zeros only ("0000000"): the office keeps leading zeros by showing them.

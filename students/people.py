@@ -106,16 +106,18 @@ def same_but_for_zeros(a: str, b: str) -> bool:
     return a != b and bool(zeros_key(a)) and zeros_key(a) == zeros_key(b)
 
 
+# Leading zeros a number may have lost (or gained) at most, when its near matches are looked up.
+MAX_ZEROS = 3
+
+
 def zero_variants(number: str, longest: int) -> list[str]:
-    """The numbers equal to `number` but for leading zeros, up to `longest` characters, itself excluded."""
+    """The numbers equal to `number` but for leading zeros (up to MAX_ZEROS more than it has, and
+    `longest` characters), itself excluded."""
     key = zeros_key(number)
     if not key:
         return []
-    return [
-        zeros + key
-        for zeros in ("0" * count for count in range(longest - len(key) + 1))
-        if zeros + key != number
-    ]
+    most = min(len(number) - len(key) + MAX_ZEROS, longest - len(key))
+    return ["0" * count + key for count in range(most + 1) if "0" * count + key != number]
 
 
 def details_of(person: Student | Coach) -> list[str]:
