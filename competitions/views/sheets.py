@@ -32,6 +32,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from competitions import tasks
+from competitions.exports import XLSX_CONTENT_TYPE, set_up_page
 from competitions.forms import whole_number
 from competitions.importing import SheetError, iter_rows, map_header
 from competitions.models import Organization, SheetImport, largest
@@ -350,6 +351,8 @@ def template_workbook() -> Workbook:
         instructions.append([line])
         instructions.cell(row=instructions.max_row, column=1).alignment = wrapped
     instructions["A1"].font = bold
+    for sheet in (results, example):
+        set_up_page(sheet)  # printed as every exported sheet is (competitions.exports)
     workbook.active = 0
     return workbook
 
@@ -395,5 +398,5 @@ def import_template(request: HttpRequest) -> FileResponse:
         buffer,
         as_attachment=True,
         filename="成绩导入模板.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX_CONTENT_TYPE,
     )
