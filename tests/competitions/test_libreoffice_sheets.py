@@ -157,7 +157,10 @@ def test_the_template_keeps_its_text_columns_when_calc_saves_it(soffice, tmp_pat
     assert read_sheet(path) == [header]  # the example is not on the sheet read
 
 
-@pytest.mark.skipif(not uno_available(), reason="LibreOffice's Python module uno is not installed")
+@pytest.mark.skipif(
+    not uno_available(),
+    reason="LibreOffice's Python module uno is not installed (apt-get install python3-uno)",
+)
 def test_what_the_office_types_into_the_template_stays_as_typed(soffice, tmp_path, home):
     zhang = make_student("张三", student_number="0210001")
     template = tmp_path / "template.xlsx"
