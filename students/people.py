@@ -494,6 +494,14 @@ class People:
         self.teachers_by_number: dict[str, list[Coach]] = defaultdict(list)  # home teachers
         self.teachers_by_name: dict[str, list[Coach]] = defaultdict(list)  # home teachers
         self.coaches_by_name: dict[tuple[str, str], list[Coach]] = defaultdict(list)  # (organization, name)
+        # Students whose numbers equal one of the batch's but for leading zeros, to say so where a
+        # number finds nobody (a spreadsheet stored 0210001 as 210001).
+        self.students_by_zeros: dict[str, list[Student]] = defaultdict(list)
+        longest = Student._meta.get_field("student_number").max_length
+        variants = {variant for number in numbers for variant in zero_variants(number, longest)}
+        for chunk in chunks(variants - numbers):
+            for student in Student.objects.filter(student_number__in=chunk):
+                self.students_by_zeros[zeros_key(student.student_number)].append(student)
         for chunk in chunks(numbers):
             for student in Student.objects.filter(student_number__in=chunk):
                 self.students_by_number[student.student_number] = student
@@ -545,7 +553,13 @@ class People:
                         "A home student named %(name)s has no student number: if the number is theirs, "
                         "record it in their entry of the college (or the admin) and import again."
                     )
-                self.note(row, message % {"number": number, "name": name, "organization": organization.name})
+                message %= {"number": number, "name": name, "organization": organization.name}
+                for near in self.students_by_zeros.get(zeros_key(number), []):
+                    message += " " + _(
+                        "%(known)s has the student number %(theirs)s, the same but for leading zeros: if "
+                        "the number lost its zeros in a spreadsheet, correct the sheet."
+                    ) % {"known": near.name, "theirs": near.student_number}
+                self.note(row, message)
                 return name
             unnumbered = [s for s in self.students_by_name[name] if not s.student_number]
             if len(unnumbered) > 1:

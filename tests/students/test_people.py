@@ -319,3 +319,17 @@ def test_records_whose_numbers_differ_only_by_leading_zeros_are_likely_duplicate
     make_student("钱七", student_number="S001")
     [pair] = likely_duplicates(Student)
     assert {pair.first, pair.second} == {first, second} and pair.reason == LEADING_ZEROS
+
+
+def test_a_number_that_finds_nobody_in_another_organizations_entry_names_the_zero_padded_one(
+    home, delegation
+):
+    make_student("张三", student_number="0210001")
+    people = finder(("张三", "210001"))
+    [member] = people.members(
+        [("张三", "210001")], organization=delegation, competition=make_competition(), row=2
+    )
+    assert member == "张三"  # rule 9: kept as a name, with a note saying whose number it may be
+    [note] = people.notes
+    assert "210001 matches no home student" in note.message
+    assert "张三 has the student number 0210001, the same but for leading zeros" in note.message
