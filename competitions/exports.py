@@ -1,5 +1,10 @@
 """Spreadsheet exports: CSV that Excel opens in Chinese, XLSX, and nothing else.
 
+The one module that writes an exported XLSX or CSV (the leaderboards, the student pages, the annual
+summary): every workbook gets the same bold frozen header, fitted column widths, wrapped long text
+with rows tall enough for it, and a page setup that prints sensibly (landscape A4, one page wide,
+the header repeated on every page, page numbers).
+
 Every exported cell that a spreadsheet could read as a formula is neutralised (OWASP CSV
 injection): a text starting with = + - @ tab or carriage return gets a leading apostrophe in CSV,
 and is written as a text cell with Excel's own quote prefix in XLSX. Numbers, negative ones
@@ -8,15 +13,18 @@ included, stay numbers.
 
 import csv
 import io
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from django_tables2.export import TableExport
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A plain number written as text ("-3", "-1.5") cannot start a formula; it is left alone.
@@ -25,6 +33,13 @@ PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 BAD_TITLE_CHARACTERS = re.compile(r"[\[\]:*?/\\]")
 MAX_TITLE = 31
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Column widths in characters (Excel's unit): a column is as wide as its longest cell, within these;
+# longer text wraps inside the widest column.
+MIN_WIDTH = 6
+MAX_WIDTH = 60
+# Points per line of text in a row (11 pt text), and Excel's greatest row height.
+LINE_HEIGHT = 15
+MAX_ROW_HEIGHT = 409
 
 
 def is_formula_like(value) -> bool:
@@ -43,9 +58,14 @@ class Sheet:
     title: str
     headers: Sequence[str]
     rows: list[Sequence] = field(default_factory=list)
+    # The widest a column grows (characters) before its text wraps: wider for a sheet of paragraphs.
+    max_width: int = MAX_WIDTH
 
 
-def sheet_title(title: str, taken: set[str]) -> str:
+def sheet_title(title: str, taken: set[str] | None = None) -> str:
+    """A worksheet title Excel accepts (at most 31 characters, none of [ ] : * ? / \\), unique
+    (ignoring case) among the titles `taken`, to which it is added."""
+    taken = set() if taken is None else taken
     title = BAD_TITLE_CHARACTERS.sub("-", str(title)).strip("'") or "Sheet"
     title = title[:MAX_TITLE]
     candidate, number = title, 2
@@ -74,27 +94,61 @@ def write_cell(cell, value) -> None:
         cell.value = str(value)
 
 
+def lines_of(value, width: float) -> int:
+    """How many lines a value takes wrapped in a column `width` characters wide."""
+    if value is None:
+        return 1
+    return sum(max(1, math.ceil(text_width(line) / max(width - 1, 1))) for line in str(value).split("\n"))
+
+
+def set_up_page(worksheet) -> None:
+    """Print landscape on A4, one page wide (as many pages down as it takes), with the header row on
+    every page and page numbers in the footer."""
+    worksheet.page_setup.orientation = worksheet.ORIENTATION_LANDSCAPE
+    worksheet.page_setup.paperSize = worksheet.PAPERSIZE_A4
+    worksheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    worksheet.page_setup.fitToWidth = 1
+    worksheet.page_setup.fitToHeight = 0  # as many pages down as needed
+    worksheet.print_title_rows = "1:1"
+    worksheet.print_options.gridLines = True
+    worksheet.page_margins.left = worksheet.page_margins.right = 0.5
+    worksheet.oddFooter.center.text = "&P / &N"
+    worksheet.oddHeader.center.text = "&A"
+
+
 def workbook_bytes(sheets: Iterable[Sheet]) -> bytes:
-    """An XLSX workbook with one worksheet per sheet, bold frozen headers and fitting widths."""
+    """An XLSX workbook with one worksheet per sheet: a bold frozen header, fitting widths, long
+    text wrapped in rows tall enough for it, and set up to print (set_up_page)."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     taken: set[str] = set()
     bold = Font(bold=True)
+    wrapped = Alignment(wrap_text=True, vertical="top")
     for sheet in sheets:
         worksheet = workbook.create_sheet(sheet_title(sheet.title, taken))
-        widths = [text_width(header) for header in sheet.headers]
-        for column, header in enumerate(sheet.headers, start=1):
-            cell = worksheet.cell(row=1, column=column)
-            write_cell(cell, str(header))
-            cell.font = bold
-        for row_number, row in enumerate(sheet.rows, start=2):
+        rows = [list(sheet.headers), *sheet.rows]
+        columns = max((len(row) for row in rows), default=0)
+        widths = [MIN_WIDTH] * columns
+        for row in rows:
+            for column, value in enumerate(row):
+                longest = max((text_width(line) for line in str(value or "").split("\n")), default=0)
+                widths[column] = min(max(widths[column], longest + 2), sheet.max_width)
+        for row_number, row in enumerate(rows, start=1):
+            lines = 1
             for column, value in enumerate(row, start=1):
-                write_cell(worksheet.cell(row=row_number, column=column), value)
-                if column <= len(widths):
-                    widths[column - 1] = max(widths[column - 1], text_width(value))
+                cell = worksheet.cell(row=row_number, column=column)
+                write_cell(cell, str(value) if row_number == 1 else value)
+                if row_number == 1:
+                    cell.font = bold
+                if isinstance(value, str) and lines_of(value, widths[column - 1]) > 1:
+                    cell.alignment = wrapped
+                    lines = max(lines, lines_of(value, widths[column - 1]))
+            if lines > 1:
+                worksheet.row_dimensions[row_number].height = min(lines * LINE_HEIGHT, MAX_ROW_HEIGHT)
         for column, width in enumerate(widths, start=1):
-            worksheet.column_dimensions[get_column_letter(column)].width = min(max(width + 2, 6), 60)
+            worksheet.column_dimensions[get_column_letter(column)].width = width
         worksheet.freeze_panes = "A2"
+        set_up_page(worksheet)
     if not workbook.worksheets:
         workbook.create_sheet("Sheet")
     buffer = io.BytesIO()
@@ -136,8 +190,21 @@ class SpreadsheetExport(TableExport):
         title = self.dataset.title or "Export"
         return workbook_bytes([Sheet(str(title), headers, rows)])
 
+    def response(self, filename=None) -> HttpResponse:
+        """The export as a download; a non-ASCII file name (a student's name) as RFC 6266 says."""
+        response = HttpResponse(self.export(), content_type=self.content_type())
+        if filename is not None:
+            response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
+
+
+def export_filename(*parts: str, export_format: str) -> str:
+    """A file name from readable parts (Chinese kept), with anything odd replaced by `_`."""
+    stem = "-".join(re.sub(r"[^\w]+", "_", part).strip("_") for part in parts if part)
+    return f"{stem or 'export'}.{export_format}"
+
 
 def xlsx_response(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

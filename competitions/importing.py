@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
 from competitions import confirming
@@ -45,7 +46,7 @@ from competitions.models import (
     normalize_label,
     once_per_event,
 )
-from competitions.reading import SheetError, iter_rows, read_sheet  # noqa: F401 (re-exported)
+from competitions.reading import DateCell, NumberCell, SheetError, iter_rows, read_sheet  # noqa: F401 (re-exported)
 from competitions.recording import member_row
 from students.models import Coach, Student
 from students.people import (
@@ -158,6 +159,78 @@ class RowError:
         return _("Row %(row)d: %(message)s") % {"row": self.row, "message": self.message}
 
 
+def number_ranges(numbers: Iterable[int], limit: int = 1000) -> str:
+    """Row numbers written compactly: [2, 3, 4, 7] → "2–4, 7" (at most `limit` ranges, then "…")."""
+    parts, start, previous = [], None, None
+    for number in sorted(numbers):
+        if start is not None and number == previous + 1:
+            previous = number
+            continue
+        if start is not None:
+            parts.append(str(start) if start == previous else f"{start}–{previous}")
+        start = previous = number
+    if start is not None:
+        parts.append(str(start) if start == previous else f"{start}–{previous}")
+    return ", ".join(parts[:limit]) + (", …" if len(parts) > limit else "")
+
+
+# Columns whose cells are text: a date or time cell there was typed as text the spreadsheet turned
+# into a date (a score 1/2 became the 2nd of January), or typed as a date where text was meant.
+DATE_CELL_COLUMNS = (
+    "competition",
+    "event",
+    "organization",
+    "competitors",
+    "student_numbers",
+    "coaches",
+    "award",
+    "score",
+    "notes",
+)
+# Examples of a warned column's values given in its warning.
+WARNING_EXAMPLES = 3
+
+
+@dataclass
+class CellWarning:
+    """Cells of one column the spreadsheet stored as numbers or dates where text was meant: read,
+    but the office should check them (leading zeros lost; a value turned into a date)."""
+
+    column: str
+    title: str  # the column's header as written
+    kind: str  # "number" (a NumberCell) or "date" (a DateCell)
+    rows: list[int] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        where = ngettext("Row %(rows)s, %(column)s", "Rows %(rows)s, %(column)s", len(self.rows)) % {
+            "rows": number_ranges(self.rows, limit=20),
+            "column": self.title,
+        }
+        examples = "、".join(self.examples) + ("…" if len(self.rows) > len(self.examples) else "")
+        if self.kind == "number":
+            message = ngettext(
+                "the student number arrived as a number (%(examples)s); if it had leading zeros, they are "
+                "lost: format the column as text in the spreadsheet, type the number again and upload "
+                "the sheet again.",
+                "the student numbers arrived as numbers (%(examples)s); if they had leading zeros, they "
+                "are lost: format the column as text in the spreadsheet, type the numbers again and "
+                "upload the sheet again.",
+                len(self.rows),
+            )
+        else:
+            message = ngettext(
+                "the cell is a date or time cell, read as %(examples)s; if something else was typed "
+                "(a score such as 1/2 becomes a date), format the column as text in the spreadsheet, "
+                "type the value again and upload the sheet again.",
+                "the cells are date or time cells, read as %(examples)s; if something else was typed "
+                "(a score such as 1/2 becomes a date), format the column as text in the spreadsheet, "
+                "type the values again and upload the sheet again.",
+                len(self.rows),
+            )
+        return f"{where}: {message % {'examples': examples}}"
+
+
 # ---------------------------------------------------------------------------------------------
 # The header
 
@@ -222,6 +295,8 @@ class ImportPlan:
     # The new students and coaches, where they are named and who they may be instead (rule 10).
     new_people: list[NewPerson] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)  # rows whose numbers found nobody (rule 9)
+    # Cells stored as numbers or dates where text was meant, by column (CellWarning).
+    cell_warnings: list[CellWarning] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[NewPerson]:
@@ -299,6 +374,7 @@ class Planner:
         self.people = People()
         self.event_sizes: dict[int, list[int]] = {}  # id(new event) → member counts seen
         self.strings: dict[str, str] = {}
+        self.cell_warnings: dict[tuple[str, str], CellWarning] = {}
 
     def error(self, row: int, column: str, message: str) -> None:
         self.plan.errors.append(RowError(row, column, message, self.titles.get(column, column)))
@@ -389,8 +465,26 @@ class Planner:
             where = numbers_column if error.code in ("number_taken", "numbers_missing") else column
             self.error(number, where, message)
 
+    def check_cells(self, number: int, record: dict[str, str]) -> None:
+        """Note the cells a spreadsheet stored as numbers or dates where text was meant."""
+        for column, value in record.items():
+            if isinstance(value, NumberCell) and column == "student_numbers":
+                kind = "number"
+            elif isinstance(value, DateCell) and column in DATE_CELL_COLUMNS:
+                kind = "date"
+            else:
+                continue
+            warning = self.cell_warnings.get((column, kind))
+            if warning is None:
+                warning = CellWarning(column, self.titles.get(column, column), kind)
+                self.cell_warnings[(column, kind)] = warning
+            warning.rows.append(number)
+            if len(warning.examples) < WARNING_EXAMPLES:
+                warning.examples.append(str(value))
+
     def plan_row(self, number: int, record: dict[str, str]) -> None:
         errors_before = len(self.plan.errors)
+        self.check_cells(number, record)
         values = {column: clean_text(record.get(column, "")) for column in COLUMNS}
         for column in ("competition", "year", "level", "event", "organization", "award"):
             if not values[column]:
@@ -523,6 +617,7 @@ class Planner:
             sizes = [size for size in self.event_sizes[id(event)] if size] or [1]
             event.min_team_size, event.max_team_size = min(sizes), max(sizes)
             event.is_team = event.max_team_size > 1
+        self.plan.cell_warnings = sorted(self.cell_warnings.values(), key=lambda warning: warning.rows[0])
         self.match_existing()
         self.check_people_once_per_event()
         self.collect_people()

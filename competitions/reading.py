@@ -5,6 +5,11 @@ through `iter_rows` (a stream, one row at a time) or `read_sheet` (all rows). An
 read as a sheet (encoding, format, damage, limits) raises SheetError with a message for the office,
 naming the row and column (or the line and byte) where it can; no other exception leaves iter_rows.
 
+A cell is read as the spreadsheet shows it: a date or time as typed ("2025-05-20", "03:25"), a
+number without a needless ".0". Cells an XLSX stored as numbers or dates come out as NumberCell and
+DateCell (text all the same), so that the importer can flag a student number that lost its leading
+zeros and a score that became a date: what a spreadsheet turned into a date cannot be turned back.
+
 Files are hostile until read: the limits below are enforced while reading, whatever the file
 declares. An XLSX worksheet is read as a stream of XML (openpyxl's read-only mode would trust the
 sheet's declared dimension and pad every row to it: a 5 KB file declaring A1:XFD1048576 grows to
@@ -12,6 +17,7 @@ gigabytes), so memory stays bounded by the rows actually present.
 """
 
 import csv
+import datetime
 import io
 import re
 import warnings
@@ -129,7 +135,12 @@ def decode_csv(data: bytes) -> str:
     try:
         return str(data, "gb18030")
     except UnicodeDecodeError:
-        raise SheetError(_("The file is neither UTF-8 nor GB18030 text, nor an XLSX workbook.")) from None
+        raise SheetError(
+            _(
+                "The file is neither UTF-8, UTF-16 nor GB18030 text, nor an XLSX workbook; save it as .xlsx "
+                "or as CSV UTF-8 (in Excel, WPS or LibreOffice: File → Save As) and import that file."
+            )
+        ) from None
 
 
 def looks_like_utf8(sample: bytes) -> bool:
@@ -191,15 +202,62 @@ def csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
 # XLSX
 
 
-def cell_text(value) -> str:
+class NumberCell(str):
+    """The text of a cell the spreadsheet stored as a number (a student number typed 0210001 into
+    a cell not formatted as text arrives as 210001: its leading zeros are gone)."""
+
+    __slots__ = ()
+
+
+class DateCell(str):
+    """The text of a cell the spreadsheet stored as a date or a time ("2025-05-20", "03:25"): typed
+    as such, or turned into one (a score typed 1/2 becomes the 2nd of January)."""
+
+    __slots__ = ()
+
+
+# A number format of zeros only ("0000000"): the office keeps leading zeros by showing them.
+ZERO_PADDED = re.compile(r"0+")
+
+
+def clock_text(hours: int, minutes: int, seconds: int) -> str:
+    """03:25, or 03:25:10 when there are seconds: how a time is typed."""
+    return f"{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+
+
+def date_text(value) -> str:
+    """A date or time cell's value as the office typed it: 2025-05-20, 03:25, 03:25:10,
+    2025-05-20 03:25 (ISO order, seconds only when there are some), a duration as hours:minutes."""
+    if isinstance(value, datetime.timedelta):
+        seconds = round(value.total_seconds())
+        sign, seconds = ("-", -seconds) if seconds < 0 else ("", seconds)
+        return sign + clock_text(seconds // 3600, seconds % 3600 // 60, seconds % 60)
+    if isinstance(value, datetime.time):
+        seconds = round(value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6)
+        return clock_text(seconds // 3600 % 24, seconds % 3600 // 60, seconds % 60)
+    if isinstance(value, datetime.datetime):
+        value = (value + datetime.timedelta(microseconds=500_000)).replace(microsecond=0)
+        day = value.date().isoformat()
+        if value.time() == datetime.time():
+            return day
+        return f"{day} {clock_text(value.hour, value.minute, value.second)}"
+    return value.isoformat()
+
+
+def cell_text(value, number_format: str = "") -> str:
+    """A cell's value as text: dates and times as typed (a DateCell), numbers without a needless
+    ".0" (a NumberCell; zero-padded when the cell's format shows leading zeros), text as it is."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
+    if isinstance(value, datetime.date | datetime.time | datetime.timedelta):
+        return DateCell(date_text(value))
+    if isinstance(value, int | float):
+        text = str(int(value)) if isinstance(value, int) or value.is_integer() else str(value)
+        if ZERO_PADDED.fullmatch(number_format) and text.isdigit():
+            return text.zfill(len(number_format))  # shown with its leading zeros: read as shown
+        return NumberCell(text)
     return str(value)
 
 
@@ -213,7 +271,10 @@ def check_archive(data: bytes) -> None:
             names = {info.filename for info in infos}
             if "mimetype" in names and archive.read("mimetype")[:100].strip() == ODS_MIMETYPE:
                 raise SheetError(
-                    _("This is an OpenDocument spreadsheet (.ods); save it as .xlsx or CSV and upload that.")
+                    _(
+                        "This is an OpenDocument spreadsheet (.ods), which is not read; save it as .xlsx or as "
+                        "CSV UTF-8 (in LibreOffice, WPS or Excel: File → Save As) and import that file."
+                    )
                 )
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, KeyError, NotImplementedError):
         raise SheetError(_("The file is not a valid XLSX workbook.")) from None
@@ -223,9 +284,27 @@ def check_archive(data: bytes) -> None:
         )
 
 
+def number_formats(workbook) -> dict[int, str]:
+    """Style id → number format code, for the styles whose format is not General."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, builtin_format_code
+
+    formats = {}
+    for style_id, style in enumerate(workbook._cell_styles):
+        number = style.numFmtId
+        if number >= BUILTIN_FORMATS_MAX_SIZE:
+            index = number - BUILTIN_FORMATS_MAX_SIZE
+            code = workbook._number_formats[index] if index < len(workbook._number_formats) else ""
+        else:
+            code = builtin_format_code(number) or ""
+        if code and code != "General":
+            formats[style_id] = code
+    return formats
+
+
 def first_worksheet(data: bytes):
     """The archive, the path of its first worksheet, and the parser that turns a cell element into a
-    value with the workbook's shared strings and date formats (all read by openpyxl, defused XML)."""
+    value with the workbook's shared strings and date formats (all read by openpyxl, defused XML).
+    The parser's `number_formats` (style id → format code) tell how a number is shown."""
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.styles.stylesheet import apply_stylesheet
     from openpyxl.worksheet._reader import WorkSheetParser
@@ -252,6 +331,7 @@ def first_worksheet(data: bytes):
         date_formats=workbook._date_formats,
         timedelta_formats=workbook._timedelta_formats,
     )
+    parser.number_formats = number_formats(workbook)
     return reader.archive, paths[0], parser
 
 
@@ -311,7 +391,7 @@ def worksheet_rows(source, parser) -> Iterator[tuple[int, list[str]]]:
                 cell = parser.parse_cell(element)
             except (ValueError, IndexError, KeyError, TypeError, OverflowError) as error:
                 raise damaged_row(number, error) from None
-            text = cell_text(cell["value"])
+            text = cell_text(cell["value"], parser.number_formats.get(cell["style_id"], ""))
             if text.strip() and cell["column"] > MAX_COLUMNS:
                 raise beyond_last_column(number, cell["column"])
             if text and cell["column"] <= MAX_COLUMNS:
@@ -352,8 +432,9 @@ def iter_rows(source: bytes | str | Path, filename: str = "") -> Iterator[list[s
         if data.startswith(OLE2_MAGIC):
             raise SheetError(
                 _(
-                    "This is an old Excel workbook (.xls) or a password-protected one; save it as .xlsx "
-                    "(without a password) or CSV and upload that."
+                    "This is an old Excel workbook (.xls) or a password-protected one, which is not read; "
+                    "save it as .xlsx (without a password) or as CSV UTF-8 (in Excel, WPS or LibreOffice: "
+                    "File → Save As) and import that file."
                 )
             )
         if data.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx"):

@@ -493,6 +493,11 @@ def paragraph_en(summary: AnnualSummary) -> str:
 # The summary as a workbook
 
 
+# The paragraphs' column, in characters: about the width of a landscape A4 page, so that each
+# paragraph prints as a block of full lines.
+PARAGRAPH_WIDTH = 120
+
+
 def tier_headers() -> list[str]:
     return [str(tier.label) for tier in TIERS]
 
@@ -534,6 +539,7 @@ def summary_sheets(summary: AnnualSummary) -> list[Sheet]:
         _("Paragraph"),
         [_("Language"), _("Text")],
         [["中文", summary.paragraph_zh], ["English", summary.paragraph_en]],
+        max_width=PARAGRAPH_WIDTH,
     )
     if summary.confirmed:
         paragraphs.rows.append([_("Note"), _("Confirmed results only.")])

@@ -46,7 +46,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from competitions import aggregates
-from competitions.importing import ImportBusy, ImportPlan, SheetError, import_file
+from competitions.importing import ImportBusy, ImportPlan, SheetError, import_file, number_ranges
 from competitions.models import Photo, SheetImport
 from competitions.photos import make_missing_thumbnails
 
@@ -354,7 +354,7 @@ def preview_data(plan: ImportPlan) -> dict:
         "new_objects": new_object_lists(plan),
         "shown_rows": [preview_row(row) for row in to_add[:PREVIEW_ROWS]],
         "hidden_rows": max(0, len(to_add) - PREVIEW_ROWS),
-        "present_rows": number_ranges([row.number for row in plan.already_present]),
+        "present_rows": number_ranges([row.number for row in plan.already_present], MAX_LISTED),
         # People with near matches first: they are what the office must look at. Every person with
         # a near match is shown (the confirmation covers exactly those); the others only up to the
         # preview's length.
@@ -364,6 +364,7 @@ def preview_data(plan: ImportPlan) -> dict:
         "confirmation": plan.confirmation,
         "notes": [{"row": note.row, "message": str(note.message)} for note in plan.notes[:MAX_LISTED]],
         "note_count": len(plan.notes),
+        "cell_warnings": [str(warning) for warning in plan.cell_warnings],
     }
 
 
@@ -410,21 +411,6 @@ def new_object_lists(plan: ImportPlan) -> list[dict]:
         {"label": str(label), "count": len(objects), "names": [name(obj) for obj in objects[:MAX_LISTED]]}
         for label, objects, name in kinds
     ]
-
-
-def number_ranges(numbers: list[int], limit: int = MAX_LISTED) -> str:
-    """Row numbers written compactly: [2, 3, 4, 7] → "2–4, 7" (at most `limit` ranges, then "…")."""
-    parts, start, previous = [], None, None
-    for number in sorted(numbers):
-        if start is not None and number == previous + 1:
-            previous = number
-            continue
-        if start is not None:
-            parts.append(str(start) if start == previous else f"{start}–{previous}")
-        start = previous = number
-    if start is not None:
-        parts.append(str(start) if start == previous else f"{start}–{previous}")
-    return ", ".join(parts[:limit]) + (", …" if len(parts) > limit else "")
 
 
 def success_message(plan: ImportPlan, *, planned: int | None = None) -> str:

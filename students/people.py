@@ -22,6 +22,8 @@ Who they are (`People`, the finder the importer, the entries form and the demo l
   them (with their near matches) before saving.
 
 A near match is a recorded person who may be the one meant, though the rules do not pick them:
+- a number equal to theirs but for leading zeros (210001 for 0210001: a spreadsheet stored the
+  number typed into a cell not formatted as text as a number), whatever the names;
 - the same name with another number (or the same number under another name);
 - the same pinyin under another name (蒋家骏 for 蒋家俊 when both read jiangjiajun);
 - a name one character away (one character changed, added or dropped) in the same department or
@@ -46,16 +48,18 @@ from students.models import Coach, Student, StudentNumberAlias
 from students.names import pinyin_key
 
 # Why two records may be one person, in the words the office reads.
+LEADING_ZEROS = "leading_zeros"
 SAME_NAME = "same_name"
 SAME_PINYIN = "same_pinyin"
 CLOSE_NAME = "close_name"
 REASONS = {
+    LEADING_ZEROS: gettext_lazy("same number but for leading zeros"),
     SAME_NAME: gettext_lazy("same name"),
     SAME_PINYIN: gettext_lazy("same pinyin"),
     CLOSE_NAME: gettext_lazy("name one character away"),
 }
 # At most this many near matches of each kind are shown for one person.
-LIMITS = {SAME_NAME: 20, SAME_PINYIN: 20, CLOSE_NAME: 50}
+LIMITS = {LEADING_ZEROS: 20, SAME_NAME: 20, SAME_PINYIN: 20, CLOSE_NAME: 50}
 # Conditions in one query of close names (a name of n characters adds 3n + 2), below SQLite's
 # default limit on the depth of an expression.
 CLOSE_CONDITIONS = 900
@@ -89,6 +93,31 @@ def close_name_query(name: str) -> Q:
 
 def number_of(person: Student | Coach) -> str:
     return (person.student_number if isinstance(person, Student) else person.staff_number) or ""
+
+
+def zeros_key(number: str) -> str:
+    """A number of digits without its leading zeros ("" for any other number): 0210001 and 210001,
+    one typed into a cell formatted as text and one that a spreadsheet stored as a number, share it."""
+    return number.lstrip("0") if number.isdigit() else ""
+
+
+def same_but_for_zeros(a: str, b: str) -> bool:
+    """Whether two different numbers differ only by leading zeros (0210001 and 210001)."""
+    return a != b and bool(zeros_key(a)) and zeros_key(a) == zeros_key(b)
+
+
+# Leading zeros a number may have lost (or gained) at most, when its near matches are looked up.
+MAX_ZEROS = 3
+
+
+def zero_variants(number: str, longest: int) -> list[str]:
+    """The numbers equal to `number` but for leading zeros (up to MAX_ZEROS more than it has, and
+    `longest` characters), itself excluded."""
+    key = zeros_key(number)
+    if not key:
+        return []
+    most = min(len(number) - len(key) + MAX_ZEROS, longest - len(key))
+    return ["0" * count + key for count in range(most + 1) if "0" * count + key != number]
 
 
 def details_of(person: Student | Coach) -> list[str]:
@@ -128,6 +157,8 @@ class Sought:
 
 def near_reason(model: type[Student] | type[Coach], candidate: Student | Coach, sought: Sought) -> str | None:
     """Why `candidate` may be the person `sought` (a reason of REASONS), or None: the one rule."""
+    if sought.number and same_but_for_zeros(number_of(candidate), sought.number):
+        return LEADING_ZEROS  # whatever the names: a spreadsheet dropped (or the office added) zeros
     if candidate.name == sought.name:
         if not sought.number:
             return SAME_NAME
@@ -167,7 +198,13 @@ def near_matches_of(
     people: the recorded `candidates` (default: every record of `model`), then `among` (people not
     saved yet, such as the other new people of the same import)."""
     queryset = (model.objects.all() if candidates is None else candidates).select_related("department")
-    by_name, by_pinyin = defaultdict(list), defaultdict(list)
+    by_name, by_pinyin, by_zeros = defaultdict(list), defaultdict(list), defaultdict(list)
+    number_field = "student_number" if model is Student else "staff_number"
+    longest = model._meta.get_field(number_field).max_length
+    variants = {variant for person in sought for variant in zero_variants(person.number, longest)}
+    for numbers in chunks(variants):
+        for person in queryset.filter(**{f"{number_field}__in": numbers}):
+            by_zeros[zeros_key(number_of(person))].append(person)
     for names in chunks({person.name for person in sought}):
         for person in queryset.filter(name__in=names):
             by_name[person.name].append(person)
@@ -201,8 +238,11 @@ def near_matches_of(
     # People not saved yet, looked up the same way: by name, by pinyin, and (the few that have a
     # department or cohort) by close names.
     among_by_name, among_by_pinyin, among_placed = defaultdict(list), defaultdict(list), []
+    among_by_zeros = defaultdict(list)
     for person in among:
         among_by_name[person.name].append(person)
+        if zeros_key(number_of(person)):
+            among_by_zeros[zeros_key(number_of(person))].append(person)
         among_by_pinyin[person.name_pinyin or cached_pinyin_key(person.name)].append(person)
         if person.department_id or getattr(person, "cohort_year", None):
             among_placed.append(person)
@@ -210,8 +250,11 @@ def near_matches_of(
     for index, person in enumerate(sought):
         seen, matches, counts = set(person.exclude), [], defaultdict(int)
         key = cached_pinyin_key(person.name)
-        recorded = by_name[person.name] + by_pinyin[key] + close.get(index, [])
-        unsaved = among_by_name[person.name] + among_by_pinyin[key] + among_placed
+        recorded = (
+            by_zeros[zeros_key(person.number)] + by_name[person.name] + by_pinyin[key] + close.get(index, [])
+        )
+        unsaved = among_by_zeros[zeros_key(person.number)] + among_by_name[person.name] + among_by_pinyin[key]
+        unsaved += among_placed
         for candidate in [*recorded, *unsaved]:
             key = candidate.pk or f"new:{id(candidate)}"
             if key in seen or candidate is person.person:
@@ -259,13 +302,15 @@ class DuplicatePair:
 
 
 def likely_duplicates(model: type[Student] | type[Coach], *, limit: int = 500) -> list[DuplicatePair]:
-    """Pairs of records of `model` that may be one person, for the office to review: the same name,
-    the same pinyin, or names one character apart in the same department or cohort year.
+    """Pairs of records of `model` that may be one person, for the office to review: numbers equal
+    but for leading zeros, the same name, the same pinyin, or names one character apart in the same
+    department or cohort year.
 
-    Reads (id, name, pinyin, department, cohort) once and pairs them by keys in memory, so the cost
-    grows with the number of people, not with its square.
+    Reads (id, name, pinyin, department, number, cohort) once and pairs them by keys in memory, so
+    the cost grows with the number of people, not with its square.
     """
-    fields = ["pk", "name", "name_pinyin", "department_id"]
+    number_field = "student_number" if model is Student else "staff_number"
+    fields = ["pk", "name", "name_pinyin", "department_id", number_field]
     if model is Student:
         fields.append("cohort_year")
     rows = list(model.objects.values_list(*fields))
@@ -282,9 +327,12 @@ def likely_duplicates(model: type[Student] | type[Coach], *, limit: int = 500) -
                         pairs[key] = reason
 
     by_name, by_pinyin, by_masked = defaultdict(list), defaultdict(list), defaultdict(list)
+    by_zeros = defaultdict(list)
     for row in rows:
-        pk, name, pinyin, department = row[:4]
-        cohort = row[4] if len(row) > 4 else None
+        _pk, name, pinyin, department, number = row[:5]
+        if zeros_key(number or ""):
+            by_zeros[zeros_key(number)].append(row)
+        cohort = row[5] if len(row) > 5 else None
         by_name[name].append(row)
         if pinyin:
             by_pinyin[pinyin].append(row)
@@ -296,11 +344,12 @@ def likely_duplicates(model: type[Student] | type[Coach], *, limit: int = 500) -
                 by_masked[(scope, name[:i] + "\0" + name[i + 1 :])].append(row)
                 by_masked[(scope, "drop", name[:i] + name[i + 1 :])].append(row)
             by_masked[(scope, "drop", name)].append(row)
+    pair_up(by_zeros, LEADING_ZEROS, lambda a, b: a[4] != b[4])
     pair_up(by_name, SAME_NAME)
     pair_up(by_pinyin, SAME_PINYIN, lambda a, b: a[1] != b[1])
     pair_up(by_masked, CLOSE_NAME, lambda a, b: one_apart(a[1], b[1]))
     people = model.objects.in_bulk({pk for key in list(pairs)[:limit] for pk in key})
-    order = {SAME_NAME: 0, SAME_PINYIN: 1, CLOSE_NAME: 2}
+    order = {reason: index for index, reason in enumerate(LIMITS)}
     found = [
         DuplicatePair(people[a], people[b], reason)
         for (a, b), reason in list(pairs.items())[:limit]
@@ -445,6 +494,14 @@ class People:
         self.teachers_by_number: dict[str, list[Coach]] = defaultdict(list)  # home teachers
         self.teachers_by_name: dict[str, list[Coach]] = defaultdict(list)  # home teachers
         self.coaches_by_name: dict[tuple[str, str], list[Coach]] = defaultdict(list)  # (organization, name)
+        # Students whose numbers equal one of the batch's but for leading zeros, to say so where a
+        # number finds nobody (a spreadsheet stored 0210001 as 210001).
+        self.students_by_zeros: dict[str, list[Student]] = defaultdict(list)
+        longest = Student._meta.get_field("student_number").max_length
+        variants = {variant for number in numbers for variant in zero_variants(number, longest)}
+        for chunk in chunks(variants - numbers):
+            for student in Student.objects.filter(student_number__in=chunk):
+                self.students_by_zeros[zeros_key(student.student_number)].append(student)
         for chunk in chunks(numbers):
             for student in Student.objects.filter(student_number__in=chunk):
                 self.students_by_number[student.student_number] = student
@@ -496,7 +553,13 @@ class People:
                         "A home student named %(name)s has no student number: if the number is theirs, "
                         "record it in their entry of the college (or the admin) and import again."
                     )
-                self.note(row, message % {"number": number, "name": name, "organization": organization.name})
+                message %= {"number": number, "name": name, "organization": organization.name}
+                for near in self.students_by_zeros.get(zeros_key(number), []):
+                    message += " " + _(
+                        "%(known)s has the student number %(theirs)s, the same but for leading zeros: if "
+                        "the number lost its zeros in a spreadsheet, correct the sheet."
+                    ) % {"known": near.name, "theirs": near.student_number}
+                self.note(row, message)
                 return name
             unnumbered = [s for s in self.students_by_name[name] if not s.student_number]
             if len(unnumbered) > 1:

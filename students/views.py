@@ -33,6 +33,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from competitions import tallies
+from competitions.exports import SpreadsheetExport, export_filename, sheet_title
 from competitions.importing import is_conflict
 from competitions.models import (
     MEDAL_TIERS,
@@ -45,7 +46,6 @@ from competitions.models import (
     Tier,
 )
 from competitions.pagination import BoundedPaginationMixin, BoundedRequestConfig
-from students.exports import SafeTableExport, export_filename, sheet_title
 from students.filters import CoachFilter, StudentFilter
 from students.forms import MergeForm
 from students.merging import check_merge, merge_coaches, merge_students
@@ -65,18 +65,18 @@ PATHWAY_LEVELS = [
     Level.WORLD,
 ]
 
-EXPORT_FORMATS = (SafeTableExport.CSV, SafeTableExport.XLSX)
+EXPORT_FORMATS = (SpreadsheetExport.CSV, SpreadsheetExport.XLSX)
 EXPORT_PARAM = "_export"
 
 
 def requested_export(request: HttpRequest) -> str | None:
     """The export format asked for, if it is one we offer (anything else shows the page)."""
     export_format = request.GET.get(EXPORT_PARAM)
-    return export_format if SafeTableExport.is_valid_format(export_format) else None
+    return export_format if SpreadsheetExport.is_valid_format(export_format) else None
 
 
 class ExportableListMixin(ExportMixin):
-    export_class = SafeTableExport
+    export_class = SpreadsheetExport
     export_formats = EXPORT_FORMATS
     export_trigger_param = EXPORT_PARAM
 
@@ -266,7 +266,7 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if export_format:
         table = TimelineTable(entries)
         filename = export_filename(student.name, gettext("entries"), export_format=export_format)
-        return SafeTableExport(
+        return SpreadsheetExport(
             export_format, table, dataset_kwargs={"title": sheet_title(student.name)}
         ).response(filename)
     return render(

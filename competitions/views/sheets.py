@@ -29,19 +29,28 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 
 from competitions import tasks
+from competitions.exports import XLSX_CONTENT_TYPE, set_up_page
 from competitions.forms import whole_number
 from competitions.importing import SheetError, iter_rows, map_header
 from competitions.models import Organization, SheetImport, largest
 
 TOKEN = re.compile(r"[0-9a-f]{32}")
-ALLOWED_EXTENSIONS = (".csv", ".xlsx")
+# Excel's "Unicode text" (UTF-16, tab-separated) is saved as .txt.
+ALLOWED_EXTENSIONS = (".csv", ".txt", ".xlsx")
+# Spreadsheets the reader refuses with a message saying how to save them (the command line's too).
+SAVE_AS_FIRST = (".xls", ".ods", ".et")
 
 TEMPLATE_HEADER = "赛事 年份 级别 类别 赛项 单位 选手 学号 指导教师 奖项 名次 成绩 备注".split()
 TEMPLATE_WIDTHS = [36, 8, 10, 10, 20, 24, 20, 14, 14, 10, 8, 10, 20]
 TEMPLATE_FALLBACK_HOME = "广州市机电技师学院"
+# Columns of the template left in the General format (numbers); every other one is text ("@").
+TEMPLATE_NUMBER_COLUMNS = {"年份", "名次"}
+# How many rows below the header the template formats as text, cell by cell.
+TEMPLATE_TEXT_ROWS = 1000
+TEXT_FORMAT = "@"
 
 
 def max_upload_bytes() -> int:
@@ -69,16 +78,25 @@ class SheetUploadForm(forms.Form):
     sheet = forms.FileField(
         label=gettext_lazy("Result sheet"),
         help_text=gettext_lazy(
-            "CSV (UTF-8 or GB18030) or XLSX, one row per entry, the header in the first row."
+            "CSV (UTF-8, UTF-16 or GB18030) or XLSX, one row per entry, the header in the first row."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(ALLOWED_EXTENSIONS)}),
     )
 
     def clean_sheet(self):
         upload = self.cleaned_data["sheet"]
-        if not upload.name.lower().endswith(ALLOWED_EXTENSIONS):
+        name = upload.name.lower()
+        if name.endswith(SAVE_AS_FIRST) and upload.size <= max_upload_bytes():
+            try:
+                next(iter_rows(upload.read(), upload.name), None)
+            except SheetError as error:  # the reader's own words: .xls and .ods are not read
+                raise ValidationError(str(error)) from None
+        if not name.endswith(ALLOWED_EXTENSIONS):
             raise ValidationError(
-                _("Choose a CSV or XLSX file (older .xls workbooks: save them as .xlsx first).")
+                _(
+                    "Choose a CSV or XLSX file (save other spreadsheets as .xlsx or CSV UTF-8 first: in "
+                    "Excel, WPS or LibreOffice, File → Save As)."
+                )
             )
         limit = max_upload_bytes()
         if upload.size > limit:
@@ -275,16 +293,38 @@ def preview_page(request: HttpRequest, job: SheetImport) -> HttpResponse:
     return render(request, "competitions/import_preview.html", {"job": job, "preview": preview})
 
 
-@permission_required("competitions.add_entry", raise_exception=True)
-@require_GET
-def import_template(request: HttpRequest) -> FileResponse:
-    """A blank sheet with the Chinese headers and one example row; it is itself a valid sheet."""
+def template_workbook() -> Workbook:
+    """The import template: the sheet to fill in first (the only one an import reads), its text
+    columns formatted as text so that a student number 0210001 keeps its zero and a score 1/2 stays
+    1/2; then an example sheet and the instructions. Importing it unedited adds nothing."""
     home = Organization.home()
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Results")
-    sheet.append(TEMPLATE_HEADER)
-    sheet.append(
+    bold = Font(bold=True)
+    wrapped = Alignment(wrap_text=True, vertical="top")
+
+    def headed(sheet):
+        sheet.append(TEMPLATE_HEADER)
+        for cell, width in zip(sheet[1], TEMPLATE_WIDTHS, strict=True):
+            cell.font = bold
+            sheet.column_dimensions[cell.column_letter].width = width
+        sheet.freeze_panes = "A2"
+
+    results = workbook.active
+    results.title = _("Results")
+    headed(results)
+    for column, header in enumerate(TEMPLATE_HEADER, start=1):
+        if header in TEMPLATE_NUMBER_COLUMNS:
+            continue
+        letter = results.cell(row=1, column=column).column_letter
+        # The column's own format (new cells typed anywhere in it) and that of each cell of the
+        # first rows (what every spreadsheet program honours).
+        results.column_dimensions[letter].number_format = TEXT_FORMAT
+        for row in range(2, TEMPLATE_TEXT_ROWS + 2):
+            results.cell(row=row, column=column).number_format = TEXT_FORMAT
+
+    example = workbook.create_sheet(_("Example"))
+    headed(example)
+    example.append(
         [
             "中华人民共和国第二届职业技能大赛",
             2023,
@@ -293,25 +333,70 @@ def import_template(request: HttpRequest) -> FileResponse:
             "移动机器人",
             home.name if home else TEMPLATE_FALLBACK_HOME,
             "张三、李四",
-            None,
+            "0210001、0210002",
             "王老师",
             "金牌",
             1,
-            None,
-            None,
+            "95.5",
+            _("example only: this sheet is not imported"),
         ]
     )
-    bold = Font(bold=True)
-    for cell, width in zip(sheet[1], TEMPLATE_WIDTHS, strict=True):
-        cell.font = bold
-        sheet.column_dimensions[cell.column_letter].width = width
-    sheet.freeze_panes = "A2"
+    for cell, header in zip(example[2], TEMPLATE_HEADER, strict=True):
+        if header not in TEMPLATE_NUMBER_COLUMNS:
+            cell.number_format = TEXT_FORMAT
+
+    instructions = workbook.create_sheet(_("Instructions"))
+    instructions.column_dimensions["A"].width = 100
+    for line in template_instructions():
+        instructions.append([line])
+        instructions.cell(row=instructions.max_row, column=1).alignment = wrapped
+    instructions["A1"].font = bold
+    for sheet in (results, example):
+        set_up_page(sheet)  # printed as every exported sheet is (competitions.exports)
+    workbook.active = 0
+    return workbook
+
+
+def template_instructions() -> list[str]:
+    return [
+        _("How to fill in this template"),
+        _(
+            "Fill in the first sheet (%(sheet)s), one row per entry, below the header; keep the header "
+            "as it is. Only the first sheet is imported: the example sheet is not."
+        )
+        % {"sheet": _("Results")},
+        _(
+            "Required: competition, year, level, event, organization and award; competitors may be "
+            "empty for an entry without names. Several names (and their student numbers, in the same "
+            "order) are separated by 、 or a comma."
+        ),
+        _(
+            "The student number, score, notes and the other text columns are formatted as text, so "
+            "that 0210001 keeps its leading zero and a score such as 1/2 or 03:25 is not turned into a "
+            "date. When pasting from another sheet, paste values only (Paste Special) so that the text "
+            "format stays."
+        ),
+        _(
+            "A coach may carry a staff number in brackets: 王老师（0123）. Level: 世界, 国家级, 全国行业, "
+            "省级, 市级, 区域 or 校级."
+        ),
+        _(
+            "Save as .xlsx (Excel, WPS or LibreOffice) or as CSV UTF-8. Older .xls and .ods files are "
+            "not read: save them as .xlsx first."
+        ),
+    ]
+
+
+@permission_required("competitions.add_entry", raise_exception=True)
+@require_GET
+def import_template(request: HttpRequest) -> FileResponse:
+    """The import template (template_workbook) as a download."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    template_workbook().save(buffer)
     buffer.seek(0)
     return FileResponse(
         buffer,
         as_attachment=True,
         filename="成绩导入模板.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX_CONTENT_TYPE,
     )

@@ -74,6 +74,33 @@ def test_worksheet_titles_are_made_valid_and_unique():
     assert titles == ["a-b-c-d--e-", "A-B-C-D--E- (2)", "x" * 31]
 
 
+def test_every_worksheet_wraps_long_text_and_prints_one_page_wide():
+    long = "很长的一段文字，" * 40
+    data = workbook_bytes([Sheet("A", ["Name", "Text"], [["短", long], ["x", "y"]])])
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet.column_dimensions["B"].width == 60 and sheet["B2"].alignment.wrap_text
+    assert sheet.row_dimensions[2].height >= 15 * 10 and not sheet["A2"].alignment.wrap_text
+    assert sheet.row_dimensions[3].height is None
+    assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+    assert sheet.print_title_rows == "$1:$1" and sheet.oddFooter.center.text == "&P / &N"
+
+
+@pytest.mark.django_db
+def test_the_student_pages_export_through_the_same_module(user_client):
+    """One writer: the student's timeline, like the leaderboards, quotes formula-like text with the
+    quote-prefix flag (no apostrophe in the text) and prints one page wide."""
+    student = make_student("=1+1")
+    make_entry(make_event(name="=SUM(A1)"), members=[student], award="金牌")
+    response = user_client.get(student.get_absolute_url(), {"_export": "xlsx"})
+    assert response["Content-Disposition"] == 'attachment; filename="1_1-entries.xlsx"'
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.title == "=1+1" and sheet.page_setup.fitToWidth == 1
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if "SUM" in str(cell.value)]
+    assert cells and {cell.value for cell in cells} == {"=SUM(A1)"}  # the event and its skill
+    assert all(cell.quotePrefix and cell.data_type == "s" for cell in cells)
+
+
 def test_only_csv_and_xlsx_are_valid_export_formats():
     assert [
         f

@@ -375,6 +375,11 @@ def test_the_command_dry_run_and_import(tmp_path):
     call_command("import_results", str(path), stdout=out)
     assert Entry.objects.count() == 4
     assert EntryCoach.objects.count() == 1
+    # Again: nothing new, said as such (not "Added 0 entries").
+    again = io.StringIO()
+    call_command("import_results", str(path), stdout=again)
+    assert again.getvalue() == "Nothing new to import: all 4 rows are already recorded.\n"
+    assert Entry.objects.count() == 4
 
 
 def test_an_import_is_recorded_in_the_audit_trail_with_the_importing_user(django_user_model):

@@ -1,6 +1,7 @@
 import io
 import json
 import re
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -366,6 +367,9 @@ def test_applying_twice_adds_nothing_the_second_time(office_client, media):
     page = office_client.get(preview_url(again)).content.decode()
     assert '<dd id="count-entries">0</dd>' in page and '<dd id="count-present">4</dd>' in page
     assert "2–5" in page  # the rows already recorded
+    # Nothing to apply: the page says so and offers no Apply ("Import 0 entries").
+    assert "Nothing new to import: all 4 rows are already recorded." in page
+    assert 'value="apply"' not in page and "Import 0 entries" not in page
     response = apply(office_client, again)
     assert response.status_code == 302 and response.url == UPLOAD
     assert counts() == before
@@ -399,13 +403,32 @@ def test_the_template_downloads_as_a_valid_xlsx_sheet(office_client, home):
     data = b"".join(response.streaming_content)
 
     rows = read_sheet(data, "成绩导入模板.xlsx")
-    assert rows[0] == "赛事 年份 级别 类别 赛项 单位 选手 学号 指导教师 奖项 名次 成绩 备注".split()
-    assert rows[1][:7] == [COMPETITION, "2023", "国家级", "职业技能", "移动机器人", home.name, "张三、李四"]
-    plan = plan_import(rows)
+    # Only the header: the unedited template imports nothing (the example is on another sheet).
+    assert rows == ["赛事 年份 级别 类别 赛项 单位 选手 学号 指导教师 奖项 名次 成绩 备注".split()]
+    with pytest.raises(importing.SheetError, match="header but no rows"):
+        plan_import(rows)
+    workbook = load_workbook(io.BytesIO(data))
+    assert workbook.sheetnames == ["Results", "Example", "Instructions"]
+    sheet = workbook.worksheets[0]
+    assert sheet["A1"].font.b and sheet.column_dimensions["A"].width > 20
+    # The text columns are text, cell by cell and as the column's own format; year and rank are not.
+    header = [cell.value for cell in sheet[1]]
+    for title in ["学号", "成绩", "备注", "选手", "指导教师", "赛项"]:
+        letter = sheet.cell(row=1, column=header.index(title) + 1).column_letter
+        assert sheet.column_dimensions[letter].number_format == "@"
+        assert {sheet[f"{letter}{row}"].number_format for row in range(2, 1002)} == {"@"}
+    for title in ["年份", "名次"]:
+        letter = sheet.cell(row=1, column=header.index(title) + 1).column_letter
+        assert sheet[f"{letter}2"].number_format == "General"
+    example = [cell.value for cell in workbook["Example"][2]]
+    assert example[:7] == [COMPETITION, 2023, "国家级", "职业技能", "移动机器人", home.name, "张三、李四"]
+    assert example[7] == "0210001、0210002"
+    # The example, moved to the first sheet, is a valid sheet.
+    plan = plan_import([rows[0], [str(value) for value in example]])
     assert plan.errors == []
     assert len(plan.to_add) == 1 and [s.name for s in plan.new_students] == ["张三", "李四"]
-    sheet = load_workbook(io.BytesIO(data)).active
-    assert sheet["A1"].font.b and sheet.column_dimensions["A"].width > 20
+    assert [s.student_number for s in plan.new_students] == ["0210001", "0210002"]
+    assert "Only the first sheet is imported" in " ".join(c.value for c in workbook["Instructions"]["A"])
 
 
 def big_sheet(size):
@@ -646,3 +669,50 @@ def test_the_preview_of_new_people_makes_a_bounded_number_of_queries_for_10_or_1
         with django_assert_max_num_queries(budget):
             page = office_client.get(preview_url(token)).content.decode()
         assert page.count("name one character away") == size
+
+
+def test_numbers_and_dates_where_text_was_meant_are_flagged_in_the_preview(office_client, home):
+    """A student number that lost its leading zeros is a near match of the recorded one, and the
+    preview says which cells a spreadsheet stored as numbers or dates (issue 11 §10)."""
+    import datetime
+
+    zhang = make_student("张三", student_number="0210001")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([*HEADER, "成绩"])
+    sheet.append([COMPETITION, 2023, "国家级", "移动机器人", HOME, "张三", 210001, "", "金牌", 1, "95"])
+    sheet.append([COMPETITION, 2023, "国家级", "机电一体化", HOME, "李四", "0210002", "", "银牌", 2, None])
+    sheet["K3"] = datetime.datetime(2026, 1, 2)  # a score typed 1/2
+    sheet["K3"].number_format = "m/d/yy"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    token = upload_token(office_client, buffer.getvalue(), "results.xlsx")
+    page = office_client.get(preview_url(token)).content.decode()
+    assert "Check these cells" in page
+    assert (
+        escape(
+            "Row 2, 学号: the student number arrived as a number (210001); if it had leading zeros, they are lost"
+        )
+        in page
+    )
+    assert "Row 3, 成绩: the cell is a date or time cell, read as 2026-01-02" in page
+    # Not a new student without a word: a near match to confirm.
+    assert "张三（0210001）" in page and "same number but for leading zeros" in page
+    assert 'name="confirm_people"' in page
+    assert Student.objects.get() == zhang
+
+
+def test_xls_and_ods_uploads_get_the_readers_message_and_unicode_text_is_accepted(office_client, home):
+    xls = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500
+    response = upload(office_client, xls, "results.xls")
+    errors = " ".join(response.context["form"].errors["sheet"])
+    assert "(.xls)" in errors and "save it as .xlsx" in errors and "CSV UTF-8" in errors
+    ods = io.BytesIO()
+    with zipfile.ZipFile(ods, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    errors = " ".join(upload(office_client, ods.getvalue(), "results.ods").context["form"].errors["sheet"])
+    assert "(.ods)" in errors and "save it as .xlsx" in errors
+    # Excel's "Unicode text" (UTF-16, tab-separated, saved as .txt) is read as on the command line.
+    text = "\r\n".join("\t".join(row) for row in [HEADER, *GOOD_ROWS]).encode("utf-16")
+    token = upload_token(office_client, text, "results.txt")
+    assert '<dd id="count-entries">4</dd>' in office_client.get(preview_url(token)).content.decode()

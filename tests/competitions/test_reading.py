@@ -329,8 +329,49 @@ def test_xlsx_values_of_every_type_come_out_as_text():
     buffer = io.BytesIO()
     workbook.save(buffer)
     rows = read_sheet(buffer.getvalue(), "r.xlsx")
-    assert rows[1] == ["2023", "2023", "1.5", "True", "2023-05-01T00:00:00", '=HYPERLINK("http://x","y")']
+    assert rows[1] == ["2023", "2023", "1.5", "True", "2023-05-01", '=HYPERLINK("http://x","y")']
     assert rows[2] == ["", "kept"]
+
+
+def test_dates_and_times_read_as_typed_and_numbers_and_dates_are_marked():
+    import datetime
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["date", "time", "seconds", "both", "duration", "number", "padded", "text"])
+    sheet.append(
+        [
+            datetime.date(2025, 5, 20),
+            datetime.time(3, 25),
+            datetime.time(3, 25, 10),
+            datetime.datetime(2025, 5, 20, 14, 30),
+            datetime.timedelta(hours=26, minutes=5),
+            210001,
+            210001,
+            "0210001",
+        ]
+    )
+    sheet["A2"].number_format = "yyyy/m/d"
+    sheet["B2"].number_format = "h:mm"  # as Excel formats a typed 03:25
+    sheet["C2"].number_format = "hh:mm:ss"
+    sheet["E2"].number_format = "[h]:mm"
+    sheet["G2"].number_format = "0000000"  # leading zeros shown by the format: read as shown
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    row = read_sheet(buffer.getvalue(), "r.xlsx")[1]
+    assert row == [
+        "2025-05-20",
+        "03:25",
+        "03:25:10",
+        "2025-05-20 14:30",
+        "26:05",
+        "210001",
+        "0210001",
+        "0210001",
+    ]
+    assert [type(cell) for cell in row] == [reading.DateCell] * 5 + [reading.NumberCell, str, str]
+    # CSV cells are text as written.
+    assert [type(cell) for cell in read_sheet(b"a,b\r\n1/2,0210001\r\n", "r.csv")[1]] == [str, str]
 
 
 @pytest.mark.django_db

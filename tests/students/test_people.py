@@ -6,7 +6,16 @@ from django.core.exceptions import ValidationError
 
 from competitions.models import Category
 from students.models import Coach, Student, StudentNumberAlias
-from students.people import CLOSE_NAME, SAME_NAME, SAME_PINYIN, People, near_matches, parse_people
+from students.people import (
+    CLOSE_NAME,
+    LEADING_ZEROS,
+    SAME_NAME,
+    SAME_PINYIN,
+    People,
+    likely_duplicates,
+    near_matches,
+    parse_people,
+)
 from tests.factories import (
     home_organization,
     make_coach,
@@ -282,3 +291,45 @@ def test_names_with_numbers_in_brackets_of_either_width():
     ]
     with pytest.raises(ValidationError):
         parse_people("郑泽鑫（）")
+
+
+def test_a_number_equal_to_a_known_one_but_for_leading_zeros_is_a_near_match(home):
+    """A spreadsheet stores 0210001 typed into a cell not formatted as text as 210001."""
+    zhang = make_student("张三", student_number="0210001")
+    li = make_student("李四", student_number="210002")
+    make_student("王五", student_number="10210001")  # another digit in front: not the same number
+    people = finder(("张三", "210001"), ("李思", "0210002"))
+    first = people.members([("张三", "210001")], organization=home, competition=make_competition(), row=2)
+    second = people.members([("李思", "0210002")], organization=home, competition=make_competition(), row=3)
+    report = people.new_people_report()
+    assert [new.person for new in report] == first + second
+    assert [(match.person, match.reason) for match in report[0].near] == [(zhang, LEADING_ZEROS)]
+    # Whatever the name: the number says who it may be.
+    assert [(match.person, match.reason) for match in report[1].near] == [(li, LEADING_ZEROS)]
+    assert report[0].near[0].reason_label == "same number but for leading zeros"
+    # The entries form asks the same rule.
+    assert [match.person for match in near_matches(Student, "张三", number="00210001")] == [zhang]
+    assert near_matches(Student, "张三", number="0210001") == []  # the person themselves
+
+
+def test_records_whose_numbers_differ_only_by_leading_zeros_are_likely_duplicates():
+    first = make_student("张三", student_number="0210001")
+    second = make_student("张叁", student_number="210001")
+    make_student("赵六", student_number="S0001")  # not a number of digits
+    make_student("钱七", student_number="S001")
+    [pair] = likely_duplicates(Student)
+    assert {pair.first, pair.second} == {first, second} and pair.reason == LEADING_ZEROS
+
+
+def test_a_number_that_finds_nobody_in_another_organizations_entry_names_the_zero_padded_one(
+    home, delegation
+):
+    make_student("张三", student_number="0210001")
+    people = finder(("张三", "210001"))
+    [member] = people.members(
+        [("张三", "210001")], organization=delegation, competition=make_competition(), row=2
+    )
+    assert member == "张三"  # rule 9: kept as a name, with a note saying whose number it may be
+    [note] = people.notes
+    assert "210001 matches no home student" in note.message
+    assert "张三 has the student number 0210001, the same but for leading zeros" in note.message

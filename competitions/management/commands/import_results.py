@@ -10,7 +10,7 @@ from competitions.importing import ImportBusy, SheetError, import_file
 
 class Command(BaseCommand):
     help = (
-        "Import a result sheet (CSV in UTF-8, UTF-8 with BOM or GB18030, or XLSX), one row per entry. "
+        "Import a result sheet (CSV in UTF-8, UTF-8 with BOM, UTF-16 or GB18030, or XLSX), one row per entry. "
         "Every row is checked first; if any row is bad, nothing is imported. Imports into the same "
         "competition run one at a time: each finds the rows the others added already present."
     )
@@ -54,11 +54,23 @@ class Command(BaseCommand):
                 % {"count": bad_rows}
             )
         summary = plan.summary()
-        if dry_run:
+        for warning in plan.cell_warnings:
+            self.stdout.write(self.style.WARNING(_("Warning: %(warning)s") % {"warning": warning}))
+        if not summary["entries"]:
+            self.stdout.write(
+                ngettext(
+                    "Nothing new to import: the %(count)d row is already recorded.",
+                    "Nothing new to import: all %(count)d rows are already recorded.",
+                    summary["already_present"],
+                )
+                % {"count": summary["already_present"]}
+            )
+        elif dry_run:
             lead = _("Dry run, nothing saved. Would add %(entries)d entries (%(present)d already present).")
         else:
             lead = _("Added %(entries)d entries (%(present)d already present).")
-        self.stdout.write(lead % {"entries": summary["entries"], "present": summary["already_present"]})
+        if summary["entries"]:
+            self.stdout.write(lead % {"entries": summary["entries"], "present": summary["already_present"]})
         line = (
             _("  %(what)s that would be created: %(count)d (%(names)s)")
             if dry_run
