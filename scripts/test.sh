@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 export DJANGO_DEBUG="${DJANGO_DEBUG:-true}"
 bash scripts/setup.sh --dev
 
-if ! command -v soffice >/dev/null 2>&1; then
+if ! command -v soffice >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then
     if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
         echo "Installing LibreOffice Calc for the tests of spreadsheets written by it ..."
         apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui python3-uno >/dev/null
