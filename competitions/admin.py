@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from competitions import tallies
 from competitions.admin_tallies import RefreshesTallies
+from competitions.amending import save_award
 from competitions.models import (
     Award,
     Competition,
@@ -21,7 +22,7 @@ from competitions.models import (
 
 
 @admin.register(Award)
-class AwardAdmin(RefreshesTallies, admin.ModelAdmin):
+class AwardAdmin(admin.ModelAdmin):
     list_display = ["label", "tier", "entry_count"]
     list_filter = ["tier"]
     search_fields = ["label"]
@@ -33,11 +34,11 @@ class AwardAdmin(RefreshesTallies, admin.ModelAdmin):
     def entry_count(self, obj):
         return obj.n_entries
 
-    def tally_competitions(self, pks):
-        # A tier change moves every entry with this award between columns.
-        return set(
-            Entry.objects.filter(award__in=pks).values_list("event__competition", flat=True).distinct()
-        )
+    def save_model(self, request, obj, form, change):
+        # The office's vocabulary page saves the same way: a tier change recounts the tallies.
+        save_award(obj, user=request.user)
+
+    # An award with entries cannot be deleted (PROTECT), so a deletion changes no tally.
 
 
 @admin.register(Organization)

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from competitions.views import backups, entries, history, leaderboards, pages, photos, sheets, skills
+from competitions.views import (
+    backups,
+    changes,
+    entries,
+    history,
+    leaderboards,
+    office,
+    pages,
+    photos,
+    sheets,
+    skills,
+)
 
 app_name = "competitions"
 urlpatterns = [
@@ -22,6 +33,11 @@ urlpatterns = [
     # Recording results (competition office)
     path("new/", entries.competition_create, name="competition-create"),
     path("events/<int:pk>/entries/", entries.event_entries, name="event-entries"),
+    # Changing what was created (competition office)
+    path("<int:pk>/edit/", office.competition_edit, name="competition-edit"),
+    path("<int:pk>/events/new/", office.event_add, name="event-add"),
+    path("events/<int:pk>/edit/", office.event_edit, name="event-edit"),
+    path("awards/", office.award_list, name="award-list"),
     path("people.json", entries.people_search, name="people-search"),
     # Importing sheets (competition office)
     path("import/", sheets.import_upload, name="import-upload"),
@@ -32,7 +48,8 @@ urlpatterns = [
     # Photos (office uploads and tags; every role sees them)
     path("<int:pk>/photos/", photos.photo_upload, name="photo-upload"),
     path("photos/<int:pk>/", photos.photo_edit, name="photo-edit"),
-    # Audit trail (office)
+    # Audit trail (every role reads it; the office restores)
+    path("changes/", changes.recent_changes, name="recent-changes"),
     path("entries/<int:pk>/history/", history.entry_history, name="entry-history"),
     path("events/<int:pk>/deleted/", history.deleted_entries, name="deleted-entries"),
     path("entries/<int:pk>/restore/", history.entry_restore, name="entry-restore"),
