@@ -86,7 +86,7 @@ def changes(
             records = records.filter(competition_ref=competition)
         parts.append(records.values_list("history_date", "history_id", "kind", "competition_ref"))
     first, *others = parts
-    return first.union(*others, all=True).order_by("-history_date", "-history_id")
+    return first.union(*others, all=True).order_by("-history_date", "-history_id", "kind")
 
 
 @dataclass
