@@ -13,6 +13,7 @@ from django.db.models import CharField, F, IntegerField, OuterRef, Subquery, Val
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from competitions.models import Award, Competition, Entry, EntryCoach, EntryMember, Event, Organization, Photo
 from students.models import Coach
@@ -52,7 +53,11 @@ KINDS = [
     Kind("photo", Photo, _("Photo"), F("competition_id")),
 ]
 KIND_BY_KEY = {kind.key: kind for kind in KINDS}
-ACTIONS = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
+ACTIONS = {
+    "+": pgettext_lazy("history action", "Created"),
+    "~": pgettext_lazy("history action", "Changed"),
+    "-": pgettext_lazy("history action", "Deleted"),
+}
 # Bookkeeping fields that change with every save: never named as a change.
 UNNAMED_FIELDS = {"id", "created_at", "updated_at", "version", "results_version", "normalized", "thumbnail"}
 
