@@ -492,6 +492,8 @@ class EventForm(forms.ModelForm):
         ),
     )
 
+    field_order = ["name", "skill_name", "is_team", "min_team_size", "max_team_size", "is_selection"]
+
     class Meta:
         model = Event
         fields = ["name", "is_team", "min_team_size", "max_team_size", "is_selection"]
