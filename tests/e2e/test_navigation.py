@@ -50,3 +50,21 @@ def test_the_navigation_fits_one_row_at_1366_px_in_both_languages(
         page.locator(".account-menu button[type=submit]").click()
         page.wait_for_load_state()
     context.close()
+
+
+def test_escape_closes_the_office_menu_and_returns_to_it(page: Page, live_server, office, browser_problems):
+    log_in(page, live_server.url, office.username)
+    summary = page.locator(".nav-links .nav-menu summary")
+    menu = page.locator(".nav-links .nav-menu ul")
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(menu).to_be_visible()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(summary).to_be_focused()
+    # A click elsewhere closes it too.
+    summary.click()
+    expect(menu).to_be_visible()
+    page.mouse.click(1000, 600)  # below the menu, in the page
+    expect(menu).to_be_hidden()
