@@ -359,3 +359,20 @@ def test_the_offices_actions_are_one_menu_in_the_navigation(office_client):
         assert reverse(f"competitions:{name}") in menu
     assert reverse("students:duplicates") in menu
     assert "<script>" not in page  # no inline script (the CSP forbids them)
+
+
+def test_the_vocabulary_page_makes_a_fixed_number_of_queries(office_client, django_assert_max_num_queries):
+    event = make_event()
+    for index in range(3):
+        make_entry(
+            event,
+            award=Award.objects.create(label=f"贡献奖{index}", tier=Tier.OTHER),
+            organization=f"队{index}",
+        )
+    url = reverse("competitions:award-list")
+    with django_assert_max_num_queries(12) as few:
+        office_client.get(url)
+    for index in range(30):
+        Award.objects.create(label=f"纪念奖{index}", tier=Tier.OTHER)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert "纪念奖29" in office_client.get(url).content.decode()
