@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from competitions.amending import deleted_entry_count, remove_event
-from competitions.forms import AwardForm, CompetitionForm, EventForm
-from competitions.models import Award, Competition, Event, Skill, Tier
+from competitions.forms import AwardForm, CompetitionForm, EventForm, whole_number
+from competitions.models import Award, Competition, Event, Skill, Tier, largest
+
+MAX_ID = largest(Award, "id")
 
 
 @permission_required("competitions.change_competition", raise_exception=True)
@@ -110,7 +112,9 @@ def award_list(request: HttpRequest) -> HttpResponse:
     changed_award = None
     tier_form = None
     if request.method == "POST" and "award" in request.POST:
-        changed_award = get_object_or_404(Award, pk=request.POST.get("award", "").strip() or 0)
+        changed_award = get_object_or_404(
+            Award, pk=whole_number(request.POST.get("award"), maximum=MAX_ID) or 0
+        )
         tier_form = AwardForm(request.POST, instance=changed_award, prefix=f"award-{changed_award.pk}")
         if tier_form.is_valid():
             if tier_form.has_changed():

@@ -376,3 +376,11 @@ def test_the_vocabulary_page_makes_a_fixed_number_of_queries(office_client, djan
         Award.objects.create(label=f"纪念奖{index}", tier=Tier.OTHER)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert "纪念奖29" in office_client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("forged", ["abc", "²", "9" * 30, ""])
+def test_a_forged_award_id_is_not_found(office_client, forged):
+    response = office_client.post(
+        reverse("competitions:award-list"), {"award": forged, "award-0-tier": "gold"}
+    )
+    assert response.status_code == 404
