@@ -74,20 +74,12 @@ def check_event_name(event: Event) -> None:
         )
 
 
-@transaction.atomic
-def save_event(event: Event, *, skill_name: str = "", user=None) -> Event:
-    """Add or change an event (name, skill, team flag and sizes, selection flag).
-
-    A smaller team size is refused while recorded entries name more members, with those entries
-    named; a new name keeps the old one as an earlier name, so that importing an old sheet again
-    finds the event and adds nothing (DOMAIN.md “Interfaces”). Raises ValidationError by field.
-    """
-    # Taken first, as every writer of entries takes it: no entry can grow while it is checked.
-    lock_people()
+def check_event(event: Event) -> None:
+    """What a new or changed event must keep (asked by save_event and the admin's event form): a
+    name of its own in its competition, and room for the members its entries name. Raises
+    ValidationError by field."""
     check_event_name(event)
-    old_name = None
     if event.pk:
-        old_name = Event.objects.select_for_update().values_list("name", flat=True).get(pk=event.pk)
         too_large = entries_larger_than(event, event.max_team_size)
         if too_large:
             raise ValidationError(
@@ -98,6 +90,22 @@ def save_event(event: Event, *, skill_name: str = "", user=None) -> Event:
                     % {"size": event.max_team_size, "entries": "；".join(map(entry_label, too_large))}
                 }
             )
+
+
+@transaction.atomic
+def save_event(event: Event, *, skill_name: str = "", user=None) -> Event:
+    """Add or change an event (name, skill, team flag and sizes, selection flag).
+
+    A smaller team size is refused while recorded entries name more members, with those entries
+    named; a new name keeps the old one as an earlier name, so that importing an old sheet again
+    finds the event and adds nothing (DOMAIN.md “Interfaces”). Raises ValidationError by field.
+    """
+    # Taken first, as every writer of entries takes it: no entry can grow while it is checked.
+    lock_people()
+    check_event(event)
+    old_name = None
+    if event.pk:
+        old_name = Event.objects.select_for_update().values_list("name", flat=True).get(pk=event.pk)
     event.skill = Skill.objects.get_or_create(name=skill_name or event.name)[0]
     event._history_user = user
     event.save()

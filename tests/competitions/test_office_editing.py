@@ -384,3 +384,32 @@ def test_a_forged_award_id_is_not_found(office_client, forged):
         reverse("competitions:award-list"), {"award": forged, "award-0-tier": "gold"}
     )
     assert response.status_code == 404
+
+
+def admin_event_data(event: Event, **changes) -> dict:
+    data = {
+        "competition": event.competition_id,
+        "skill": event.skill_id,
+        "name": event.name,
+        "min_team_size": event.min_team_size,
+        "max_team_size": event.max_team_size,
+        "aliases-TOTAL_FORMS": 0,
+        "aliases-INITIAL_FORMS": 0,
+        "entries-TOTAL_FORMS": 0,
+        "entries-INITIAL_FORMS": 0,
+    }
+    if event.is_team:
+        data["is_team"] = "on"
+    return {**data, **changes}
+
+
+def test_the_admin_renames_and_resizes_events_by_the_same_rules(staff_client):
+    event = make_event(name="旧名", is_team=True, max_team_size=3)
+    make_entry(event, members=["甲", "乙", "丙"], organization="广州队")
+    url = reverse("admin:competitions_event_change", args=[event.pk])
+    response = staff_client.post(url, admin_event_data(event, max_team_size=2))
+    assert response.status_code == 200 and escape("广州队（甲、乙、丙）") in response.content.decode()
+    response = staff_client.post(url, admin_event_data(event, name="新名"))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event.refresh_from_db()
+    assert event.name == "新名" and list(event.aliases.values_list("name", flat=True)) == ["旧名"]
