@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -6,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from competitions import confirming, tallies
 from competitions.admin_tallies import RefreshesTallies
+from competitions.amending import check_event, save_award, save_event
 from competitions.models import (
     Award,
     Competition,
@@ -13,6 +15,7 @@ from competitions.models import (
     EntryCoach,
     EntryMember,
     Event,
+    EventAlias,
     Organization,
     Photo,
     Skill,
@@ -21,7 +24,7 @@ from competitions.models import (
 
 
 @admin.register(Award)
-class AwardAdmin(RefreshesTallies, admin.ModelAdmin):
+class AwardAdmin(admin.ModelAdmin):
     list_display = ["label", "tier", "entry_count"]
     list_filter = ["tier"]
     search_fields = ["label"]
@@ -33,11 +36,11 @@ class AwardAdmin(RefreshesTallies, admin.ModelAdmin):
     def entry_count(self, obj):
         return obj.n_entries
 
-    def tally_competitions(self, pks):
-        # A tier change moves every entry with this award between columns.
-        return set(
-            Entry.objects.filter(award__in=pks).values_list("event__competition", flat=True).distinct()
-        )
+    def save_model(self, request, obj, form, change):
+        # The office's vocabulary page saves the same way: a tier change recounts the tallies.
+        save_award(obj, user=request.user)
+
+    # An award with entries cannot be deleted (PROTECT), so a deletion changes no tally.
 
 
 @admin.register(Organization)
@@ -123,8 +126,30 @@ class EntryInline(admin.TabularInline):
     show_change_link = True
 
 
+class EventAliasInline(admin.TabularInline):
+    """An event's earlier names (kept when it is renamed); one can be forgotten, none typed here."""
+
+    model = EventAlias
+    extra = 0
+    fields = ["name"]
+    readonly_fields = ["name"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class EventAdminForm(forms.ModelForm):
+    def validate_unique(self):
+        super().validate_unique()
+        try:
+            check_event(self.instance)  # the office's event page asks the same
+        except ValidationError as error:
+            self.add_error(None, error)
+
+
 @admin.register(Event)
 class EventAdmin(RefreshesTallies, admin.ModelAdmin):
+    form = EventAdminForm
     list_display = ["name", "competition", "skill", "is_team", "team_sizes", "is_selection", "entry_count"]
     list_filter = [
         "competition__year",
@@ -136,7 +161,11 @@ class EventAdmin(RefreshesTallies, admin.ModelAdmin):
     list_select_related = ["competition", "skill"]
     search_fields = ["name", "skill__name", "competition__name"]
     autocomplete_fields = ["competition", "skill"]
-    inlines = [EntryInline]
+    inlines = [EventAliasInline, EntryInline]
+
+    def save_model(self, request, obj, form, change):
+        # As the office's event page saves: a new name keeps the old one for imports.
+        save_event(obj, skill_name=obj.skill.name, user=request.user)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_entries=Count("entries"))

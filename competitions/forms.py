@@ -2,15 +2,17 @@ from itertools import groupby
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse_lazy
 from django.utils.functional import cached_property
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from competitions.amending import change_competition, save_award, save_event
 from competitions.editing import (
     ENTRY_FIELDS,
+    MAX_TEAM,
     EntryRow,
     EventSpec,
     RowErrors,
@@ -23,7 +25,9 @@ from competitions.models import (
     Competition,
     Entry,
     Event,
+    Organization,
     Photo,
+    Skill,
     largest,
     normalize_label,
 )
@@ -466,11 +470,13 @@ EntryRowFormSet = forms.formset_factory(
 
 
 # ---------------------------------------------------------------------------------------------
-# A new competition (competitions.views.entries.competition_create)
+# A competition (competitions.views.entries.competition_create, competitions.views.office)
 
 
-class CompetitionCreateForm(forms.ModelForm):
-    """A competition with its events, typed as lines or copied from an earlier edition."""
+class CompetitionForm(forms.ModelForm):
+    """A competition's facts. A new one comes with its events, typed as lines or copied from an
+    earlier edition; an existing one (its events have their own pages) adds its notes and which
+    organizations are out of the ranking or left out of its table (DOMAIN.md rule 6)."""
 
     year = forms.IntegerField(label=_("Year"), min_value=1900, max_value=2200)
     events = forms.CharField(
@@ -506,11 +512,33 @@ class CompetitionCreateForm(forms.ModelForm):
             "level",
             "category",
             "award_rule",
+            "notes",
+            "unranked_organizations",
+            "excluded_organizations",
         ]
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "unranked_organizations": forms.CheckboxSelectMultiple,
+            "excluded_organizations": forms.CheckboxSelectMultiple,
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["events"], self.fields["copy_events_from"]
+            # The organizations that compete in it (and any already chosen): a short list to tick.
+            competing = Organization.objects.filter(
+                Q(entries__event__competition=self.instance)
+                | Q(pk__in=self.instance.unranked_organizations.values("pk"))
+                | Q(pk__in=self.instance.excluded_organizations.values("pk"))
+            ).distinct()
+            for name in ("unranked_organizations", "excluded_organizations"):
+                self.fields[name].queryset = competing.order_by("name")
+        else:
+            for name in ("notes", "unranked_organizations", "excluded_organizations"):
+                del self.fields[name]
 
     def clean_name(self) -> str:
         return clean_text(self.cleaned_data["name"])
@@ -521,7 +549,8 @@ class CompetitionCreateForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         name, year = cleaned.get("name"), cleaned.get("year")
-        if name and year and Competition.objects.filter(name=name, year=year).exists():
+        others = Competition.objects.exclude(pk=self.instance.pk)
+        if name and year and others.filter(name=name, year=year).exists():
             self.add_error(
                 "name",
                 _("“%(name)s” of %(year)d is already recorded.") % {"name": name, "year": year},
@@ -529,15 +558,102 @@ class CompetitionCreateForm(forms.ModelForm):
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", _("The competition cannot end before it starts."))
-        source = cleaned.get("copy_events_from")
-        specs = (copied_events(source) if source else []) + cleaned.get("events", [])
-        doubled = sorted({spec.name for spec in specs if [s.name for s in specs].count(spec.name) > 1})
-        if doubled:
-            self.add_error("events", _("Events named twice: %(names)s.") % {"names": "、".join(doubled)})
-        cleaned["event_specs"] = specs
+        both = set(cleaned.get("unranked_organizations") or []) & set(
+            cleaned.get("excluded_organizations") or []
+        )
+        if both:
+            self.add_error(
+                "excluded_organizations",
+                _("Out of the ranking and left out of the table at once: %(names)s.")
+                % {"names": "、".join(sorted(organization.name for organization in both))},
+            )
+        if "events" in self.fields:
+            source = cleaned.get("copy_events_from")
+            specs = (copied_events(source) if source else []) + cleaned.get("events", [])
+            doubled = sorted({spec.name for spec in specs if [s.name for s in specs].count(spec.name) > 1})
+            if doubled:
+                self.add_error("events", _("Events named twice: %(names)s.") % {"names": "、".join(doubled)})
+            cleaned["event_specs"] = specs
         return cleaned
 
     def save(self, *, user=None) -> Competition:
+        if self.instance.pk:
+            return change_competition(self, user=user)
         return create_competition(
             competition=self.instance, events=self.cleaned_data["event_specs"], user=user
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# An event of a competition (competitions.views.office.event_add, event_edit)
+
+
+class EventForm(forms.ModelForm):
+    skill_name = forms.CharField(
+        label=_("Skill"),
+        required=False,
+        max_length=Skill._meta.get_field("name").max_length,
+        widget=forms.TextInput(attrs={"list": "skill-names", "autocomplete": "off"}),
+        help_text=_(
+            "The skill this event is one edition of, across competitions and years; empty: the event's name."
+        ),
+    )
+
+    field_order = ["name", "skill_name", "is_team", "min_team_size", "max_team_size", "is_selection"]
+
+    class Meta:
+        model = Event
+        fields = ["name", "is_team", "min_team_size", "max_team_size", "is_selection"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["skill_name"].initial = self.instance.skill.name
+        for name in ("min_team_size", "max_team_size"):
+            self.fields[name].min_value = 1
+            self.fields[name].max_value = MAX_TEAM
+            self.fields[name].widget.attrs.update(min=1, max=MAX_TEAM)
+
+    def clean_name(self) -> str:
+        return clean_text(self.cleaned_data["name"])
+
+    def clean_skill_name(self) -> str:
+        return clean_text(self.cleaned_data["skill_name"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("is_team"):
+            cleaned["min_team_size"] = cleaned["max_team_size"] = 1  # an individual event
+        else:
+            low, high = cleaned.get("min_team_size"), cleaned.get("max_team_size")
+            if low and high and high < low:
+                self.add_error("max_team_size", _("The largest team cannot be smaller than the smallest."))
+        return cleaned
+
+    def save(self, *, user=None) -> Event:
+        """Raises ValidationError (by field) when the event cannot change so (amending.save_event)."""
+        return save_event(self.instance, skill_name=self.cleaned_data["skill_name"], user=user)
+
+
+# ---------------------------------------------------------------------------------------------
+# The award vocabulary (competitions.views.office.award_list)
+
+
+class AwardForm(forms.ModelForm):
+    """A new label with its tier; for a label already in the vocabulary, its tier only."""
+
+    class Meta:
+        model = Award
+        fields = ["label", "tier"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # A label stays as written: sheets and entries recorded with it keep finding it.
+            del self.fields["label"]
+
+    def clean_label(self) -> str:
+        return clean_text(self.cleaned_data["label"])
+
+    def save(self, *, user=None) -> Award:
+        return save_award(self.instance, user=user)

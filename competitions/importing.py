@@ -37,6 +37,7 @@ from competitions.models import (
     EntryCoach,
     EntryMember,
     Event,
+    EventAlias,
     Level,
     Organization,
     Skill,
@@ -390,6 +391,13 @@ class Planner:
         )
         for event in events:
             self.events[((event.competition.name, event.competition.year), event.name)] = event
+        # An event's earlier names (it was renamed since the sheet was written) find it too.
+        aliases = in_chunks(
+            EventAlias.objects.select_related("event__competition"), "competition", self.competitions.values()
+        )
+        for alias in aliases:
+            competition = alias.event.competition
+            self.events.setdefault(((competition.name, competition.year), alias.name), alias.event)
         for organization in in_chunks(Organization.objects, "name", survey.organizations):
             self.organizations[organization.name] = organization
         if self.home is not None:
@@ -427,6 +435,7 @@ class Planner:
         return competition if ok else None
 
     def event_for(self, competition: Competition, name: str) -> Event:
+        """The competition's event named `name` now or before a rename (preload), else a new one."""
         key = ((competition.name, competition.year), name)
         event = self.events.get(key)
         if event is None:

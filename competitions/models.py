@@ -350,6 +350,31 @@ class Event(models.Model):
             )
 
 
+class EventAlias(models.Model):
+    """An earlier name of an event: a sheet written before the event was renamed still finds it, so
+    importing that sheet again adds nothing (competitions.importing.Planner.event_for)."""
+
+    competition = models.ForeignKey(
+        Competition, on_delete=models.CASCADE, related_name="+", verbose_name=_("competition")
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("event")
+    )
+    name = models.CharField(_("earlier name"), max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("earlier name of an event")
+        verbose_name_plural = _("earlier names of events")
+        constraints = [
+            # One name means one event of a competition: an earlier name is never another's name.
+            models.UniqueConstraint(fields=["competition", "name"], name="event_alias_unique_per_competition")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class EntryQuerySet(models.QuerySet):
     def for_year(self, year: int):
         return self.filter(event__competition__year=year)

@@ -2,10 +2,12 @@ from django.urls import path
 
 from competitions.views import (
     backups,
+    changes,
     confirmations,
     entries,
     history,
     leaderboards,
+    office,
     pages,
     photos,
     sheets,
@@ -33,6 +35,11 @@ urlpatterns = [
     # Recording results (competition office)
     path("new/", entries.competition_create, name="competition-create"),
     path("events/<int:pk>/entries/", entries.event_entries, name="event-entries"),
+    # Changing what was created (competition office)
+    path("<int:pk>/edit/", office.competition_edit, name="competition-edit"),
+    path("<int:pk>/events/new/", office.event_add, name="event-add"),
+    path("events/<int:pk>/edit/", office.event_edit, name="event-edit"),
+    path("awards/", office.award_list, name="award-list"),
     path("people.json", entries.people_search, name="people-search"),
     # Importing sheets (competition office)
     path("import/", sheets.import_upload, name="import-upload"),
@@ -47,7 +54,8 @@ urlpatterns = [
     # A second pair of eyes: unconfirmed results (every role reads; office users confirm)
     path("<int:pk>/unconfirmed/", confirmations.unconfirmed, name="unconfirmed"),
     path("entries/<int:pk>/confirm/", confirmations.entry_confirm, name="entry-confirm"),
-    # Audit trail (office)
+    # Audit trail (every role reads it; the office restores)
+    path("changes/", changes.recent_changes, name="recent-changes"),
     path("entries/<int:pk>/history/", history.entry_history, name="entry-history"),
     path("events/<int:pk>/deleted/", history.deleted_entries, name="deleted-entries"),
     path("entries/<int:pk>/restore/", history.entry_restore, name="entry-restore"),

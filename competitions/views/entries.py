@@ -27,7 +27,7 @@ from competitions.forms import (
     MAX_BLANK_ROWS,
     MAX_ENTRY_ID,
     MAX_VERSION,
-    CompetitionCreateForm,
+    CompetitionForm,
     EntryRowFormSet,
     posted_entry_ids,
     whole_number,
@@ -42,7 +42,7 @@ MAX_SUGGESTIONS = 20
 
 @permission_required("competitions.change_entry", raise_exception=True)
 def competition_create(request: HttpRequest) -> HttpResponse:
-    form = CompetitionCreateForm(request.POST or None)
+    form = CompetitionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         competition = form.save(user=request.user)
         messages.success(

@@ -59,7 +59,7 @@ def describe_changes(records) -> list[dict]:
     return rows
 
 
-@permission_required("competitions.change_entry", raise_exception=True)
+@permission_required("competitions.view_entry", raise_exception=True)
 def entry_history(request, pk):
     records = (
         Entry.history.filter(id=pk).select_related("history_user").order_by("-history_date", "-history_id")
@@ -98,7 +98,7 @@ def deleted_records(event_id: int):
     )
 
 
-@permission_required("competitions.change_entry", raise_exception=True)
+@permission_required("competitions.view_entry", raise_exception=True)
 def deleted_entries(request, pk):
     event = get_object_or_404(Event.objects.select_related("competition"), pk=pk)
     records = list(deleted_records(event.pk))

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -624,10 +625,14 @@ def weight_changes(competition: Competition) -> list[dict]:
     return changes
 
 
-@permission_required("competitions.change_competition", raise_exception=True)
+@permission_required("competitions.view_competition", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def competition_weights(request: HttpRequest, pk: int) -> HttpResponse:
+    """The weights and their changes; the office changes them, teachers read them."""
     competition = get_object_or_404(Competition, pk=pk)
+    can_change = request.user.has_perm("competitions.change_competition")
+    if request.method == "POST" and not can_change:
+        raise PermissionDenied
     form = WeightsForm(request.POST or None, instance=competition)
     if request.method == "POST" and form.is_valid():
         if form.has_changed():
@@ -642,6 +647,7 @@ def competition_weights(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "competition": competition,
             "form": form,
+            "can_change": can_change,
             "tiers": list(Tier),
             "changes": weight_changes(competition),
         },

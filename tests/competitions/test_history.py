@@ -78,13 +78,23 @@ def test_restoring_is_refused_when_a_member_has_been_entered_again(client, offic
     assert "cannot be restored" in response.content.decode()
 
 
-def test_teachers_cannot_see_the_audit_trail(client, django_user_model):
+def test_teachers_read_the_audit_trail_but_cannot_restore(client, django_user_model):
     teacher = django_user_model.objects.create_user("t", password="a-long-test-password")
     teacher.groups.add(Group.objects.get(name=roles.TEACHERS))
     client.force_login(teacher)
     entry = make_entry()
-    assert client.get(reverse("competitions:entry-history", args=[entry.pk])).status_code == 403
-    assert client.post(reverse("competitions:entry-restore", args=[entry.pk])).status_code == 403
+    pk, event_id = entry.pk, entry.event_id
+    entry.delete()
+    page = client.get(reverse("competitions:entry-history", args=[pk]))
+    assert page.status_code == 200
+    assert reverse("competitions:entry-restore", args=[pk]) not in page.content.decode()
+    deleted = client.get(reverse("competitions:deleted-entries", args=[event_id]))
+    assert (
+        deleted.status_code == 200
+        and reverse("competitions:entry-history", args=[pk]) in deleted.content.decode()
+    )
+    assert reverse("competitions:entry-restore", args=[pk]) not in deleted.content.decode()
+    assert client.post(reverse("competitions:entry-restore", args=[pk])).status_code == 403
 
 
 def test_a_restore_is_recorded_as_restored_not_created(client, office):

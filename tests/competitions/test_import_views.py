@@ -194,8 +194,12 @@ def test_bad_rows_are_all_listed_no_apply_button_and_applying_anyway_saves_nothi
     assert [error.row for error in errors] == [3, 5]
 
     page = office_client.get(preview_url(token)).content.decode()
+    # The unknown award's message links to the vocabulary page, where the office adds it.
+    vocabulary = f'<a href="{reverse("competitions:award-list")}">award vocabulary</a>'
     for error in errors:
-        assert f'<li data-row="{error.row}">{escape(str(error))}</li>' in page
+        text = escape(str(error)).replace("award vocabulary", vocabulary)
+        assert f'<li data-row="{error.row}">{text}</li>' in page
+    assert vocabulary in page
     assert "宇宙级" in page and "金杯" in page
     assert 'value="apply"' not in page
 

@@ -410,10 +410,12 @@ def test_weights_are_whole_numbers_from_0_to_100(office_client):
     assert competition.weight_gold == 4
 
 
-def test_a_teacher_may_not_change_the_weights(teacher_client):
+def test_a_teacher_reads_the_weights_but_may_not_change_them(teacher_client):
     competition = make_competition()
     url = reverse("competitions:competition-weights", args=[competition.pk])
-    assert teacher_client.get(url).status_code == 403
+    page = teacher_client.get(url)
+    assert page.status_code == 200
+    assert '<form method="post" class="weights-form">' not in page.content.decode()
     assert teacher_client.post(url, {"weight_gold": 9}).status_code == 403
     competition.refresh_from_db()
     assert competition.weight_gold == 4
