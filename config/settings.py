@@ -53,6 +53,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS")
+# A form refused by the CSRF check gets the app's page in the visitor's language.
+CSRF_FAILURE_VIEW = "competitions.views.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

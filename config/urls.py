@@ -45,3 +45,6 @@ urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media)]
 
 # A form with more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS (and the like) gets the app's page.
 handler400 = "competitions.views.errors.bad_request"
+handler403 = "competitions.views.errors.permission_denied"
+handler404 = "competitions.views.errors.page_not_found"
+handler500 = "competitions.views.errors.server_error"
