@@ -67,7 +67,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "simple_history",
-    "axes",
+    "config.apps.LoginLockoutsConfig",  # django-axes, with its name in the admin translated
     "students",
     "competitions",
 ]
@@ -269,7 +269,7 @@ LOGGING = {
 # nothing more). With REDIS_URL they go to RQ on that Redis, for several application servers; the
 # worker is then `manage.py rqworker default --job-class django_tasks_rq.Job` (without --job-class
 # every job fails with "'Task' object is not callable").
-INSTALLED_APPS += ["django_tasks_db"]
+INSTALLED_APPS += ["config.apps.BackgroundTasksConfig"]  # django_tasks_db, its admin name translated
 if os.environ.get("REDIS_URL"):
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}

@@ -13,11 +13,17 @@ from django.views.static import serve
 
 from config.health import health
 
+
+def public_honours() -> bool:
+    # Read when the login page is shown (a callable in extra_context), not when this module loads.
+    return settings.PUBLIC_HONOURS_PAGE
+
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="competitions:competition-list"), name="home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(extra_context={"public_honours": settings.PUBLIC_HONOURS_PAGE}),
+        auth_views.LoginView.as_view(extra_context={"public_honours": public_honours}),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

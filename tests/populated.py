@@ -43,6 +43,7 @@ DATA = {
         "credit": "宣传部",
         "notes": "现场评分",
         "file": "成绩表.csv",
+        "photo": "photos/颁奖典礼.jpg",
         "users": {"teacher": "教师甲", "office": "竞赛办", "administrator": "管理员"},
         "awards": None,  # the vocabulary the migrations install
         "named": "最佳设计奖",
@@ -63,6 +64,7 @@ DATA = {
         "credit": "Publicity Office",
         "notes": "Scored on site",
         "file": "results.csv",
+        "photo": "photos/ceremony.jpg",
         "users": {"teacher": "teacher1", "office": "office1", "administrator": "admin1"},
         "awards": {
             "Special prize": Tier.SPECIAL,
@@ -94,7 +96,9 @@ def populate(language: str, *, media_root: Path, backup_dir: Path, django_user_m
             user.save()
         users[role] = user
 
-    if data["awards"] is not None:
+    if data["awards"] is None:  # the installed vocabulary, less its English labels
+        Award.objects.filter(label__regex=r"^[ -~]+$").delete()
+    else:
         Award.objects.all().delete()
         for label, tier in data["awards"].items():
             Award.objects.create(label=label, tier=tier)
@@ -147,10 +151,10 @@ def populate(language: str, *, media_root: Path, backup_dir: Path, django_user_m
     deleted.delete()
 
     (media_root / "photos").mkdir(parents=True, exist_ok=True)
-    (media_root / "photos" / "ceremony.jpg").write_bytes(jpeg())
+    (media_root / data["photo"]).write_bytes(jpeg())
     photo = Photo.objects.create(
         competition=competition,
-        image="photos/ceremony.jpg",
+        image=data["photo"],
         caption=data["caption"],
         credit=data["credit"],
         uploaded_by=users["office"],
@@ -182,6 +186,6 @@ def populate(language: str, *, media_root: Path, backup_dir: Path, django_user_m
         "token": upload.token,
         "archive": archive,
         "year": 2023,
-        "media": "photos/ceremony.jpg",
+        "media": data["photo"],
         "home": home.pk,
     }
