@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from competitions import punctuation
 from competitions.models import MEDAL_TIERS, Tier
 
 # Bar colours by tier (the text colours in site.css are darker, for contrast on white).
@@ -74,7 +75,7 @@ def nice_step(maximum: int, lines: int = 4) -> int:
 
 def tier_title(bar: Bar, tiers: Sequence[str]) -> str:
     parts = [f"{Tier(tier).label} {bar.counts.get(tier, 0)}" for tier in tiers if bar.counts.get(tier, 0)]
-    return f"{bar.label}: {', '.join(parts) or '0'}"
+    return punctuation.labelled(bar.label, punctuation.items(parts) or "0")
 
 
 def legend_width(tiers: Sequence[str]) -> float:

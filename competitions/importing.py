@@ -26,6 +26,7 @@ from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from competitions import punctuation
 from competitions.aggregates import results_changed
 from competitions.models import (
     Award,
@@ -177,11 +178,11 @@ def map_header(header: list[str]) -> dict[int, str]:
             columns[index] = column
     missing = [column for column in REQUIRED_COLUMNS if column not in columns.values()]
     if missing:
-        problems.append(_("missing columns: %(columns)s") % {"columns": ", ".join(missing)})
+        problems.append(_("missing columns: %(columns)s") % {"columns": punctuation.items(missing)})
     if problems:
         raise SheetError(
             _("Row 1 (header): %(problems)s. Expected columns: %(expected)s.")
-            % {"problems": "; ".join(problems), "expected": ", ".join(COLUMNS)}
+            % {"problems": punctuation.clauses(problems), "expected": punctuation.items(COLUMNS)}
         )
     return columns
 

@@ -44,9 +44,8 @@ from django.tasks.exceptions import TaskResultDoesNotExist
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
-from competitions import aggregates
+from competitions import aggregates, punctuation
 from competitions.importing import ImportBusy, ImportPlan, SheetError, import_file
 from competitions.models import Photo, SheetImport
 from competitions.photos import make_missing_thumbnails
@@ -425,7 +424,7 @@ def number_ranges(numbers: list[int], limit: int = MAX_LISTED) -> str:
         start = previous = number
     if start is not None:
         parts.append(str(start) if start == previous else f"{start}–{previous}")
-    return ", ".join(parts[:limit]) + (", …" if len(parts) > limit else "")
+    return punctuation.items(parts[:limit] + (["…"] if len(parts) > limit else []))
 
 
 def success_message(plan: ImportPlan, *, planned: int | None = None) -> str:
@@ -439,13 +438,11 @@ def success_message(plan: ImportPlan, *, planned: int | None = None) -> str:
             "%(count)d of the rows to add in the preview had been recorded by someone else meanwhile; "
             "they were not added again."
         ) % {"count": planned - summary["entries"]}
-    # "New events: 2; New students: 5", in Chinese "新赛项：2；新学生：5": the punctuation is the language's.
+    # "New events: 2; New students: 5", in Chinese "新赛项：2；新学生：5".
     created = [
-        _("%(what)s: %(count)d") % {"what": item["label"], "count": item["count"]}
-        for item in new_object_lists(plan)
-        if item["count"]
+        punctuation.labelled(item["label"], item["count"]) for item in new_object_lists(plan) if item["count"]
     ]
-    return f"{message} {pgettext('between the parts of a list', '; ').join(created)}" if created else message
+    return f"{message} {punctuation.clauses(created)}" if created else message
 
 
 # ---------------------------------------------------------------------------------------------
