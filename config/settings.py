@@ -183,6 +183,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# A list filter's empty choice (django-filter), in the visitor's language rather than "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -11,9 +11,10 @@ from datetime import date
 from pathlib import Path
 
 from django.contrib.auth.models import Group
+from django.utils import translation
 from PIL import Image
 
-from competitions import roles
+from competitions import roles, tasks
 from competitions.models import Award, Organization, Photo, SheetImport, Tier
 from tests.factories import (
     make_coach,
@@ -47,6 +48,34 @@ DATA = {
         "users": {"teacher": "教师甲", "office": "竞赛办", "administrator": "管理员"},
         "awards": None,  # the vocabulary the migrations install
         "named": "最佳设计奖",
+        "sheet": [
+            ["赛事", "年份", "级别", "赛项", "单位", "选手", "学号", "指导教师", "奖项", "名次"],
+            [
+                "全国职业院校技能大赛",
+                "2023",
+                "国家级",
+                "移动机器人",
+                "本校技师学院",
+                "赵明",
+                "20230009",
+                "刘欢",
+                "银牌",
+                "2",
+            ],
+            ["全国职业院校技能大赛", "2023", "国家级", "数控车", "本校技师学院", "张玮", "", "", "银牌", "2"],
+            [
+                "全国职业院校技能大赛",
+                "2023",
+                "国家级",
+                "数控车",
+                "兄弟职业学院",
+                "陈强",
+                "",
+                "",
+                "无此奖项",
+                "",
+            ],
+        ],
     },
     "en": {
         "home": "Home Technician College",
@@ -74,6 +103,56 @@ DATA = {
             "Excellence award": Tier.EXCELLENCE,
         },
         "named": "Best Design Prize",
+        "sheet": [
+            [
+                "competition",
+                "year",
+                "level",
+                "event",
+                "organization",
+                "competitors",
+                "student_numbers",
+                "coaches",
+                "award",
+                "rank",
+            ],
+            [
+                "National Vocational Skills Contest",
+                "2023",
+                "national",
+                "Mobile Robotics",
+                "Home Technician College",
+                "Zhao Ming",
+                "20230009",
+                "Liu Huan",
+                "Silver medal",
+                "2",
+            ],
+            [
+                "National Vocational Skills Contest",
+                "2023",
+                "national",
+                "CNC Turning",
+                "Home Technician College",
+                "Zhang Wai",
+                "",
+                "",
+                "Silver medal",
+                "2",
+            ],
+            [
+                "National Vocational Skills Contest",
+                "2023",
+                "national",
+                "CNC Turning",
+                "Partner Polytechnic",
+                "Chen Qiang",
+                "",
+                "",
+                "No Such Award",
+                "",
+            ],
+        ],
     },
 }
 ROLE_GROUPS = {"teacher": roles.TEACHERS, "office": roles.OFFICE, "administrator": roles.ADMINISTRATORS}
@@ -161,10 +240,15 @@ def populate(language: str, *, media_root: Path, backup_dir: Path, django_user_m
     )
     photo.entries.add(entry)
 
-    # An upload waiting for its check, and a backup archive.
-    upload = SheetImport.objects.create(
-        user=users["office"], filename=data["file"], data=b"", language=language
+    # An upload checked (its preview lists a new student, a near match and a bad row), one waiting
+    # for its check, and a backup archive.
+    sheet = "\r\n".join(",".join(row) for row in data["sheet"]).encode("utf-8-sig")
+    checked = SheetImport.objects.create(
+        user=users["office"], filename=data["file"], data=sheet, language=language
     )
+    with translation.override(language):
+        tasks.preview_import.call(checked.token)
+    SheetImport.objects.create(user=users["office"], filename=data["file"], data=b"", language=language)
     backup_dir.mkdir(parents=True, exist_ok=True)
     archive = "results-backup-20230601-120000.zip"
     (backup_dir / archive).write_bytes(b"PK\x05\x06" + b"\0" * 18)
@@ -183,7 +267,7 @@ def populate(language: str, *, media_root: Path, backup_dir: Path, django_user_m
         "photo": photo.pk,
         "department": department.pk,
         "skill": team.skill_id,
-        "token": upload.token,
+        "token": checked.token,
         "archive": archive,
         "year": 2023,
         "media": data["photo"],

@@ -250,3 +250,20 @@ def test_the_language_cookie_wins_over_the_browser(user_client):
             reverse("competitions:competition-list"), HTTP_ACCEPT_LANGUAGE="en"
         ).content.decode()
     assert "退出登录" in content
+
+
+def test_a_list_filters_empty_choice_is_translated():
+    import django_filters
+
+    from students.models import Department
+
+    class Filters(django_filters.FilterSet):
+        kind = django_filters.ChoiceFilter(choices=[("a", "A")])  # no empty_label of its own
+
+        class Meta:
+            model = Department
+            fields = []
+
+    with translation.override("zh-hans"):
+        choices = list(Filters(queryset=Department.objects.none()).form["kind"].field.choices)
+    assert choices[0] == ("", "全部")
