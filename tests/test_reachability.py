@@ -143,6 +143,7 @@ def crawl(client: Client) -> tuple[set[str], list[str]]:
 def site(settings, tmp_path, django_user_model):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.BACKUP_DIR = tmp_path / "backups"
+    settings.TASK_PROGRESS_DIR = tmp_path / "progress"
     settings.PUBLIC_HONOURS_PAGE = True
     return populate(
         "en",
