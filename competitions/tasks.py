@@ -392,11 +392,20 @@ def preview_row(row) -> dict:
 def new_object_lists(plan: ImportPlan) -> list[dict]:
     """What the import creates besides entries, each kind with its count and (some of) its names."""
 
+    # "蒋家俊 (S001)" in English, "蒋家俊（S001）" in Chinese.
     def student(s):
-        return f"{s.name} ({s.student_number})" if s.student_number else s.name
+        return (
+            _("%(name)s (%(detail)s)") % {"name": s.name, "detail": s.student_number}
+            if s.student_number
+            else s.name
+        )
 
     def coach(c):
-        return f"{c.name} ({c.organization.name})" if c.organization else c.name
+        return (
+            _("%(name)s (%(detail)s)") % {"name": c.name, "detail": c.organization.name}
+            if c.organization
+            else c.name
+        )
 
     kinds = [
         (_("New competitions"), plan.new_competitions, str),

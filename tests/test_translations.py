@@ -267,3 +267,26 @@ def test_a_list_filters_empty_choice_is_translated():
     with translation.override("zh-hans"):
         choices = list(Filters(queryset=Department.objects.none()).form["kind"].field.choices)
     assert choices[0] == ("", "全部")
+
+
+def test_an_imports_new_people_and_counts_are_punctuated_in_chinese():
+    from types import SimpleNamespace
+
+    from competitions import tasks
+
+    student = SimpleNamespace(name="蒋家俊", student_number="S001")
+    coach = SimpleNamespace(name="王老师", organization=SimpleNamespace(name="外省技师学院"))
+    plan = SimpleNamespace(
+        new_competitions=[],
+        new_events=[],
+        new_organizations=["外省技师学院"],
+        new_skills=[],
+        new_students=[student],
+        new_coaches=[coach],
+        summary=lambda: {"entries": 2, "already_present": 0},
+    )
+    with translation.override("zh-hans"):
+        lists = {item["label"]: item["names"] for item in tasks.new_object_lists(plan)}
+        message = tasks.success_message(plan)
+    assert "蒋家俊（S001）" in lists["新学生"] and "王老师（外省技师学院）" in lists["新指导教师及教师"]
+    assert message.endswith("新单位：1；新学生：1；新指导教师及教师：1")
