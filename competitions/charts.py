@@ -162,15 +162,13 @@ def stacked_columns(bars: Sequence[Bar], *, title: str, tiers: Sequence[str] = M
             y -= count * scale
             segments.append(
                 format_html(
-                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {} {}</title></rect>',
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>',
                     number(x),
                     number(y),
                     column,
                     number(count * scale),
                     TIER_FILLS[tier],
-                    bar.label,
-                    Tier(tier).label,
-                    count,
+                    punctuation.labelled(bar.label, f"{Tier(tier).label} {count}"),
                 )
             )
         parts.append(
@@ -218,14 +216,12 @@ def stacked_bars(
                 continue
             segments.append(
                 format_html(
-                    '<rect x="{}" y="{}" width="{}" height="16" fill="{}"><title>{}: {} {}</title></rect>',
+                    '<rect x="{}" y="{}" width="{}" height="16" fill="{}"><title>{}</title></rect>',
                     number(x),
                     y + 2,
                     number(count * scale),
                     TIER_FILLS[tier],
-                    bar.label,
-                    Tier(tier).label,
-                    count,
+                    punctuation.labelled(bar.label, f"{Tier(tier).label} {count}"),
                 )
             )
             x += count * scale

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -257,7 +258,8 @@ class Competition(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.year})"
+        # "全国技能大赛（2023）" in Chinese, "National Games (2023)" in English.
+        return gettext("%(name)s (%(detail)s)") % {"name": self.name, "detail": self.year}
 
     def get_absolute_url(self) -> str:
         return reverse("competitions:competition-detail", args=[self.pk])

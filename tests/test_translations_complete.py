@@ -20,7 +20,8 @@ from django.utils import translation
 from students.models import Coach, Student
 from tests.populated import populate
 from tests.test_access import EXPECTED, url_for
-from tests.visible import chinese_words, english_words, in_context
+from tests.test_translations import ASCII_PUNCTUATION_BY_CJK
+from tests.visible import chinese_words, english_words, in_context, visible_text
 
 # Latin words a Chinese page may show, each for a reason.
 ALLOWED_ENGLISH = {
@@ -152,6 +153,20 @@ def test_chinese_pages_show_no_english_interface_text(settings, tmp_path, django
         if words := english_words(response.content.decode(), here):
             found[name] = in_context(response.content.decode(), words, "en")
     assert found == {}, "English on Chinese pages:\n" + pformat(found, width=110)
+
+
+@pytest.mark.django_db
+def test_chinese_pages_use_chinese_punctuation(settings, tmp_path, django_user_model):
+    """The app's pages (the admin's punctuation is Django's own Chinese and templates)."""
+    client, objects = site("zh-hans", settings, tmp_path, django_user_model)
+    found = {}
+    for name, url in pages(objects):
+        response = client.get(url)
+        text = visible_text(response.content.decode(), "en")
+        wrong = [text[max(0, m.start() - 20) : m.end() + 20] for m in ASCII_PUNCTUATION_BY_CJK.finditer(text)]
+        if wrong:
+            found[name] = wrong[:5]
+    assert found == {}, "ASCII punctuation in Chinese text:\n" + pformat(found, width=110)
 
 
 @pytest.mark.django_db
