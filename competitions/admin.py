@@ -1,11 +1,14 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from competitions import confirming, tallies
+from competitions import confirming, roles, tallies
 from competitions.admin_tallies import RefreshesTallies
 from competitions.amending import check_event, save_award, save_event
 from competitions.models import (
@@ -21,6 +24,11 @@ from competitions.models import (
     Skill,
     once_per_event,
 )
+
+# The admin's header and page titles in the visitor's language, not "Django administration".
+admin.site.site_header = _("Skills competition results: administration")
+admin.site.site_title = _("Skills competition results")
+admin.site.index_title = _("Administration")
 
 
 @admin.register(Award)
@@ -234,8 +242,18 @@ class EntryCoachInline(admin.TabularInline):
     verbose_name_plural = _("coaches")
 
 
+class PhotoTagForm(forms.ModelForm):
+    """A photo an entry is tagged in; the through model Django makes has no labels of its own."""
+
+    class Meta:
+        model = Photo.entries.through
+        fields = ["photo"]
+        labels = {"photo": _("photo")}
+
+
 class PhotoInline(admin.TabularInline):
     model = Photo.entries.through
+    form = PhotoTagForm
     extra = 0
     autocomplete_fields = ["photo"]
     verbose_name = _("photo")
@@ -320,3 +338,94 @@ class PhotoAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# Permissions as the admin's user and group forms list them: in the visitor's language. Django
+# stores each permission's name in English when it is created ("Can add award"), and
+# django-simple-history names its models "historical …" untranslated; both are named again here.
+PERMISSION_ACTIONS = {
+    "add": _("Can add %(subject)s"),
+    "change": _("Can change %(subject)s"),
+    "delete": _("Can delete %(subject)s"),
+    "view": _("Can view %(subject)s"),
+}
+
+
+def model_label(model) -> str:
+    """A model's name; for the table Django makes behind a many-to-many field, that field's."""
+    owner = model._meta.auto_created
+    if owner:
+        field = next(f for f in owner._meta.many_to_many if f.remote_field.through is model)
+        return gettext("%(field)s of %(model)s") % {
+            "field": field.verbose_name,
+            "model": owner._meta.verbose_name,
+        }
+    return model._meta.verbose_name
+
+
+def permission_label(permission: Permission) -> str:
+    model = permission.content_type.model_class()
+    if model is None:  # a model no longer installed
+        return str(permission)
+    original = getattr(model, "instance_type", None)  # a model of django-simple-history
+    if original is None:
+        subject = model_label(model)
+    else:
+        subject = gettext("history of %(subject)s") % {"subject": model_label(original)}
+    action, _underscore, model_name = permission.codename.partition("_")
+    if action in PERMISSION_ACTIONS and model_name == model._meta.model_name:
+        name = PERMISSION_ACTIONS[action] % {"subject": subject}
+    else:
+        name = gettext(permission.name)  # the app's own permissions, named in gettext in Meta
+    return f"{model._meta.app_config.verbose_name} | {name}"
+
+
+# The roles' groups (competitions.roles) are found by their English names; shown translated.
+ROLE_LABELS = {
+    roles.OFFICE: _("competition office"),
+    roles.TEACHERS: _("teachers"),
+    roles.ADMINISTRATORS: _("administrators"),
+}
+
+
+def group_label(group: Group) -> str:
+    return str(ROLE_LABELS.get(group.name, group.name))
+
+
+class TranslatedPermissions:
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_label
+        elif db_field.name == "groups":
+            field.label_from_instance = group_label
+        return field
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = _("role")
+    parameter_name = "groups__id__exact"  # as Django's own filter on groups names it
+
+    def lookups(self, request, model_admin):
+        return [(group.pk, group_label(group)) for group in Group.objects.order_by("name")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(groups__id=self.value()) if self.value() else queryset
+
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class TranslatedUserAdmin(TranslatedPermissions, UserAdmin):
+    list_filter = [RoleFilter if name == "groups" else name for name in UserAdmin.list_filter]
+
+
+@admin.register(Group)
+class TranslatedGroupAdmin(TranslatedPermissions, GroupAdmin):
+    list_display = ["role_name"]
+
+    @admin.display(description=_("name"), ordering="name")
+    def role_name(self, group):
+        return group_label(group)

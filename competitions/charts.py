@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from competitions import punctuation
 from competitions.models import MEDAL_TIERS, Tier
 
 # Bar colours by tier (the text colours in site.css are darker, for contrast on white).
@@ -77,7 +78,7 @@ def nice_step(maximum: int, lines: int = 4) -> int:
 
 def tier_title(bar: Bar, tiers: Sequence[str]) -> str:
     parts = [f"{Tier(tier).label} {bar.counts.get(tier, 0)}" for tier in tiers if bar.counts.get(tier, 0)]
-    return f"{bar.label}: {', '.join(parts) or '0'}"
+    return punctuation.labelled(bar.label, punctuation.items(parts) or "0")
 
 
 def legend_width(tiers: Sequence[str]) -> float:
@@ -170,15 +171,13 @@ def stacked_columns(bars: Sequence[Bar], *, title: str, tiers: Sequence[str] = M
             y -= count * scale
             segments.append(
                 format_html(
-                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {} {}</title></rect>',
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>',
                     number(x),
                     number(y),
                     column,
                     number(count * scale),
                     TIER_FILLS[tier],
-                    bar.label,
-                    Tier(tier).label,
-                    count,
+                    punctuation.labelled(bar.label, f"{Tier(tier).label} {count}"),
                 )
             )
         parts.append(
@@ -226,14 +225,12 @@ def stacked_bars(
                 continue
             segments.append(
                 format_html(
-                    '<rect x="{}" y="{}" width="{}" height="16" fill="{}"><title>{}: {} {}</title></rect>',
+                    '<rect x="{}" y="{}" width="{}" height="16" fill="{}"><title>{}</title></rect>',
                     number(x),
                     y + 2,
                     number(count * scale),
                     TIER_FILLS[tier],
-                    bar.label,
-                    Tier(tier).label,
-                    count,
+                    punctuation.labelled(bar.label, f"{Tier(tier).label} {count}"),
                 )
             )
             x += count * scale

@@ -485,7 +485,9 @@ class CompetitionForm(forms.ModelForm):
         widget=forms.Textarea(
             attrs={
                 "rows": 8,
-                "placeholder": "移动机器人 | team 2-2 | selection\n机电一体化 | team 2-2\n3D数字游戏艺术",
+                "placeholder": _(
+                    "Mobile robotics | team 2-2 | selection\nMechatronics | team 2-2\n3D digital game art"
+                ),
             }
         ),
         help_text=_(

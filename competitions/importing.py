@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
-from competitions import confirming
+from competitions import confirming, punctuation
 from competitions.aggregates import results_changed
 from competitions.models import (
     Award,
@@ -172,7 +172,7 @@ def number_ranges(numbers: Iterable[int], limit: int = 1000) -> str:
         start = previous = number
     if start is not None:
         parts.append(str(start) if start == previous else f"{start}–{previous}")
-    return ", ".join(parts[:limit]) + (", …" if len(parts) > limit else "")
+    return punctuation.items(parts[:limit] + (["…"] if len(parts) > limit else []))
 
 
 # Columns whose cells are text: a date or time cell there was typed as text the spreadsheet turned
@@ -252,11 +252,11 @@ def map_header(header: list[str]) -> dict[int, str]:
             columns[index] = column
     missing = [column for column in REQUIRED_COLUMNS if column not in columns.values()]
     if missing:
-        problems.append(_("missing columns: %(columns)s") % {"columns": ", ".join(missing)})
+        problems.append(_("missing columns: %(columns)s") % {"columns": punctuation.items(missing)})
     if problems:
         raise SheetError(
             _("Row 1 (header): %(problems)s. Expected columns: %(expected)s.")
-            % {"problems": "; ".join(problems), "expected": ", ".join(COLUMNS)}
+            % {"problems": punctuation.clauses(problems), "expected": punctuation.items(COLUMNS)}
         )
     return columns
 

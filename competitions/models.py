@@ -10,6 +10,7 @@ from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -215,7 +216,7 @@ class CompetitionQuerySet(models.QuerySet):
 class Competition(models.Model):
     name = models.CharField(_("name"), max_length=200)
     edition = models.PositiveSmallIntegerField(
-        _("edition"), null=True, blank=True, help_text=_("届: the 2 of 第二届.")
+        _("edition"), null=True, blank=True, help_text=_("The number of the edition: 2 for the second.")
     )
     year = models.PositiveSmallIntegerField(_("year"))
     start_date = models.DateField(_("start date"), null=True, blank=True)
@@ -284,7 +285,8 @@ class Competition(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.year})"
+        # "全国技能大赛（2023）" in Chinese, "National Games (2023)" in English.
+        return gettext("%(name)s (%(detail)s)") % {"name": self.name, "detail": self.year}
 
     def get_absolute_url(self) -> str:
         return reverse("competitions:competition-detail", args=[self.pk])
@@ -307,7 +309,9 @@ class Event(models.Model):
         help_text=_("Relay teams may list reserves, so sizes can vary inside one event."),
     )
     is_selection = models.BooleanField(
-        _("WorldSkills selection event"), default=False, help_text=_("世赛选拔项目")
+        _("WorldSkills selection event"),
+        default=False,
+        help_text=_("Its winners go on to the selection for WorldSkills."),
     )
     version = models.PositiveIntegerField(
         default=0,
@@ -572,8 +576,10 @@ class EntryMember(models.Model):
 
 
 class EntryCoach(models.Model):
-    entry = models.ForeignKey(Entry, on_delete=models.CASCADE)
-    coach = models.ForeignKey("students.Coach", on_delete=models.PROTECT, related_name="coachings")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, verbose_name=_("entry"))
+    coach = models.ForeignKey(
+        "students.Coach", on_delete=models.PROTECT, related_name="coachings", verbose_name=_("coach")
+    )
 
     history = HistoricalRecords()
 
@@ -760,7 +766,12 @@ class Photo(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
 
     history = HistoricalRecords(m2m_fields=[entries])
@@ -780,6 +791,15 @@ class Photo(models.Model):
     def preview(self):
         """What a gallery or a timeline shows: the thumbnail, or the original until it is made."""
         return self.thumbnail or self.image
+
+
+def _photo_tag_str(tag) -> str:
+    return f"{tag.photo} · {tag.entry}"
+
+
+# A tag (the row of Photo.entries' through model, which Django makes) reads as the photo and the
+# entry it links on the admin's entry page, not as "Photo_entries object (1)".
+Photo.entries.through.__str__ = _photo_tag_str
 
 
 class TallyKind(models.TextChoices):
@@ -834,6 +854,8 @@ class TallyCompetition(TallyCounts):
     category = models.CharField(max_length=12, choices=Category)
 
     class Meta:
+        verbose_name = _("tally of a competition")
+        verbose_name_plural = _("tallies of competitions")
         constraints = [
             models.UniqueConstraint(fields=["competition_id", "kind", "key"], name="tally_competition_unique")
         ]
@@ -847,6 +869,8 @@ class TallyPeriod(TallyCounts):
     category = models.CharField(max_length=12, choices=Category)
 
     class Meta:
+        verbose_name = _("tally of a period")
+        verbose_name_plural = _("tallies of periods")
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "key", "year", "level", "category"], name="tally_period_unique"
@@ -862,6 +886,8 @@ class TallyTotal(TallyCounts):
     """A group's all-time counts: the all-time leaderboards read these rows in order."""
 
     class Meta:
+        verbose_name = _("all-time tally")
+        verbose_name_plural = _("all-time tallies")
         constraints = [models.UniqueConstraint(fields=["kind", "key"], name="tally_total_unique")]
         indexes = [
             # All-time tables ordered by tiers, by total and by points.
@@ -923,6 +949,8 @@ class SheetImport(models.Model):
     error = models.TextField(blank=True, help_text="Why the latest task failed, if it did.")
 
     class Meta:
+        verbose_name = _("uploaded sheet")
+        verbose_name_plural = _("uploaded sheets")
         indexes = [
             # remove_stale_uploads: old uploads that were never applied.
             models.Index(fields=["state", "created_at"], name="sheet_import_state_created"),

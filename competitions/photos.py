@@ -29,6 +29,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
+from competitions import punctuation
 from competitions.models import Competition, Entry, Photo
 
 logger = logging.getLogger(__name__)
@@ -202,7 +203,7 @@ def save_photos(
             ValidationError(
                 _("Not entries of “%(competition)s”: %(entries)s."),
                 code="foreign_entries",
-                params={"competition": competition, "entries": "; ".join(str(e) for e in stray)},
+                params={"competition": competition, "entries": punctuation.clauses(stray)},
             )
         )
     if errors:

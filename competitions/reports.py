@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from competitions import tallies
@@ -292,12 +293,13 @@ def by_competition(items: Iterable[Listed]) -> list[tuple[Competition, list[List
     return list(groups.values())
 
 
-def unnamed_groups(items: Iterable[Listed]) -> dict[str, Counter]:
-    """Entries without named members: per event, how many of each award (label as written)."""
+def unnamed_groups(items: Iterable[Listed], name=lambda label, _tier: label) -> dict[str, Counter]:
+    """Entries without named members: per event, how many of each award (by default its label as
+    written; `name(label, tier)` names it otherwise, e.g. award_en)."""
     groups: dict[str, Counter] = {}
     for item in items:
         if not item.members:
-            groups.setdefault(item.event, Counter())[item.award] += 1
+            groups.setdefault(item.event, Counter())[name(item.award, item.tier)] += 1
     return groups
 
 
@@ -370,23 +372,16 @@ LEVEL_EN = {
     Level.REGIONAL: "regional and invitational",
     Level.SCHOOL: "school",
 }
-# The tier of one award, after its label as written: "金牌 (gold)", "一等奖 (first prize)".
-MEDAL_WORD_EN = {Tier.GOLD: "gold", Tier.SILVER: "silver", Tier.BRONZE: "bronze"}
-PRIZE_WORD_EN = {
-    Tier.SPECIAL: "special prize",
-    Tier.GOLD: "first prize",
-    Tier.SILVER: "second prize",
-    Tier.BRONZE: "third prize",
-    Tier.EXCELLENCE: "excellence award",
-    Tier.OTHER: "award",
-}
 
 
-def tier_word_en(label: str, tier: str) -> str:
-    """Medal words for medals (金牌, 银奖 ...), prize words for prizes (一等奖, 冠军 ...)."""
-    if tier in MEDAL_WORD_EN and any(metal in label for metal in "金银铜"):
-        return MEDAL_WORD_EN[tier]
-    return PRIZE_WORD_EN[tier]
+def award_en(label: str, tier: str) -> str:
+    """An award in an English sentence: its tier's name (special prize, gold, silver, bronze,
+    excellence, as models.Tier labels them in English), whatever its label; a named award (tier
+    "other") keeps its label as written."""
+    if tier == Tier.OTHER:
+        return label
+    with translation.override("en"):
+        return str(Tier(tier).label).lower()
 
 
 TIER_EN = {
@@ -435,13 +430,12 @@ def medal_clauses_en(items: list[Listed]) -> list[str]:
     clauses = []
     for item in items:
         if item.members:
-            tier = tier_word_en(item.award, item.tier)
-            clause = f"{names_en(item.members)} won {item.award} ({tier}) in {item.event}"
+            clause = f"{names_en(item.members)} won {award_en(item.award, item.tier)} in {item.event}"
             if item.coaches:
                 word = "coach" if len(item.coaches) == 1 else "coaches"
                 clause += f" ({word}: {names_en(item.coaches)})"
             clauses.append(clause)
-    for event, awards in unnamed_groups(items).items():
+    for event, awards in unnamed_groups(items, award_en).items():
         counted = series_en([f"{n} × {award}" for award, n in awards.items()])
         clauses.append(f"the college's team won {counted} in {event}")
     return clauses

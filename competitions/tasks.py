@@ -45,7 +45,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from competitions import aggregates
+from competitions import aggregates, punctuation
 from competitions.importing import ImportBusy, ImportPlan, SheetError, import_file, number_ranges
 from competitions.models import Photo, SheetImport
 from competitions.photos import make_missing_thumbnails
@@ -393,11 +393,20 @@ def preview_row(row) -> dict:
 def new_object_lists(plan: ImportPlan) -> list[dict]:
     """What the import creates besides entries, each kind with its count and (some of) its names."""
 
+    # "蒋家俊 (S001)" in English, "蒋家俊（S001）" in Chinese.
     def student(s):
-        return f"{s.name} ({s.student_number})" if s.student_number else s.name
+        return (
+            _("%(name)s (%(detail)s)") % {"name": s.name, "detail": s.student_number}
+            if s.student_number
+            else s.name
+        )
 
     def coach(c):
-        return f"{c.name} ({c.organization.name})" if c.organization else c.name
+        return (
+            _("%(name)s (%(detail)s)") % {"name": c.name, "detail": c.organization.name}
+            if c.organization
+            else c.name
+        )
 
     kinds = [
         (_("New competitions"), plan.new_competitions, str),
@@ -424,8 +433,11 @@ def success_message(plan: ImportPlan, *, planned: int | None = None) -> str:
             "%(count)d of the rows to add in the preview had been recorded by someone else meanwhile; "
             "they were not added again."
         ) % {"count": planned - summary["entries"]}
-    created = [f"{item['label']}: {item['count']}" for item in new_object_lists(plan) if item["count"]]
-    return f"{message} {'; '.join(created)}" if created else message
+    # "New events: 2; New students: 5", in Chinese "新赛项：2；新学生：5".
+    created = [
+        punctuation.labelled(item["label"], item["count"]) for item in new_object_lists(plan) if item["count"]
+    ]
+    return f"{message} {punctuation.clauses(created)}" if created else message
 
 
 # ---------------------------------------------------------------------------------------------

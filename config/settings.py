@@ -53,6 +53,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS")
+# A form refused by the CSRF check gets the app's page in the visitor's language.
+CSRF_FAILURE_VIEW = "competitions.views.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -65,7 +67,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "simple_history",
-    "axes",
+    "config.apps.LoginLockoutsConfig",  # django-axes, with its name in the admin translated
     "students",
     "competitions",
 ]
@@ -181,6 +183,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# A list filter's empty choice (django-filter), in the visitor's language rather than "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -272,7 +276,7 @@ LOGGING = {
 # nothing more). With REDIS_URL they go to RQ on that Redis, for several application servers; the
 # worker is then `manage.py rqworker default --job-class django_tasks_rq.Job` (without --job-class
 # every job fails with "'Task' object is not callable").
-INSTALLED_APPS += ["django_tasks_db"]
+INSTALLED_APPS += ["config.apps.BackgroundTasksConfig"]  # django_tasks_db, its admin name translated
 if os.environ.get("REDIS_URL"):
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}

@@ -13,11 +13,17 @@ from django.views.static import serve
 
 from config.health import health
 
+
+def public_honours() -> bool:
+    # Read when the login page is shown (a callable in extra_context), not when this module loads.
+    return settings.PUBLIC_HONOURS_PAGE
+
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="competitions:competition-list"), name="home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(extra_context={"public_honours": settings.PUBLIC_HONOURS_PAGE}),
+        auth_views.LoginView.as_view(extra_context={"public_honours": public_honours}),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -45,3 +51,6 @@ urlpatterns += [path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media)]
 
 # A form with more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS (and the like) gets the app's page.
 handler400 = "competitions.views.errors.bad_request"
+handler403 = "competitions.views.errors.permission_denied"
+handler404 = "competitions.views.errors.page_not_found"
+handler500 = "competitions.views.errors.server_error"

@@ -128,9 +128,9 @@ class Person(models.Model):
 
 class Student(Person):
     class TrainingLevel(models.TextChoices):
-        SENIOR = "senior", _("Senior worker (高级工)")
-        PRE_TECHNICIAN = "pre_technician", _("Pre-technician (预备技师)")
-        TECHNICIAN = "technician", _("Technician (技师)")
+        SENIOR = "senior", _("Senior worker")
+        PRE_TECHNICIAN = "pre_technician", _("Pre-technician")
+        TECHNICIAN = "technician", _("Technician")
 
     student_number = models.CharField(
         _("student number"),
@@ -138,7 +138,7 @@ class Student(Person):
         null=True,
         blank=True,
         unique=True,
-        help_text=_("学号. Personal data: never shown to anonymous visitors."),
+        help_text=_("Personal data: never shown to anonymous visitors."),
     )
     major = models.ForeignKey(
         Major, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("major")

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 
 from competitions.models import Category, Level, Tier
 
@@ -118,6 +118,27 @@ def test_translations_keep_every_placeholder(po_entries):
     assert wrong == []
 
 
+# Chinese text between CJK characters (ideographs and the CJK punctuation: （）、。“”…) ...
+CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’…—]"
+# ... takes Chinese punctuation, never ASCII ":", ";", ",", "(" or ")" ("新赛事: 1" is wrong).
+ASCII_PUNCTUATION_BY_CJK = re.compile(rf"(?<={CJK})\s*[:;,()]|[:;,()]\s*(?={CJK})")
+
+
+def test_chinese_sentences_use_chinese_punctuation(po_entries):
+    wrong = []
+    for entry in messages(po_entries):
+        for translated in entry["msgstr"].values():
+            if ASCII_PUNCTUATION_BY_CJK.search(PLACEHOLDER.sub("\0", translated)):
+                wrong.append((entry["msgid"], translated))
+    assert wrong == []
+
+
+def test_the_punctuation_check_finds_ascii_punctuation_in_chinese():
+    check = ASCII_PUNCTUATION_BY_CJK.search
+    assert check("新赛事: 1; 新赛项: 2") and check("学生(本校)") and check("金牌, 银牌")
+    assert not check("新赛事：1；新赛项：2") and not check("学号 20230001") and not check("UTF-8, CSV")
+
+
 # The compiled catalogue
 
 
@@ -155,6 +176,24 @@ def test_translated_messages_format_with_their_placeholders():
         assert added % {"entries": 3, "present": 1} == "已新增 3 条参赛记录（已有 1 条）。"
         uploaded = ngettext("%(count)d photo uploaded.", "%(count)d photos uploaded.", 2)
         assert uploaded % {"count": 2} == "已上传 2 张照片。"
+
+
+def test_lists_and_labels_are_punctuated_in_the_pages_language():
+    from competitions import punctuation
+
+    with translation.override("zh-hans"):
+        assert punctuation.items(["金牌", "银牌"]) == "金牌、银牌"
+        assert punctuation.labelled("新赛事", 1) == "新赛事：1"
+        assert punctuation.clauses(["新赛事：1", "新赛项：2"]) == "新赛事：1；新赛项：2"
+    with translation.override("en"):
+        assert punctuation.items(["Gold", "Silver"]) == "Gold, Silver"
+        assert punctuation.clauses([punctuation.labelled("New events", 2), "x"]) == "New events: 2; x"
+
+
+def test_deleted_is_a_kind_of_change_and_the_deleted_columns_heading_has_its_own_words():
+    with translation.override("zh-hans"):
+        assert gettext("Deleted") == "已删除"  # django-simple-history's name of a deletion record
+        assert pgettext("column: when and by whom an entry was deleted", "Deleted") == "删除时间/操作人"
 
 
 def test_english_stays_english():
@@ -211,3 +250,43 @@ def test_the_language_cookie_wins_over_the_browser(user_client):
             reverse("competitions:competition-list"), HTTP_ACCEPT_LANGUAGE="en"
         ).content.decode()
     assert "退出登录" in content
+
+
+def test_a_list_filters_empty_choice_is_translated():
+    import django_filters
+
+    from students.models import Department
+
+    class Filters(django_filters.FilterSet):
+        kind = django_filters.ChoiceFilter(choices=[("a", "A")])  # no empty_label of its own
+
+        class Meta:
+            model = Department
+            fields = []
+
+    with translation.override("zh-hans"):
+        choices = list(Filters(queryset=Department.objects.none()).form["kind"].field.choices)
+    assert choices[0] == ("", "全部")
+
+
+def test_an_imports_new_people_and_counts_are_punctuated_in_chinese():
+    from types import SimpleNamespace
+
+    from competitions import tasks
+
+    student = SimpleNamespace(name="蒋家俊", student_number="S001")
+    coach = SimpleNamespace(name="王老师", organization=SimpleNamespace(name="外省技师学院"))
+    plan = SimpleNamespace(
+        new_competitions=[],
+        new_events=[],
+        new_organizations=["外省技师学院"],
+        new_skills=[],
+        new_students=[student],
+        new_coaches=[coach],
+        summary=lambda: {"entries": 2, "already_present": 0},
+    )
+    with translation.override("zh-hans"):
+        lists = {item["label"]: item["names"] for item in tasks.new_object_lists(plan)}
+        message = tasks.success_message(plan)
+    assert "蒋家俊（S001）" in lists["新学生"] and "王老师（外省技师学院）" in lists["新指导教师及教师"]
+    assert message.endswith("新单位：1；新学生：1；新指导教师及教师：1")

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 
@@ -33,3 +34,27 @@ def refusal(exception: Exception | None) -> str:
 @requires_csrf_token  # the page's own forms (language, log out) need the token, as in Django's handlers
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "400.html", {"message": refusal(exception)}, status=400)
+
+
+# The other error pages (config/urls.py's handler403/404/500, settings.CSRF_FAILURE_VIEW) wear the
+# app's layout and speak the visitor's language, with a way back home.
+
+
+@requires_csrf_token
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+@requires_csrf_token
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    # The reason (for developers) stays in the log Django writes; the visitor learns what to do.
+    return render(request, "403_csrf.html", status=403)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The database or the code failed: render without a request context (no user, no queries)."""
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -358,7 +358,7 @@ def test_the_summary_names_national_medals_with_events_and_coaches_and_the_squad
     assert (
         "此外，李文博等 2 人在集训队选拔中入围国家集训队、National Training Squad。" in summary.paragraph_zh
     )
-    assert "蒋家俊 won 金牌 (gold) in 移动机器人 (coach: 陈老师)" in summary.paragraph_en
+    assert "蒋家俊 won gold in 移动机器人 (coach: 陈老师)" in summary.paragraph_en
 
 
 def test_the_summary_xlsx_opens_and_has_a_sheet_per_table(user_client, demo):

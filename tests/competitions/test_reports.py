@@ -148,10 +148,23 @@ def test_the_english_paragraph_says_the_same(home):
         "They won 1 first prize and 1 second prize at national level; and 1 third prize at provincial level."
         in text
     )
-    assert (
-        "At National Games, Li and Wang won 一等奖 (first prize) in Mechatronics; "
-        "Zhou won 银牌 (silver) in Robotics."
-    ) in text
+    assert "At National Games, Li and Wang won gold in Mechatronics; Zhou won silver in Robotics." in text
+
+
+def test_the_english_paragraph_names_awards_by_their_tier_in_any_interface_language(home):
+    from django.utils import translation
+
+    national = make_competition("National Games", year=2023, level="national")
+    unnamed = make_event(national, name="Robotics", is_team=True)
+    for award in ["金牌", "铜牌", "铜牌", "优胜奖"]:
+        make_entry(unnamed, award=award)
+    Award.objects.create(label="Best Design Prize", tier=Tier.OTHER)
+    make_entry(make_event(national, name="Design"), members=[make_student("Zhou")], award="Best Design Prize")
+    with translation.override("zh-hans"):  # the office reads the page in Chinese
+        text = reports.annual_summary(2023).paragraph_en
+    assert "the college's team won 1 × gold, 2 × bronze and 1 × excellence in Robotics" in text
+    assert "金" not in text and "铜" not in text and "优胜" not in text
+    assert "The college also received Best Design Prize (National Games)." in text  # its label, kept
 
 
 def test_a_category_changes_who_the_paragraph_is_about_and_what_it_counts(home):
