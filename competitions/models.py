@@ -178,8 +178,8 @@ class Skill(models.Model):
         _("placeholder"),
         default=False,
         help_text=_(
-            "Not a real skill: it gathers results whose skill the source does not name (such as "
-            "赛项未列明). Its results are counted but it is never ranked among the skills."
+            "Not a real skill: it gathers results whose skill the source does not name. Its results "
+            "are counted but it is never ranked among the skills."
         ),
     )
 

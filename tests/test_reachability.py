@@ -49,15 +49,7 @@ OPENABLE_WITH_REAL_OBJECTS = {
 # Pages that no link reaches yet, while other helpers of issue 11 add the links (the office's
 # pages, the photos' pages). The lead empties this set after merging their branches.
 KNOWN_UNLINKED: dict[str, set[str]] = {
-    "teacher": set(),
-    # office (helper B) links the history and deleted entries; photos (helper E) the photo's edit page
-    "office": {"competitions:entry-history", "competitions:deleted-entries", "competitions:photo-edit"},
-    "administrator": {
-        "competitions:entry-history",
-        "competitions:deleted-entries",
-        "competitions:photo-edit",
-    },
-    "anonymous": set(),
+    role: set() for role in ("teacher", "office", "administrator", "anonymous")
 }
 PER_PATTERN = 3  # URLs opened per pattern: a few objects, not every one
 

@@ -44,6 +44,8 @@ ALLOWED_ENGLISH = {
     "Excel",
     "zzx",  # the student list's example of pinyin initials to type
     "csv",  # the extension of an uploaded sheet's file name
+    "Ctrl",  # key names on the keyboard, as printed on the keys: "按住 Ctrl 键（Mac 上为 ⌘ 键）"
+    "Mac",
 }
 # On the admin's pages only: English that Django writes without a translation.
 ALLOWED_ENGLISH_IN_ADMIN = {

@@ -18,8 +18,8 @@ class Migration(migrations.Migration):
             field=models.BooleanField(
                 default=False,
                 help_text=(
-                    "Not a real skill: it gathers results whose skill the source does not name (such as "
-                    "赛项未列明). Its results are counted but it is never ranked among the skills."
+                    "Not a real skill: it gathers results whose skill the source does not name. Its results "
+                    "are counted but it is never ranked among the skills."
                 ),
                 verbose_name="placeholder",
             ),

@@ -9,6 +9,9 @@ out) unless they say they are Chinese; on a Chinese page they already are, and s
     <li{{ member.name|zh_lang }}>…</li>      → <li lang="zh-Hans">…</li> in English (an element's own mark)
 
 Table columns (django-tables2) mark their cells with `attrs={"td": {"lang": chinese_lang}}`.
+Data of the other language the other way round — an award label written in English ("Gold") on
+a Chinese page — is marked by `{{ value|data }}`, which gives `lang="zh-Hans"` to Chinese text on
+an English page and `lang="en"` to Latin text without Chinese on a Chinese page.
 This module is the one owner of the rule; templates and tables ask it.
 """
 
@@ -48,3 +51,20 @@ def zh(value) -> SafeString:
 def zh_lang(value) -> SafeString:
     """The attribute ` lang="zh-Hans"` for an element holding the text, when chinese_lang says so."""
     return format_html(' lang="{}"', CHINESE) if chinese_lang(value) else SafeString("")
+
+
+LATIN = re.compile(r"[A-Za-z]")
+
+
+@register.filter(is_safe=True)
+def data(value) -> SafeString:
+    """Data text, escaped, marked with its language where it differs from the page's: Chinese on an
+    English page (as `zh`), or Latin letters without Chinese on a Chinese page (`lang="en"`)."""
+    if value is None:
+        return conditional_escape("")
+    if chinese_lang(value):
+        return format_html('<span lang="{}">{}</span>', CHINESE, value)
+    text = str(value)
+    if (get_language() or "").startswith("zh") and LATIN.search(text) and not CJK.search(text):
+        return format_html('<span lang="en">{}</span>', value)
+    return conditional_escape(value)

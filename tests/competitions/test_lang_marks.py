@@ -57,3 +57,14 @@ def test_the_attribute_filter_marks_an_element_of_its_own():
         assert template.render(Context({"name": "Wang"})) == "<li>Wang</li>"
     with translation.override("zh-hans"):
         assert template.render(Context({"name": "王小明"})) == "<li>王小明</li>"
+
+
+def test_data_of_the_other_language_is_marked_both_ways():
+    template = Template("{% load lang_marks %}{{ name|data }}")
+    with translation.override("zh-hans"):
+        assert template.render(Context({"name": "Gold"})) == '<span lang="en">Gold</span>'
+        assert template.render(Context({"name": "金牌"})) == "金牌"
+        assert template.render(Context({"name": "<b>"})) == "&lt;b&gt;"
+    with translation.override("en"):
+        assert template.render(Context({"name": "金牌"})) == '<span lang="zh-Hans">金牌</span>'
+        assert template.render(Context({"name": "Gold"})) == "Gold"
