@@ -64,7 +64,7 @@ def test_data_of_the_other_language_is_marked_both_ways():
     with translation.override("zh-hans"):
         assert template.render(Context({"name": "Gold"})) == '<span lang="en">Gold</span>'
         assert template.render(Context({"name": "金牌"})) == "金牌"
-        assert template.render(Context({"name": "<b>"})) == "&lt;b&gt;"
+        assert template.render(Context({"name": "<b>"})) == '<span lang="en">&lt;b&gt;</span>'  # escaped
     with translation.override("en"):
         assert template.render(Context({"name": "金牌"})) == '<span lang="zh-Hans">金牌</span>'
         assert template.render(Context({"name": "Gold"})) == "Gold"
