@@ -3,11 +3,16 @@
 One test per language walks the day step by step, each step a method of OfficeDay, with a
 screenshot after each (screenshots/office-day-<language>-<nn>-<step>.png) and axe-core on the
 pages a step leaves open in a state the page-by-page check (test_accessibility.py) does not reach
-(the new-people warning, an import's preview, the deleted entries):
+(the new-people warning, an import's preview, the deleted entries, the unconfirmed results of the day):
 
-    log in as the office → create a competition → record entries, with a near-duplicate warning
-    → import a sheet (upload, progress with the real task worker, preview, apply) → upload and tag
-    photos → delete an entry and restore it from the deleted entries page.
+    log in as the office → create a competition → edit it (dates, award rule, an event added, one
+    renamed) → record entries, with a near-duplicate warning → a second office user confirms them
+    (the first is refused: he recorded them) → import a sheet (upload, progress with the real task
+    worker, preview, apply) → upload and tag photos → delete an entry and restore it from the deleted
+    entries page.
+
+Every page is reached by the links and menus the office uses (the navigation's Office and account
+menus, the competition page's actions and event headings, the gallery), never by typing a URL.
 
 The office uses the keyboard for the decisions (ticking a box, pressing a button): everything it
 does works without a mouse.
@@ -142,8 +147,16 @@ class OfficeDay:
         """The competition page's section of an event, by the name in its heading."""
         return self.page.locator("#events article.event", has=self.page.locator("h3", has_text=name))
 
+    def open_competition(self) -> None:
+        """The day's competition's page, from the navigation's list of competitions."""
+        page, url = self.page, self.competition.get_absolute_url()
+        page.locator(f"nav a[href='{reverse('competitions:competition-list')}']").first.click()
+        page.wait_for_url(re.compile(r"/competitions/$"))
+        page.locator(f"main a[href='{url}']").first.click()
+        page.wait_for_url(re.compile(rf"{re.escape(url)}$"))
+
     def open_entries_form(self, event_name: str) -> None:
-        self.page.goto(self.base + self.competition.get_absolute_url())
+        self.open_competition()
         event = self.page.locator("#events article.event", has=self.page.locator("h3", has_text=event_name))
         event.locator("a[href$='/entries/']").first.click()
         self.page.wait_for_url(re.compile(r"/competitions/events/\d+/entries/"))
@@ -329,8 +342,7 @@ class OfficeDay:
 
         # A second office user: the competition page, its unconfirmed results, confirmed all at once.
         self.sign_in(self.second_user)
-        page.locator(f"main a[href='{competition.get_absolute_url()}']").first.click()
-        page.wait_for_url(re.compile(rf"{re.escape(competition.get_absolute_url())}$"))
+        self.open_competition()
         expect(notice).to_contain_text(str(count))
         notice.locator(f"a[href='{unconfirmed_url}']").click()
         page.wait_for_url(re.compile(rf"{re.escape(unconfirmed_url)}$"))
