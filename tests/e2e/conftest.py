@@ -200,6 +200,14 @@ def office(django_user_model):
     return user
 
 
+@pytest.fixture
+def second_office(django_user_model):
+    """A second office user, who confirms the results the first one recorded (issue 11 §4)."""
+    user = django_user_model.objects.create_user("zhao.office", password=PASSWORD)
+    user.groups.add(Group.objects.get(name=roles.OFFICE))
+    return user
+
+
 class TaskWorker:
     """`manage.py db_worker` in a process of its own, on the live server's database, started and
     stopped by the test (so that a test sees a task waiting before the worker takes it). Its tasks

@@ -3,11 +3,16 @@
 One test per language walks the day step by step, each step a method of OfficeDay, with a
 screenshot after each (screenshots/office-day-<language>-<nn>-<step>.png) and axe-core on the
 pages a step leaves open in a state the page-by-page check (test_accessibility.py) does not reach
-(the new-people warning, an import's preview, the deleted entries):
+(the new-people warning, an import's preview, the deleted entries, the unconfirmed results of the day):
 
-    log in as the office → create a competition → record entries, with a near-duplicate warning
-    → import a sheet (upload, progress with the real task worker, preview, apply) → upload and tag
-    photos → delete an entry and restore it from the deleted entries page.
+    log in as the office → create a competition → edit it (dates, award rule, an event added, one
+    renamed) → record entries, with a near-duplicate warning → a second office user confirms them
+    (the first is refused: he recorded them) → import a sheet (upload, progress with the real task
+    worker, preview, apply) → upload and tag photos → delete an entry and restore it from the deleted
+    entries page.
+
+Every page is reached by the links and menus the office uses (the navigation's Office and account
+menus, the competition page's actions and event headings, the gallery), never by typing a URL.
 
 The office uses the keyboard for the decisions (ticking a box, pressing a button): everything it
 does works without a mouse.
@@ -18,10 +23,11 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from competitions.models import Competition, Entry, Photo
+from competitions.models import AwardRule, Competition, Entry, Photo
 from students.models import Student
 from tests.competitions.test_import_views import HEADER, csv_bytes
 from tests.e2e.axe import axe_violations
@@ -81,11 +87,14 @@ def college(media):
 class OfficeDay:
     """The office's day, one method a step. Each step starts where the previous one left the page."""
 
-    def __init__(self, page: Page, base: str, language: str, user, worker, screenshot, college):
+    def __init__(
+        self, page: Page, base: str, language: str, user, worker, screenshot, college, second_user=None
+    ):
         self.page = page
         self.base = base
         self.language = language
         self.user = user
+        self.second_user = second_user
         self.worker = worker
         self.take = screenshot
         self.college = college
@@ -103,6 +112,11 @@ class OfficeDay:
         self.accessibility += axe_violations(
             self.page, f"{where} ({self.language})", ignore=PENDING.get(url_name, frozenset())
         )
+
+    def gettext(self, message: str) -> str:
+        """A message of the app as the page shows it in the day's language."""
+        with translation.override(self.language):
+            return str(translation.gettext(message))
 
     def expect_success(self) -> None:
         expect(self.page.locator(".messages .message.success")).to_be_visible()
@@ -122,8 +136,27 @@ class OfficeDay:
                 return int(re.search(r"-(\d+)-members$", fields.nth(i).get_attribute("name")).group(1))
         raise AssertionError(f"no row of the entries form holds {name}")
 
+    def from_office_menu(self, url: str) -> None:
+        """Follow a link of the navigation bar's Office menu (a <details> menu), opened from the keyboard."""
+        menu = self.page.locator("nav li.nav-menu details", has=self.page.locator(f"a[href='{url}']"))
+        self.press(menu.locator("summary"))
+        expect(menu).to_have_attribute("open", "")
+        menu.locator(f"a[href='{url}']").click()
+
+    def event(self, name: str):
+        """The competition page's section of an event, by the name in its heading."""
+        return self.page.locator("#events article.event", has=self.page.locator("h3", has_text=name))
+
+    def open_competition(self) -> None:
+        """The day's competition's page, from the navigation's list of competitions."""
+        page, url = self.page, self.competition.get_absolute_url()
+        page.locator(f"nav a[href='{reverse('competitions:competition-list')}']").first.click()
+        page.wait_for_url(re.compile(r"/competitions/$"))
+        page.locator(f"main a[href='{url}']").first.click()
+        page.wait_for_url(re.compile(rf"{re.escape(url)}$"))
+
     def open_entries_form(self, event_name: str) -> None:
-        self.page.goto(self.base + self.competition.get_absolute_url())
+        self.open_competition()
         event = self.page.locator("#events article.event", has=self.page.locator("h3", has_text=event_name))
         event.locator("a[href$='/entries/']").first.click()
         self.page.wait_for_url(re.compile(r"/competitions/events/\d+/entries/"))
@@ -137,14 +170,30 @@ class OfficeDay:
         page.goto(f"{self.base}/accounts/login/")
         expect(page.locator("html")).to_have_attribute("lang", self.language)
         self.shot("login")
-        page.fill("input[name=username]", self.user.username)
+        self.sign_in(self.user)
+
+    def sign_in(self, user) -> None:
+        """On the login page: log in as `user`, and land on the competitions."""
+        page = self.page
+        page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", PASSWORD)
         self.press(page.locator("form.stacked-form button[type=submit]"))
         page.wait_for_url(re.compile(r"/competitions/$"))
+        expect(page.locator("details.account-menu summary")).to_contain_text(user.username)
+
+    def log_out(self) -> None:
+        """From the account menu of the navigation bar (a <details> menu; logging out is a POST)."""
+        page = self.page
+        menu = page.locator("details.account-menu")
+        self.press(menu.locator("summary"))
+        expect(menu).to_have_attribute("open", "")
+        self.press(menu.locator("form button[type=submit]"))
+        page.wait_for_url(re.compile(r"/accounts/login/$"))
+        expect(page.locator("details.account-menu")).to_have_count(0)
 
     def create_competition(self) -> None:
         page = self.page
-        page.locator(f"a[href='{reverse('competitions:competition-create')}']").first.click()
+        self.from_office_menu(reverse("competitions:competition-create"))
         page.wait_for_url(re.compile(r"/competitions/new/$"))
         page.fill("[name=name]", COMPETITION)
         page.fill("[name=edition]", "4")
@@ -166,10 +215,61 @@ class OfficeDay:
         expect(page.locator("h1")).to_contain_text(COMPETITION)
         self.shot("competition-created")
 
-    # The lead adds here, after merging helper "office":  edit_competition — open the competition's
-    # edit page from its header (competitions:competition-edit), change the dates and the award rule,
-    # add an event (competitions:event-add), rename one (competitions:event-edit), save, and see the
-    # award rule on the competition page; screenshot "competition-edited".
+    def edit_competition(self) -> None:
+        page = self.page
+        competition = self.competition
+        # Its facts: the dates moved by a day, and the award rule now known.
+        page.locator("main .page-actions").get_by_role(
+            "link", name=self.gettext("Edit competition"), exact=True
+        ).click()
+        page.wait_for_url(
+            re.compile(rf"{re.escape(reverse('competitions:competition-edit', args=[competition.pk]))}$")
+        )
+        expect(page.locator("[name=name]")).to_have_value(COMPETITION)
+        page.fill("[name=start_date]", "2026-05-21")
+        page.fill("[name=end_date]", "2026-05-23")
+        page.select_option("[name=award_rule]", AwardRule.MEDALS_HALF.value)
+        self.press(page.locator("main form.stacked-form button[type=submit]"))
+        page.wait_for_url(re.compile(rf"{re.escape(competition.get_absolute_url())}$"))
+        self.expect_success()
+        competition.refresh_from_db()
+        assert (str(competition.start_date), str(competition.end_date)) == ("2026-05-21", "2026-05-23")
+        assert competition.award_rule == AwardRule.MEDALS_HALF
+        with translation.override(self.language):
+            rule = str(AwardRule.MEDALS_HALF.label)
+        expect(page.locator("dl.facts")).to_contain_text(rule)
+
+        # An event forgotten when it was created.
+        page.locator("main .page-actions").get_by_role(
+            "link", name=self.gettext("Add event"), exact=True
+        ).click()
+        page.wait_for_url(
+            re.compile(rf"{re.escape(reverse('competitions:event-add', args=[competition.pk]))}$")
+        )
+        page.fill("[name=name]", "工业机器人")
+        self.press(page.locator("main form.stacked-form button[type=submit]"))
+        page.wait_for_url(re.compile(rf"{re.escape(competition.get_absolute_url())}#event-\d+$"))
+        self.expect_success()
+        expect(self.event("工业机器人")).to_be_visible()
+
+        # An event renamed, from its heading; its earlier name stays for imports.
+        event = competition.events.get(name="机电一体化")
+        edit = reverse("competitions:event-edit", args=[event.pk])
+        self.event("机电一体化").locator(f"h3 a[href='{edit}']").click()
+        page.wait_for_url(re.compile(rf"{re.escape(edit)}$"))
+        expect(page.locator("[name=name]")).to_have_value("机电一体化")
+        page.fill("[name=name]", "机电一体化（高职组）")
+        self.press(page.locator("main form.stacked-form button[type=submit]"))
+        page.wait_for_url(re.compile(rf"{re.escape(competition.get_absolute_url())}#event-{event.pk}$"))
+        self.expect_success()
+        assert list(competition.events.order_by("name").values_list("name", flat=True)) == [
+            "工业机器人",
+            "机电一体化（高职组）",
+            "移动机器人",
+        ]
+        expect(self.event("机电一体化（高职组）")).to_be_visible()
+        expect(page.locator("dl.facts")).to_contain_text(rule)
+        self.shot("competition-edited")
 
     def record_entries(self) -> None:
         page = self.page
@@ -212,15 +312,74 @@ class OfficeDay:
         assert Student.objects.filter(name="郑泽鑫").count() == 1
         self.shot("entries-saved")
 
-    # The lead adds here, after merging helper "confirm":  confirm_as_second_user — log out, log in
-    # as a second office user (a fixture like `office`), open the competition's unconfirmed results
-    # (competitions:unconfirmed), confirm the three entries (competitions:entry-confirm, POST), see
-    # the count of unconfirmed results on the competition page drop to 0; log back in as the first
-    # office user; screenshots "unconfirmed" and "confirmed".
+    def confirm_as_second_user(self) -> None:
+        page = self.page
+        competition = self.competition
+        unconfirmed_url = reverse("competitions:unconfirmed", args=[competition.pk])
+        count = Entry.objects.filter(event__competition=competition).count()
+        assert Entry.objects.filter(event__competition=competition).unconfirmed().count() == count == 3
+
+        # The competition page says how many results wait for a second office user.
+        page.locator("main .breadcrumb a[href^='/competitions/']").last.click()
+        page.wait_for_url(re.compile(rf"{re.escape(competition.get_absolute_url())}(#events)?$"))
+        notice = page.locator("#confirmation")
+        expect(notice).to_have_class(re.compile(r"\bwarning\b"))
+        expect(notice).to_contain_text(str(count))
+
+        # The office user who recorded them may not confirm them himself.
+        notice.locator(f"a[href='{unconfirmed_url}']").click()
+        page.wait_for_url(re.compile(rf"{re.escape(unconfirmed_url)}$"))
+        rows = page.locator("main table tbody tr")
+        expect(rows).to_have_count(count)
+        self.press(rows.first.locator("button[type=submit]"))
+        page.wait_for_url(re.compile(rf"{re.escape(unconfirmed_url)}$"))
+        refused = page.locator(".messages .message.error")
+        expect(refused).to_contain_text(
+            self.gettext("You recorded or last changed this result: another office user must confirm it.")
+        )
+        assert Entry.objects.filter(event__competition=competition).unconfirmed().count() == count
+        self.log_out()
+
+        # A second office user: the competition page, its unconfirmed results, confirmed all at once.
+        self.sign_in(self.second_user)
+        self.open_competition()
+        expect(notice).to_contain_text(str(count))
+        notice.locator(f"a[href='{unconfirmed_url}']").click()
+        page.wait_for_url(re.compile(rf"{re.escape(unconfirmed_url)}$"))
+        expect(rows).to_have_count(count)
+        expect(page.locator("main table")).to_contain_text("郑泽欣")
+        self.shot("unconfirmed")
+        self.check_accessibility(
+            "the unconfirmed results, for a second office user", "competitions:unconfirmed"
+        )
+        confirm_all = page.locator("main form.inline-form", has=page.locator("input[name=seen]")).filter(
+            has_not=page.locator("input[name=next]")
+        )
+        self.press(confirm_all.locator("button[type=submit]"))
+        page.wait_for_url(re.compile(rf"{re.escape(unconfirmed_url)}$"))
+        self.expect_success()
+        expect(page.locator(".messages .message.success")).to_contain_text(str(count))
+        expect(rows).to_have_count(1)  # the "every result is confirmed" row
+        expect(rows).to_contain_text(self.gettext("Every result is confirmed."))
+        assert Entry.objects.filter(event__competition=competition).unconfirmed().count() == 0
+        assert set(
+            Entry.objects.filter(event__competition=competition).values_list("confirmed_by", flat=True)
+        ) == {self.second_user.pk}
+
+        # Back on the competition page: nothing waits any more.
+        page.locator("main .breadcrumb a").first.click()
+        page.wait_for_url(re.compile(rf"{re.escape(competition.get_absolute_url())}$"))
+        expect(notice).not_to_have_class(re.compile(r"\bwarning\b"))
+        expect(notice).to_contain_text(self.gettext("Every result is confirmed."))
+        self.shot("confirmed")
+
+        # The first office user carries on with the day.
+        self.log_out()
+        self.sign_in(self.user)
 
     def import_sheet(self) -> None:
         page = self.page
-        page.locator(f"a[href='{reverse('competitions:import-upload')}']").first.click()
+        self.from_office_menu(reverse("competitions:import-upload"))
         page.wait_for_url(re.compile(r"/competitions/import/$"))
         page.set_input_files(
             "input[name=sheet]",
@@ -278,9 +437,13 @@ class OfficeDay:
         assert [list(photo.entries.all()) for photo in photos] == [[gold], [gold]]
         self.shot("photos-uploaded")
 
-        # Tag the second photo with the bronze team too. The lead replaces this goto with a click on
-        # the photo once helper "photos" has linked its page (competitions:photo-detail).
-        page.goto(self.base + reverse("competitions:photo-edit", args=[photos[1].pk]))
+        # Tag the second photo with the bronze team too: its page from the gallery, then its edit page.
+        detail = reverse("competitions:photo-detail", args=[photos[1].pk])
+        page.locator(f"#photos figure a.photo-frame[href='{detail}']").click()
+        page.wait_for_url(re.compile(rf"{re.escape(detail)}$"))
+        edit = reverse("competitions:photo-edit", args=[photos[1].pk])
+        page.locator(f"main .photo-actions a[href='{edit}']").click()
+        page.wait_for_url(re.compile(rf"{re.escape(edit)}$"))
         self.tag(page, [gold.pk, bronze.pk])
         self.shot("photo-tagging")
         self.press(page.locator("main form.stacked-form button[type=submit]"))
@@ -309,9 +472,12 @@ class OfficeDay:
         self.expect_success()
         assert not Entry.objects.filter(pk=deleted.pk).exists()
 
-        # The deleted entries of the event; the lead replaces this goto with a click on its link once
-        # helper "office" has linked it from the entries form / competition page.
-        page.goto(self.base + reverse("competitions:deleted-entries", args=[deleted.event_id]))
+        # The deleted entries of the event: from its heading on the competition page.
+        page.locator(f"main .breadcrumb a[href^='{self.competition.get_absolute_url()}']").click()
+        page.wait_for_url(re.compile(rf"{re.escape(self.competition.get_absolute_url())}(#events)?$"))
+        deleted_url = reverse("competitions:deleted-entries", args=[deleted.event_id])
+        self.event("移动机器人").locator(f"h3 a[href='{deleted_url}']").click()
+        page.wait_for_url(re.compile(rf"{re.escape(deleted_url)}$"))
         row = page.locator("main table tbody tr", has_text="王小明")
         expect(row).to_contain_text("银牌")
         self.shot("deleted-entries")
@@ -326,14 +492,24 @@ class OfficeDay:
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_office_day(
-    language, page: Page, live_server, office, task_worker, college, browser_problems, screenshot
+    language,
+    page: Page,
+    live_server,
+    office,
+    second_office,
+    task_worker,
+    college,
+    browser_problems,
+    screenshot,
 ):
-    day = OfficeDay(page, live_server.url, language, office, task_worker, screenshot, college)
+    day = OfficeDay(
+        page, live_server.url, language, office, task_worker, screenshot, college, second_user=second_office
+    )
     day.log_in()
     day.create_competition()
-    # day.edit_competition()  — after helper "office" is merged
+    day.edit_competition()
     day.record_entries()
-    # day.confirm_as_second_user()  — after helper "confirm" is merged
+    day.confirm_as_second_user()
     day.import_sheet()
     day.upload_and_tag_photos()
     day.delete_and_restore_an_entry()
