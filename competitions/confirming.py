@@ -29,14 +29,13 @@ Counting "confirmed only" goes through competitions.tallies with `Entry.objects.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalRecords
 
-from competitions.models import Entry
+from competitions.models import Entry, confirmation_required
 from students.people import lock_people
 
 # What an office user changes that makes a result need a second look again.
@@ -50,8 +49,8 @@ class UnknownUser(LookupError):
 
 
 def required() -> bool:
-    """Whether results need a second office user's confirmation (settings.RESULTS_NEED_CONFIRMATION)."""
-    return settings.RESULTS_NEED_CONFIRMATION
+    """Whether results need a second office user's confirmation (models.confirmation_required)."""
+    return confirmation_required()
 
 
 def changes_result(fields: Iterable[str]) -> bool:

@@ -379,6 +379,12 @@ class EventAlias(models.Model):
         return self.name
 
 
+def confirmation_required() -> bool:
+    """Whether results need a second office user's confirmation (settings.RESULTS_NEED_CONFIRMATION;
+    off for a one-person office). Asked through confirming.required and the querysets below."""
+    return settings.RESULTS_NEED_CONFIRMATION
+
+
 class EntryQuerySet(models.QuerySet):
     def for_year(self, year: int):
         return self.filter(event__competition__year=year)
@@ -391,18 +397,14 @@ class EntryQuerySet(models.QuerySet):
 
     def confirmed(self):
         """The results that count where only confirmed ones may: all of them when the office
-        confirms nothing (settings.RESULTS_NEED_CONFIRMATION off; competitions.confirming)."""
-        from competitions import confirming  # it imports these models
-
-        if not confirming.required():
+        confirms nothing (confirmation_required(); who may confirm: competitions.confirming)."""
+        if not confirmation_required():
             return self.all()
         return self.filter(confirmed_at__isnull=False)
 
     def unconfirmed(self):
         """The results waiting for a second office user (none when confirmation is off)."""
-        from competitions import confirming
-
-        if not confirming.required():
+        if not confirmation_required():
             return self.none()
         return self.filter(confirmed_at__isnull=True)
 

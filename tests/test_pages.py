@@ -30,9 +30,9 @@ QUERY_BUDGETS = {
     # competition, photos, 2 ranking settings, unconfirmed count, medal table, events + 3
     "competition-detail": 12 + PERMISSIONS,
     "student-list": 8 + PERMISSIONS,  # department, major and cohort choices (2), count, page
-    "student-detail": 7 + PERMISSIONS,  # student, entries + 3 prefetches
+    "student-detail": 8 + PERMISSIONS,  # student, entries + 3 prefetches, the college (print header)
     "coach-list": 5 + PERMISSIONS,  # department choices, count, page
-    "coach-detail": 11 + PERMISSIONS,  # coach, 2 x (entries + 3 prefetches)
+    "coach-detail": 12 + PERMISSIONS,  # coach, 2 x (entries + 3 prefetches), the college (print header)
 }
 
 AWARDS = ["金牌", "银牌", "铜牌", "优胜奖", "一等奖", "入围国家集训队", None]
