@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from competitions import punctuation
 from competitions.confirming import UnknownUser
 from competitions.demo import DEMO_PASSWORD, load_demo
 
@@ -39,5 +40,9 @@ class Command(BaseCommand):
             ("office", _("competition office")),
             ("teacher", _("teacher")),
         ]
-        logins = ", ".join(f"{username} / {DEMO_PASSWORD} ({role})" for username, role in roles)
+        logins = punctuation.clauses(
+            _("%(username)s / %(password)s (%(role)s)")
+            % {"username": username, "password": DEMO_PASSWORD, "role": role}
+            for username, role in roles
+        )
         self.stdout.write(self.style.SUCCESS(_("Demo logins: %(logins)s") % {"logins": logins}))
