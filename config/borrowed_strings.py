@@ -3,7 +3,7 @@
 Our catalogue (LOCALE_PATHS) comes first when Django looks a string up, so a translation here fills
 the gap; listing the strings in code keeps `makemessages` from dropping those entries as obsolete.
 Nothing imports this module: it exists for makemessages only. Check after upgrading Django,
-django-axes or django-tasks-db (tests/test_translations_complete.py fails on a new gap).
+django-axes, django-tasks-db or django-rq (tests/test_translations_complete.py fails on a new gap).
 """
 
 from django.utils.translation import gettext_noop
@@ -14,6 +14,8 @@ BORROWED = [
     # Django 6.1: the empty choice of a select (forms and the admin), the admin's date filter.
     gettext_noop("- Select an option -"),
     gettext_noop("Filter by %(field_name)s"),
+    # django-rq (installed with REDIS_URL): the permission of its queue dashboard.
+    gettext_noop("Access admin page"),
     # django-axes (the admin's login lockouts): its models and admin.
     gettext_noop("access attempt"),
     gettext_noop("access attempts"),

@@ -278,7 +278,7 @@ LOGGING = {
 # every job fails with "'Task' object is not callable").
 INSTALLED_APPS += ["config.apps.BackgroundTasksConfig"]  # django_tasks_db, its admin name translated
 if os.environ.get("REDIS_URL"):
-    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    INSTALLED_APPS += ["config.apps.TaskQueuesConfig", "django_tasks_rq"]  # django_rq, named in gettext
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     # RQ stops a job after DEFAULT_TIMEOUT seconds (its own default is 180, too short for a big sheet).
     RQ_QUEUES = {

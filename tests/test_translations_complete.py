@@ -103,6 +103,10 @@ def pages(objects):
 def admin_pages():
     for model, _model_admin in admin.site._registry.items():
         meta = model._meta
+        if not meta.managed:
+            # django-rq's queue dashboard (registered only with REDIS_URL): a view over Redis for the
+            # administrator, with no table behind its model; django-rq's own pages, not the app's.
+            continue
         yield f"admin {meta.model_name} list", reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
         first = model._default_manager.order_by("pk").first()
         if first is None:
