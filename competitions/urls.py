@@ -19,7 +19,7 @@ urlpatterns = [
     # Reading (every role)
     path("", pages.CompetitionListView.as_view(), name="competition-list"),
     path("<int:pk>/", pages.competition_detail, name="competition-detail"),
-    # Public (anonymous), only when settings.PUBLIC_HONOURS_PAGE is on
+    # Public (anonymous), only when settings.PUBLIC_RESULTS is on
     path("honours/", pages.honours, name="honours"),
     # Skills across competitions and years (every role)
     path("skills/", skills.skill_list, name="skill-list"),

@@ -238,8 +238,10 @@ SECURE_CSP = {
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
-# A public honours page (names, events and awards of the home college; no personal data).
-PUBLIC_HONOURS_PAGE = envbool("PUBLIC_HONOURS_PAGE")
+# One public switch: the public honours page, the public result pages and the anonymous read API
+# (names, organizations, events and awards; no personal data). PUBLIC_HONOURS_PAGE is its old name,
+# still read when PUBLIC_RESULTS is not set.
+PUBLIC_RESULTS = envbool("PUBLIC_RESULTS", os.environ.get("PUBLIC_HONOURS_PAGE", "False"))
 
 # A result entered or changed by one office user is unconfirmed until another office user confirms
 # it (competitions.confirming); public data then shows confirmed results only. A single-person

@@ -16,7 +16,7 @@ from config.health import health
 
 def public_honours() -> bool:
     # Read when the login page is shown (a callable in extra_context), not when this module loads.
-    return settings.PUBLIC_HONOURS_PAGE
+    return settings.PUBLIC_RESULTS
 
 
 urlpatterns = [

@@ -177,7 +177,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, objects):
 
 @pytest.mark.django_db
 def test_the_public_honours_page_shows_names_events_and_awards_only(client, settings):
-    settings.PUBLIC_HONOURS_PAGE = True
+    settings.PUBLIC_RESULTS = True
     from tests.factories import home_organization
 
     home_organization()

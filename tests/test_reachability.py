@@ -41,7 +41,7 @@ NOT_LINKED_BY_DESIGN = {
 # Which pages a role may open beyond EXPECTED, because the populated data makes them real: an
 # existing archive, photo file or upload (EXPECTED's invented ones answer 404).
 OPENABLE_WITH_REAL_OBJECTS = {
-    "anonymous": {"competitions:honours"},  # with PUBLIC_HONOURS_PAGE on
+    "anonymous": {"competitions:honours"},  # with PUBLIC_RESULTS on
     "teacher": {"media"},
     "office": {"media", "competitions:import-preview"},
     "administrator": {"media", "competitions:backup-download"},
@@ -136,7 +136,7 @@ def site(settings, tmp_path, django_user_model):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.BACKUP_DIR = tmp_path / "backups"
     settings.TASK_PROGRESS_DIR = tmp_path / "progress"
-    settings.PUBLIC_HONOURS_PAGE = True
+    settings.PUBLIC_RESULTS = True
     return populate(
         "en",
         media_root=settings.MEDIA_ROOT,

@@ -131,7 +131,7 @@ def site(language, settings, tmp_path, django_user_model):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.BACKUP_DIR = tmp_path / "backups"
     settings.TASK_PROGRESS_DIR = tmp_path / "progress"
-    settings.PUBLIC_HONOURS_PAGE = True
+    settings.PUBLIC_RESULTS = True
     objects = populate(
         language,
         media_root=settings.MEDIA_ROOT,

@@ -122,12 +122,12 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_not_required
 def honours(request: HttpRequest) -> HttpResponse:
-    """The public honours page, when settings.PUBLIC_HONOURS_PAGE turns it on.
+    """The public honours page, when settings.PUBLIC_RESULTS turns it on.
 
     Names, events and awards of the college's confirmed medals (rule 9, as every college tally): no student
     numbers, classes, photos or other personal data, and no links to the logged-in pages.
     """
-    if not settings.PUBLIC_HONOURS_PAGE:
+    if not settings.PUBLIC_RESULTS:
         raise Http404
     # Public data shows confirmed results only (issue 12's Decision): all of them when the office
     # confirms nothing (competitions.confirming).

@@ -432,7 +432,7 @@ def test_the_summary_page_and_its_xlsx_offer_confirmed_only(year_of_results, bob
 
 
 def test_the_public_honours_page_shows_confirmed_results_only(year_of_results, settings, client):
-    settings.PUBLIC_HONOURS_PAGE = True
+    settings.PUBLIC_RESULTS = True
     page = client.get(reverse("competitions:honours")).content.decode()
     assert "选手1" in page and "选手5" in page
     assert "选手3" not in page and "选手4" not in page

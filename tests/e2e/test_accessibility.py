@@ -45,7 +45,7 @@ PENDING: dict[str, frozenset[str]] = {}
 @pytest.fixture
 def demo(media, settings):
     """The demo's results (the college's 2023 report), a tagged photo and a deleted entry."""
-    settings.PUBLIC_HONOURS_PAGE = True
+    settings.PUBLIC_RESULTS = True
     load_demo()
     competition = Competition.objects.filter(events__entries__members__student__isnull=False).first()
     entry = Entry.objects.filter(event__competition=competition, members__student__isnull=False).first()
