@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "simple_history",
+    "ninja",  # the read API's docs page from its own static files (no CDN)
     "config.apps.LoginLockoutsConfig",  # django-axes, with its name in the admin translated
     "students",
     "competitions",
@@ -242,6 +243,13 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 # (names, organizations, events and awards; no personal data). PUBLIC_HONOURS_PAGE is its old name,
 # still read when PUBLIC_RESULTS is not set.
 PUBLIC_RESULTS = envbool("PUBLIC_RESULTS", os.environ.get("PUBLIC_HONOURS_PAGE", "False"))
+
+# The read API's rate limits (competitions.api.access): per key or logged-in user, and per client
+# address without one ("number/period", period s, min, hour or day).
+API_RATE_PER_TOKEN = os.environ.get("API_RATE_PER_TOKEN", "60/min")
+API_RATE_PER_ADDRESS = os.environ.get("API_RATE_PER_ADDRESS", "30/min")
+# django-ninja reads the client's address for the address limit as axes does (DJANGO_PROXY_COUNT).
+NINJA_NUM_PROXIES = DJANGO_PROXY_COUNT
 
 # A result entered or changed by one office user is unconfirmed until another office user confirms
 # it (competitions.confirming); public data then shows confirmed results only. A single-person

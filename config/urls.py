@@ -11,6 +11,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from django.views.static import serve
 
+from competitions.api import urls as api_urls
 from config.health import health
 
 
@@ -33,6 +34,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("competitions/", include("competitions.urls")),
     path("people/", include("students.urls")),
+    path("api/v1/", api_urls()),
 ]
 
 

@@ -33,6 +33,8 @@ ALLOWED_ENGLISH = {
     "ID",
     "URL",
     "JSON",
+    "API",  # the read API and its keys ("API 密钥")
+    "OpenAPI",
     "UTF",  # UTF-8, UTF-16
     "GB",  # GB18030
     "KB",

@@ -1,0 +1,5 @@
+"""Medal tables, leaderboards and tallies over a period."""
+
+from ninja import Router
+
+router = Router()
