@@ -1,17 +1,20 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from competitions import confirming, roles, tallies
+from competitions import confirming, roles, tallies, tokens
 from competitions.admin_tallies import RefreshesTallies
 from competitions.amending import check_event, save_award, save_event
 from competitions.models import (
+    ApiToken,
     Award,
     Competition,
     Entry,
@@ -429,3 +432,71 @@ class TranslatedGroupAdmin(TranslatedPermissions, GroupAdmin):
     @admin.display(description=_("name"), ordering="name")
     def role_name(self, group):
         return group_label(group)
+
+
+class ApiTokenState(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("working", _("working")), ("revoked", _("revoked")), ("expired", _("expired"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "working":
+            return queryset.active()
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        return queryset
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Everyone's keys to the read API. The digest is never shown; a key made here is shown once."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = [ApiTokenState, ("user", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["name", "prefix", "user__username", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user"]
+    actions = ["revoke_selected"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["user", "name", "expires_at"]
+        return ["user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["user", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            key = tokens.new_key()
+            obj.digest, obj.prefix = tokens.digest(key), key[:8]
+            super().save_model(request, obj, form, change)
+            messages.warning(
+                request,
+                gettext("The new key for %(user)s is %(key)s. Copy it now: it will not be shown again.")
+                % {"user": obj.user.get_username(), "key": key},
+            )
+            return
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Revoke selected keys"), permissions=["change"])
+    def revoke_selected(self, request, queryset):
+        working = list(queryset.filter(revoked_at__isnull=True))
+        ApiToken.objects.filter(pk__in=[token.pk for token in working]).update(revoked_at=timezone.now())
+        if working:
+            LogEntry.objects.log_actions(
+                request.user.pk, working, CHANGE, [{"changed": {"fields": ["revoked"]}}]
+            )
+        self.message_user(
+            request,
+            ngettext("%(count)d key revoked.", "%(count)d keys revoked.", len(working))
+            % {"count": len(working)},
+            messages.SUCCESS,
+        )

@@ -1,14 +1,17 @@
+from datetime import timedelta
 from itertools import groupby
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import format_lazy
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from competitions import tokens
 from competitions.amending import change_competition, save_award, save_event
 from competitions.editing import (
     ENTRY_FIELDS,
@@ -21,6 +24,7 @@ from competitions.editing import (
     parse_event_lines,
 )
 from competitions.models import (
+    ApiToken,
     Award,
     Competition,
     Entry,
@@ -659,3 +663,48 @@ class AwardForm(forms.ModelForm):
 
     def save(self, *, user=None) -> Award:
         return save_award(self.instance, user=user)
+
+
+class ApiTokenForm(forms.Form):
+    """A new key to the read API for the logged-in user (competitions.views.account)."""
+
+    NEVER = "never"
+    EXPIRES = {"30": 30, "90": 90, "365": 365}
+
+    name = forms.CharField(
+        label=pgettext_lazy("API key", "Name"),
+        max_length=100,
+        help_text=_("What the key is for, e.g. the college website."),
+    )
+    expires = forms.ChoiceField(
+        label=_("Expires"),
+        choices=[
+            (NEVER, _("Never (until revoked)")),
+            ("30", _("In 30 days")),
+            ("90", _("In 90 days")),
+            ("365", _("In a year")),
+        ],
+        initial=NEVER,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError(_("Give the key a name."))
+        return name
+
+    def clean(self):
+        if ApiToken.objects.active().filter(user=self.user).count() >= tokens.MAX_ACTIVE:
+            raise ValidationError(
+                _("You have the most working keys allowed (%(count)d): revoke one you no longer use first.")
+                % {"count": tokens.MAX_ACTIVE}
+            )
+        return super().clean()
+
+    def expires_at(self):
+        days = self.EXPIRES.get(self.cleaned_data["expires"])
+        return None if days is None else timezone.now() + timedelta(days=days)

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -964,7 +965,9 @@ class SheetImport(models.Model):
 
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(revoked_at__isnull=True, user__is_active=True)
+        """Keys that open the API now: not revoked, not expired, their user active."""
+        not_expired = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+        return self.filter(not_expired, revoked_at__isnull=True, user__is_active=True)
 
 
 class ApiToken(models.Model):
@@ -985,6 +988,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    expires_at = models.DateTimeField(
+        _("expires"), null=True, blank=True, help_text=_("Empty: the key works until it is revoked.")
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -995,3 +1001,7 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

@@ -12,6 +12,7 @@ from django.views.i18n import set_language
 from django.views.static import serve
 
 from competitions.api import urls as api_urls
+from competitions.views import account
 from config.health import health
 
 
@@ -28,6 +29,9 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/profile/", account.profile, name="profile"),
+    path("accounts/password/", account.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/keys/<int:pk>/revoke/", account.api_token_revoke, name="api-token-revoke"),
     # The language switch works on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("health/", health, name="health"),

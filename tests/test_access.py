@@ -4,11 +4,11 @@ The test walks the URL configuration, so a new page without an expectation here 
 """
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from competitions import roles
+from competitions import roles, tokens
 from competitions.models import Entry, Photo
 from students.models import Department
 from tests.factories import make_coach, make_competition, make_entry, make_event, make_student
@@ -72,6 +72,10 @@ EXPECTED = {
     "competitions:skill-detail": (("skill",), READ),
     "competitions:skill-edit": (("skill",), OFFICE_ONLY),
     "media": (("media",), {**READ, "teacher": 404, "office": 404, "administrator": 404}),
+    "profile": ((), READ),
+    "password_change": ((), READ),
+    # Someone else's key: each user revokes only their own (administrators: in the admin).
+    "api-token-revoke": (("api_token",), {**READ, "teacher": 404, "office": 404, "administrator": 404}),
 }
 # The admin site: only administrators (staff) get in; everyone else is sent to its login page.
 ADMIN = {"anonymous": 302, "teacher": 302, "office": 302, "administrator": 200}
@@ -81,6 +85,7 @@ ADMIN_SAMPLES = [
     "admin:students_student_changelist",
     "admin:students_mergerecord_changelist",
     "admin:students_studentnumberalias_changelist",
+    "admin:competitions_apitoken_changelist",
 ]
 
 
@@ -127,6 +132,7 @@ def objects():
         "archive": "results-backup-20000101-000000.zip",
         "year": 2023,
         "media": "photos/missing.jpg",
+        "api_token": tokens.issue(User.objects.create_user("keyholder"), "a key")[0].pk,
     }
 
 
