@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from competitions import confirming, roles, tallies, tokens
@@ -439,7 +439,11 @@ class ApiTokenState(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("working", _("working")), ("revoked", _("revoked")), ("expired", _("expired"))]
+        return [
+            ("working", pgettext_lazy("API key state", "working")),
+            ("revoked", pgettext_lazy("API key state", "revoked")),
+            ("expired", pgettext_lazy("API key state", "expired")),
+        ]
 
     def queryset(self, request, queryset):
         now = timezone.now()

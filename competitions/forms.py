@@ -8,7 +8,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import format_lazy
-from django.utils.translation import gettext, pgettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from competitions import tokens
@@ -672,7 +672,7 @@ class ApiTokenForm(forms.Form):
     EXPIRES = {"30": 30, "90": 90, "365": 365}
 
     name = forms.CharField(
-        label=pgettext_lazy("API key", "Name"),
+        label=_("Name"),
         max_length=100,
         help_text=_("What the key is for, e.g. the college website."),
     )
