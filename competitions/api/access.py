@@ -5,7 +5,7 @@ Three ways in, tried in this order (competitions.api.api's `auth`):
 - a logged-in browser session (the docs page's "Try it out"): what that user's role sees;
 - nobody, only while settings.PUBLIC_RESULTS is on: public fields and (while confirmation is on)
   confirmed results only. A request that sends a key that opens nothing is refused (401), never
-  served as anonymous.
+  served as anonymous nor through the browser's session.
 A user without a role (competitions.roles) sees nothing, as on the pages.
 
 Rate limits (settings API_RATE_PER_TOKEN, API_RATE_PER_ADDRESS; "60/min" style): per key or per
