@@ -33,6 +33,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("competitions/", include("competitions.urls")),
     path("people/", include("students.urls")),
+    # The public result pages (competitions.views.public), for the college website to link to.
+    path("public/", include("competitions.public_urls")),
 ]
 
 
