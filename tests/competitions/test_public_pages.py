@@ -152,7 +152,15 @@ def test_a_competition_without_a_confirmed_result_is_not_public(contest, public)
 
 def test_a_public_competition_shows_events_organizations_names_ranks_and_awards(contest, public):
     page = anonymous().get(page_url(contest["competition"])).content.decode()
-    for text in ["第二届全国技能大赛", "移动机器人", "本校技师学院", "广东省代表团", "蒋家俊", "李明辉", "外校选手甲"]:
+    for text in [
+        "第二届全国技能大赛",
+        "移动机器人",
+        "本校技师学院",
+        "广东省代表团",
+        "蒋家俊",
+        "李明辉",
+        "外校选手甲",
+    ]:
         assert text in page, text
     assert "金牌" in page and "银牌" in page
     assert "Medal table" in page
@@ -240,7 +248,9 @@ def test_the_medal_table_is_the_logged_in_pages_medal_table(contest, public, dja
     Entry.objects.update(confirmed_at=timezone.now())
     teacher = Client(headers={"accept-language": "en"})
     teacher.force_login(account(django_user_model, "teacher-t", roles.TEACHERS))
-    logged_in = medal_rows(teacher.get(reverse("competitions:competition-detail", args=[competition.pk])).text)
+    logged_in = medal_rows(
+        teacher.get(reverse("competitions:competition-detail", args=[competition.pk])).text
+    )
     public_rows = medal_rows(anonymous().get(page_url(competition)).text)
     assert len(public_rows) == 3
     assert public_rows == logged_in
