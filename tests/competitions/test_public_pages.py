@@ -393,6 +393,8 @@ def test_a_public_page_reads_a_fixed_number_of_queries(public, size, django_asse
             assert client.get(reverse("public:index")).status_code == 200
     with django_assert_max_num_queries(1):  # cached: the competition and its confirmations
         client.get(page_url(competition))
+    with django_assert_max_num_queries(2):  # cached: the two versions
+        client.get(reverse("public:index"))
 
 
 # Both languages ---------------------------------------------------------------------------------------------
