@@ -79,7 +79,8 @@ def use_asked_language(request: HttpRequest) -> None:
 
 def layout_context(path: str, *, page: int | None = None, section: str = "") -> dict:
     """What the public layout shows: the college's name, its links in the current language, and
-    the language switch (links to this page in each language). One query."""
+    the language switch (links to this page in each language). `section` marks the navigation's
+    link of this very page ("results": the index, "honours"). One query."""
     current = translation.get_language()
     languages = []
     for code, _name in settings.LANGUAGES:
@@ -191,7 +192,7 @@ def competition(request: HttpRequest, pk: int) -> HttpResponse:
     def render() -> str:
         context = competition_context(competition, number)
         path = reverse("public:competition", args=[pk])
-        context.update(layout_context(path, page=number, section="results"))
+        context.update(layout_context(path, page=number))
         return render_to_string("competitions/public/competition.html", context)
 
     return cached_page(key, render)
