@@ -71,8 +71,9 @@ class RoleRequiredMiddleware:
     """Logged-in users without a role (no group, not a superuser) get 403 on every page.
 
     A new account sees nothing until an administrator gives it a role; it can still log out.
-    Pages open to anonymous visitors (login, language, public honours) stay open. The check reads
-    the user's permissions, which the navigation bar reads anyway (Django caches them per request).
+    Pages open to anonymous visitors (login, language, the public honours and result pages) stay
+    open. The check reads the user's permissions, which the navigation bar reads anyway (Django
+    caches them per request).
     """
 
     OPEN = {"logout"}

@@ -243,6 +243,10 @@ DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 # (names, organizations, events and awards; no personal data). PUBLIC_HONOURS_PAGE is its old name,
 # still read when PUBLIC_RESULTS is not set.
 PUBLIC_RESULTS = envbool("PUBLIC_RESULTS", os.environ.get("PUBLIC_HONOURS_PAGE", "False"))
+# How long browsers and proxies (the college website's CDN) may keep a public page, in seconds
+# (`Cache-Control: public, max-age=...`). The server renders each public page once per state of its
+# results and serves a change at once (competitions.views.public).
+PUBLIC_CACHE_SECONDS = envint("PUBLIC_CACHE_SECONDS", 300)
 
 # The read API's rate limits (competitions.api.access): per key or logged-in user, and per client
 # address without one ("number/period", period s, min, hour or day).

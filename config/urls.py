@@ -39,6 +39,8 @@ urlpatterns = [
     path("competitions/", include("competitions.urls")),
     path("people/", include("students.urls")),
     path("api/v1/", api_urls()),
+    # The public result pages (competitions.views.public), for the college website to link to.
+    path("public/", include("competitions.public_urls")),
 ]
 
 

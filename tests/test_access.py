@@ -20,6 +20,8 @@ LOGIN = 302  # anonymous visitors are sent to the login page
 READ = {"anonymous": LOGIN, "teacher": 200, "office": 200, "administrator": 200}
 OFFICE_ONLY = {"anonymous": LOGIN, "teacher": 403, "office": 200, "administrator": 200}
 POST_ONLY_OFFICE = {"anonymous": LOGIN, "teacher": 405, "office": 405, "administrator": 405}
+# The public pages with the public switch (settings.PUBLIC_RESULTS) off, as in these tests.
+NOT_PUBLIC = {"anonymous": 404, "teacher": 404, "office": 404, "administrator": 404}
 EXPECTED = {
     "home": ((), {"anonymous": LOGIN, "teacher": 302, "office": 302, "administrator": 302}),
     "login": ((), {"anonymous": 200, "teacher": 200, "office": 200, "administrator": 200}),
@@ -28,7 +30,11 @@ EXPECTED = {
     "health": ((), {"anonymous": 200, "teacher": 200, "office": 200, "administrator": 200}),
     "competitions:competition-list": ((), READ),
     "competitions:competition-detail": (("competition",), READ),
-    "competitions:honours": ((), {"anonymous": 404, "teacher": 404, "office": 404, "administrator": 404}),
+    "competitions:honours": ((), NOT_PUBLIC),
+    # The public result pages: 404 to everyone while PUBLIC_RESULTS is off (as here); with it on,
+    # 200 to everyone, anonymous visitors included (tests/competitions/test_public_pages.py).
+    "public:index": ((), NOT_PUBLIC),
+    "public:competition": (("competition",), NOT_PUBLIC),
     "competitions:leaderboard": ((), READ),
     "competitions:pivot": ((), READ),
     "competitions:pivot-entries": ((), READ),

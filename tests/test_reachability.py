@@ -14,7 +14,9 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.test import Client
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 
+from competitions.models import Entry
 from tests.populated import populate
 from tests.test_access import EXPECTED, ROLES, url_names
 
@@ -41,7 +43,8 @@ NOT_LINKED_BY_DESIGN = {
 # Which pages a role may open beyond EXPECTED, because the populated data makes them real: an
 # existing archive, photo file or upload (EXPECTED's invented ones answer 404).
 OPENABLE_WITH_REAL_OBJECTS = {
-    "anonymous": {"competitions:honours"},  # with PUBLIC_RESULTS on
+    # With PUBLIC_RESULTS on (the site below confirms a result, so its competition is public).
+    "anonymous": {"competitions:honours", "public:index", "public:competition"},
     "teacher": {"media"},
     "office": {"media", "competitions:import-preview"},
     "administrator": {"media", "competitions:backup-download"},
@@ -137,12 +140,15 @@ def site(settings, tmp_path, django_user_model):
     settings.BACKUP_DIR = tmp_path / "backups"
     settings.TASK_PROGRESS_DIR = tmp_path / "progress"
     settings.PUBLIC_RESULTS = True
-    return populate(
+    objects = populate(
         "en",
         media_root=settings.MEDIA_ROOT,
         backup_dir=settings.BACKUP_DIR,
         django_user_model=django_user_model,
     )
+    # One confirmed result makes the competition public (its public page; the others wait).
+    Entry.objects.filter(pk=objects["entry"]).update(confirmed_at=timezone.now())
+    return objects
 
 
 def test_the_crawl_knows_every_url_pattern():

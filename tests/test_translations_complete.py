@@ -15,8 +15,9 @@ from django.conf import settings as django_settings
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
+from competitions.models import Entry
 from students.models import Coach, Student
 from tests.populated import populate
 from tests.test_access import EXPECTED, url_for
@@ -93,7 +94,12 @@ def english():
 
 # Pages EXPECTED invents objects for, which open with the populated installation's real ones (a
 # checked upload) or with a setting on (the public honours page).
-REAL_OBJECT_PAGES = {"competitions:import-preview", "competitions:honours"}
+REAL_OBJECT_PAGES = {
+    "competitions:import-preview",
+    "competitions:honours",
+    "public:index",
+    "public:competition",  # public once a result is confirmed (site() confirms one)
+}
 
 
 def pages(objects):
@@ -140,6 +146,8 @@ def site(language, settings, tmp_path, django_user_model):
         backup_dir=settings.BACKUP_DIR,
         django_user_model=django_user_model,
     )
+    # One confirmed result makes the competition public (its public page; the others wait).
+    Entry.objects.filter(pk=objects["entry"]).update(confirmed_at=timezone.now())
     client = Client()
     client.force_login(objects["users"]["administrator"])
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language

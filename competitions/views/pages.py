@@ -1,11 +1,10 @@
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
@@ -23,6 +22,7 @@ from competitions.models import (
 from competitions.pagination import BoundedPaginationMixin
 from competitions.tables import CompetitionTable
 from competitions.tallies import ORDERS, TABLES
+from competitions.views.public import layout_context, public_page
 
 
 class CompetitionListView(BoundedPaginationMixin, SingleTableMixin, FilterView):
@@ -96,6 +96,12 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Entry.objects.for_competition(competition).unconfirmed().count() if confirming.required() else None
     )
 
+    # The public page's link for the office to copy to the college website, while the public switch
+    # is on: True once the competition has a confirmed result (public), False before (one query).
+    public = (
+        Entry.objects.for_competition(competition).confirmed().exists() if settings.PUBLIC_RESULTS else None
+    )
+
     entries = Entry.objects.in_result_order().with_people()
     events = competition.events.select_related("skill").prefetch_related(
         Prefetch("entries", queryset=entries)
@@ -106,6 +112,7 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "competition": competition,
             "unconfirmed": unconfirmed,
+            "public": public,
             "events": events,
             "medal_rows": medal_rows,
             "unnamed": unnamed,
@@ -120,15 +127,14 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_not_required
+@public_page
 def honours(request: HttpRequest) -> HttpResponse:
-    """The public honours page, when settings.PUBLIC_RESULTS turns it on.
+    """The public honours page, when settings.PUBLIC_RESULTS turns it on (public_page: 404 when off).
 
     Names, events and awards of the college's confirmed medals (rule 9, as every college tally): no student
-    numbers, classes, photos or other personal data, and no links to the logged-in pages.
+    numbers, classes, photos or other personal data, and no links to the logged-in pages. In the public
+    pages' layout, linked both ways with the public results (competitions.views.public).
     """
-    if not settings.PUBLIC_RESULTS:
-        raise Http404
     # Public data shows confirmed results only (issue 12's Decision): all of them when the office
     # confirms nothing (competitions.confirming).
     entries = (
@@ -141,4 +147,5 @@ def honours(request: HttpRequest) -> HttpResponse:
         .order_by("-event__competition__year", "event__competition__name", "event__name", "id")
     )
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
-    return render(request, "competitions/honours.html", {"page": page})
+    layout = layout_context(request.path, page=page.number, section="honours")
+    return render(request, "competitions/honours.html", {"page": page, **layout})

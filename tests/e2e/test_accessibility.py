@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from competitions.demo import load_demo
@@ -127,9 +128,16 @@ def test_the_login_and_public_honours_pages_have_no_critical_or_serious_violatio
     language, page: Page, live_server, demo, browser_problems
 ):
     use_language(page, live_server.url, language)
+    # The public result pages too (competitions.views.public): the competition is public once confirmed.
+    Entry.objects.filter(event__competition=demo["competition"]).update(confirmed_at=timezone.now())
     found = []
-    for name in ["login", "competitions:honours"]:
-        response = page.goto(live_server.url + reverse(name))
+    for name, args in [
+        ("login", []),
+        ("competitions:honours", []),
+        ("public:index", []),
+        ("public:competition", [demo["competition"]]),
+    ]:
+        response = page.goto(live_server.url + reverse(name, args=args))
         assert response.ok, f"{name}: {response.status}"
         found += axe_violations(page, name)
     assert found == [], "\n".join(found)
