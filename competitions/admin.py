@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -357,19 +357,18 @@ class EvidenceFileLink:
         if not obj.pk or not obj.file:
             return "—"
         return format_html(
-            '<a href="{}">{}</a> ({}, {})',
+            '<a href="{}">{}</a> {}',
             reverse(self.file_view, args=[obj.pk]),
-            obj.original_name or obj.file.name,
-            obj.content_type or "?",
-            filesizeformat(obj.size),
+            gettext("Open the file"),
+            render_to_string("competitions/_evidence_kind.html", {"stored": obj}),
         )
 
 
 @admin.register(CertificateScan)
 class CertificateScanAdmin(EvidenceFileLink, admin.ModelAdmin):
     file_view = "competitions:scan-file"
-    list_display = ["__str__", "entry", "content_type", "uploaded_at", "uploaded_by"]
-    list_filter = ["entry__event__competition__year", "content_type"]
+    list_display = ["__str__", "entry", "uploaded_at", "uploaded_by"]
+    list_filter = ["entry__event__competition__year"]
     list_select_related = ["entry__event__competition", "entry__organization", "uploaded_by"]
     search_fields = ["caption", "original_name", "entry__event__name", "entry__members__name"]
     fields = ["entry", "caption", "stored_file", "uploaded_by"]

@@ -857,12 +857,14 @@ class ResultDocument(EvidenceFile):
         Competition, on_delete=models.CASCADE, related_name="result_documents", verbose_name=_("competition")
     )
     issuer = models.CharField(
-        _("issuing body"), max_length=200, help_text=_("Who issued it, e.g. 人力资源社会保障部.")
+        _("issuing body"),
+        max_length=200,
+        help_text=_("Who issued it, e.g. the Ministry of Human Resources and Social Security."),
     )
     number = models.CharField(
         _("document number"),
         max_length=100,
-        help_text=_("As printed, e.g. 人社部函〔2021〕99号 (only surrounding spaces are removed)."),
+        help_text=_("As printed, brackets and all (only surrounding spaces are removed)."),
     )
     issued_on = models.DateField(_("date"))
     title = models.CharField(_("title"), max_length=300, blank=True)
