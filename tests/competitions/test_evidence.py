@@ -15,7 +15,7 @@ from django.urls import reverse
 from PIL import Image
 
 from competitions import evidence, roles
-from competitions.models import CertificateScan, Competition, ResultDocument
+from competitions.models import CertificateScan, Competition, Entry, ResultDocument
 from tests.factories import make_competition, make_entry, make_event, make_student
 
 pytestmark = pytest.mark.django_db
@@ -451,3 +451,20 @@ def test_competition_results_version_is_raised_by_evidence(entry):
     scan = scan_of(entry)
     evidence.delete_scan(scan)
     assert Competition.objects.get(pk=entry.event.competition_id).results_version == before + 2
+
+
+def test_restoring_a_deleted_entry_brings_back_its_evidence(entry):
+    from competitions.recording import restore_entry
+
+    scan, document = scan_of(entry), document_of(entry)
+    pk = entry.pk
+    entry.delete()
+    assert not CertificateScan.objects.exists() and not document.entries.exists()
+    restore_entry(Entry.history.filter(id=pk, history_type="-").latest())
+    restored = CertificateScan.objects.get()
+    assert (
+        restored.pk == scan.pk
+        and restored.file.name == scan.file.name
+        and restored.preview.name == scan.preview.name
+    )
+    assert list(document.entries.values_list("pk", flat=True)) == [pk]
