@@ -24,6 +24,7 @@ from competitions.evidence import check_files as check_evidence_files
 from competitions.evidence import save_document
 from competitions.models import (
     Award,
+    CertificateScan,
     Competition,
     Entry,
     Event,
@@ -682,6 +683,12 @@ class ScanUploadForm(forms.Form):
     def clean_files(self):
         self.checked = check_evidence_files(self.cleaned_data["files"])
         return self.cleaned_data["files"]
+
+
+class ScanCaptionForm(forms.ModelForm):
+    class Meta:
+        model = CertificateScan
+        fields = ["caption"]
 
 
 class CoveredEntriesField(EntryChoiceField):

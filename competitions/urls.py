@@ -63,6 +63,7 @@ urlpatterns = [
     # Evidence: certificate scans and result documents (personal data: every role reads, the
     # office adds and deletes; files only through these views, never /media/)
     path("entries/<int:pk>/evidence/", evidence.entry_evidence, name="entry-evidence"),
+    path("evidence/scans/<int:pk>/edit/", evidence.scan_edit, name="scan-edit"),
     path("evidence/scans/<int:pk>/delete/", evidence.scan_delete, name="scan-delete"),
     path("evidence/scans/<int:pk>/file", evidence.scan_file, name="scan-file"),
     path("evidence/scans/<int:pk>/preview.jpg", evidence.scan_preview, name="scan-preview"),

@@ -78,6 +78,7 @@ EXPECTED = {
     # Evidence: personal data, every role reads it, the office changes it; the files' rows name
     # files that do not exist here (404), as "media" above.
     "competitions:entry-evidence": (("entry",), READ),
+    "competitions:scan-edit": (("scan",), POST_ONLY_OFFICE),
     "competitions:scan-delete": (("scan",), POST_ONLY_OFFICE),
     "competitions:scan-file": (("scan",), FILE_MISSING),
     "competitions:scan-preview": (("scan",), FILE_MISSING),

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from competitions import evidence
-from competitions.forms import ResultDocumentForm, ScanUploadForm
+from competitions.forms import ResultDocumentForm, ScanCaptionForm, ScanUploadForm
 from competitions.models import CertificateScan, Competition, Entry, EvidenceFile, ResultDocument
 
 
@@ -75,6 +75,21 @@ def scan_delete(request: HttpRequest, pk: int) -> HttpResponse:
     scan = get_object_or_404(CertificateScan.objects.select_related("entry__event"), pk=pk)
     evidence.delete_scan(scan, user=request.user)
     messages.success(request, _("Scan deleted."))
+    return redirect("competitions:entry-evidence", pk=scan.entry_id)
+
+
+@require_POST
+@permission_required("competitions.change_certificatescan", raise_exception=True)
+def scan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """A scan's caption, changed on the entry's evidence page."""
+    scan = get_object_or_404(CertificateScan, pk=pk)
+    form = ScanCaptionForm(request.POST, instance=scan)
+    if form.is_valid():
+        scan._history_user = request.user
+        form.save()
+        messages.success(request, _("Caption saved."))
+    else:
+        messages.error(request, " ".join(form.errors.get("caption", [])))
     return redirect("competitions:entry-evidence", pk=scan.entry_id)
 
 

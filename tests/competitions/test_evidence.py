@@ -203,6 +203,7 @@ def test_an_image_preview_is_upright_and_without_metadata(entry):
 def urls(entry, scan, document) -> list[str]:
     return [
         reverse("competitions:entry-evidence", args=[entry.pk]),
+        reverse("competitions:scan-edit", args=[scan.pk]),
         reverse("competitions:scan-delete", args=[scan.pk]),
         reverse("competitions:scan-file", args=[scan.pk]),
         reverse("competitions:scan-preview", args=[scan.pk]),
@@ -260,6 +261,7 @@ def test_a_teacher_reads_evidence_but_cannot_upload_or_delete(client, django_use
     )
     assert posted.status_code == 403
     assert client.post(reverse("competitions:scan-delete", args=[scan.pk])).status_code == 403
+    assert client.post(reverse("competitions:scan-edit", args=[scan.pk]), {"caption": "x"}).status_code == 403
     assert (
         client.get(reverse("competitions:result-document-create", args=[document.competition_id])).status_code
         == 403
@@ -300,6 +302,12 @@ def test_the_office_uploads_and_deletes_scans(client, django_user_model, entry, 
     page = client.get(url).content.decode()
     assert "&lt;b&gt;获奖证书&lt;/b&gt;" in page and "<b>获奖证书</b>" not in page
     scan = CertificateScan.objects.first()
+    assert (
+        client.post(reverse("competitions:scan-edit", args=[scan.pk]), {"caption": " 第一页 "}).status_code
+        == 302
+    )
+    scan.refresh_from_db()
+    assert scan.caption == "第一页"
     assert client.post(reverse("competitions:scan-delete", args=[scan.pk])).status_code == 302
     assert CertificateScan.objects.count() == 1
     assert CertificateScan.history.filter(id=scan.pk, history_type="-").exists()  # audited
