@@ -6,7 +6,10 @@ from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +19,7 @@ from competitions.amending import check_event, save_award, save_event
 from competitions.models import (
     ApiToken,
     Award,
+    CertificateScan,
     Competition,
     Entry,
     EntryCoach,
@@ -24,6 +28,7 @@ from competitions.models import (
     EventAlias,
     Organization,
     Photo,
+    ResultDocument,
     Skill,
     once_per_event,
 )
@@ -341,6 +346,51 @@ class PhotoAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class EvidenceFileLink:
+    """The stored file of a scan or document, linked through the page that checks permissions
+    (evidence is never under /media/); files are uploaded on the office's pages, where they are
+    sniffed and checked (competitions.evidence), so the admin does not take them."""
+
+    file_view = ""
+
+    @admin.display(description=_("file"))
+    def stored_file(self, obj):
+        if not obj.pk or not obj.file:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> {}',
+            reverse(self.file_view, args=[obj.pk]),
+            gettext("Open the file"),
+            render_to_string("competitions/_evidence_kind.html", {"stored": obj}),
+        )
+
+
+@admin.register(CertificateScan)
+class CertificateScanAdmin(EvidenceFileLink, admin.ModelAdmin):
+    file_view = "competitions:scan-file"
+    list_display = ["__str__", "entry", "uploaded_at", "uploaded_by"]
+    list_filter = ["entry__event__competition__year"]
+    list_select_related = ["entry__event__competition", "entry__organization", "uploaded_by"]
+    search_fields = ["caption", "original_name", "entry__event__name", "entry__members__name"]
+    fields = ["entry", "caption", "stored_file", "uploaded_by"]
+    readonly_fields = ["entry", "stored_file", "uploaded_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ResultDocument)
+class ResultDocumentAdmin(EvidenceFileLink, admin.ModelAdmin):
+    file_view = "competitions:result-document-file"
+    list_display = ["number", "issuer", "issued_on", "competition"]
+    list_filter = ["competition__year", "issuer"]
+    list_select_related = ["competition"]
+    search_fields = ["number", "issuer", "title", "competition__name"]
+    autocomplete_fields = ["competition", "entries"]
+    fields = ["competition", "issuer", "number", "issued_on", "title", "entries", "stored_file"]
+    readonly_fields = ["stored_file"]
 
 
 # Permissions as the admin's user and group forms list them: in the visitor's language. Django

@@ -23,14 +23,18 @@ from competitions.editing import (
     create_competition,
     parse_event_lines,
 )
+from competitions.evidence import check_files as check_evidence_files
+from competitions.evidence import save_document
 from competitions.models import (
     ApiToken,
     Award,
+    CertificateScan,
     Competition,
     Entry,
     Event,
     Organization,
     Photo,
+    ResultDocument,
     Skill,
     largest,
     normalize_label,
@@ -708,3 +712,70 @@ class ApiTokenForm(forms.Form):
     def expires_at(self):
         days = self.EXPIRES.get(self.cleaned_data["expires"])
         return None if days is None else timezone.now() + timedelta(days=days)
+
+
+# ---------------------------------------------------------------------------------------------
+# Evidence: an entry's certificate scans and a competition's result documents
+# (competitions.views.evidence; the checks and storage in competitions.evidence)
+
+EVIDENCE_ACCEPT = ".pdf,.jpg,.jpeg,.png,.webp,application/pdf,image/jpeg,image/png,image/webp"
+
+
+class ScanUploadForm(forms.Form):
+    files = MultipleFileField(
+        label=_("Certificate scans"),
+        help_text=_("PDF, JPEG, PNG or WebP; several files at once. The kind is read from the content."),
+        widget=MultipleFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
+    )
+    caption = forms.CharField(label=_("Caption"), max_length=300, required=False)
+
+    def clean_files(self):
+        self.checked = check_evidence_files(self.cleaned_data["files"])
+        return self.cleaned_data["files"]
+
+
+class ScanCaptionForm(forms.ModelForm):
+    class Meta:
+        model = CertificateScan
+        fields = ["caption"]
+
+
+class CoveredEntriesField(EntryChoiceField):
+    """The entries a result document covers: checkboxes grouped by event."""
+
+    widget = forms.CheckboxSelectMultiple(attrs={"class": "checkbox-list"})
+
+
+class ResultDocumentForm(forms.ModelForm):
+    upload = forms.FileField(
+        label=_("File"),
+        required=False,
+        help_text=_("Optional: the notice as a PDF or an image. A new file replaces the one stored."),
+        widget=forms.ClearableFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
+    )
+
+    field_order = ["issuer", "number", "issued_on", "title", "upload", "entries"]
+
+    class Meta:
+        model = ResultDocument
+        fields = ["issuer", "number", "issued_on", "title", "entries"]
+        field_classes = {"entries": CoveredEntriesField}
+        widgets = {"issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, competition: Competition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.competition = competition
+        self.fields["entries"].queryset = entries_of(competition)
+        self.fields["entries"].help_text = _("The entries of this competition that the document lists.")
+        self.checked = None
+
+    def clean_upload(self):
+        upload = self.cleaned_data.get("upload")
+        if upload:
+            self.checked = check_evidence_files([upload])[0]
+        return upload
+
+    def save(self, *, user=None) -> ResultDocument:
+        return save_document(
+            document=self.instance, upload=self.checked, entries=self.cleaned_data["entries"], user=user
+        )

@@ -805,6 +805,125 @@ def _photo_tag_str(tag) -> str:
 Photo.entries.through.__str__ = _photo_tag_str
 
 
+# --- Evidence: certificate scans and official result documents (competitions/evidence.py) -------
+# Personal data: stored under evidence/, a folder config.urls.media never serves, and sent only by
+# competitions.views.evidence, which checks the login and the permission.
+
+
+def evidence_path(instance: "EvidenceFile", filename: str) -> str:
+    # A random name; the extension is the one of the sniffed kind (evidence.store names the file).
+    return f"evidence/{instance.folder()}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+def evidence_preview_path(instance: "EvidenceFile", filename: str) -> str:
+    return f"evidence/{instance.folder()}/previews/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class EvidenceFile(models.Model):
+    """A stored scan or document file: its kind sniffed from its content, never from its name."""
+
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    content_type = models.CharField(
+        _("content type"), max_length=50, blank=True, editable=False, help_text=_("Sniffed from the content.")
+    )
+    original_name = models.CharField(
+        _("original file name"), max_length=255, blank=True, editable=False, help_text=_("As uploaded.")
+    )
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0, editable=False)
+    preview = models.ImageField(
+        _("preview"),
+        upload_to=evidence_preview_path,
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("A small upright image without metadata: the picture, or a PDF's first page."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def folder(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.content_type == "application/pdf"
+
+
+class ResultDocument(EvidenceFile):
+    """The official notice of a competition's results (e.g. 人社部函〔2021〕99号), which usually
+    lists many winners: one document, linked to every entry of its competition it covers."""
+
+    competition = models.ForeignKey(
+        Competition, on_delete=models.CASCADE, related_name="result_documents", verbose_name=_("competition")
+    )
+    issuer = models.CharField(
+        _("issuing body"),
+        max_length=200,
+        help_text=_("Who issued it, e.g. the Ministry of Human Resources and Social Security."),
+    )
+    number = models.CharField(
+        _("document number"),
+        max_length=100,
+        help_text=_("As printed, brackets and all (only surrounding spaces are removed)."),
+    )
+    issued_on = models.DateField(_("date"))
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200, blank=True)
+    entries = models.ManyToManyField(
+        Entry, blank=True, related_name="result_documents", verbose_name=_("entries covered")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[entries])
+
+    class Meta:
+        ordering = ["competition", "issued_on", "id"]
+        verbose_name = _("result document")
+        verbose_name_plural = _("result documents")
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.number}"
+
+    def folder(self) -> str:
+        return f"documents/{self.competition_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("competitions:result-document-detail", args=[self.pk])
+
+
+class CertificateScan(EvidenceFile):
+    """A scan or photo of an entry's certificate (image or PDF), with an optional caption."""
+
+    entry = models.ForeignKey(
+        Entry, on_delete=models.CASCADE, related_name="certificate_scans", verbose_name=_("entry")
+    )
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["entry", "id"]
+        verbose_name = _("certificate scan")
+        verbose_name_plural = _("certificate scans")
+
+    def __str__(self) -> str:
+        return self.caption or self.original_name or self.file.name
+
+    def folder(self) -> str:
+        return f"scans/{self.entry_id}"
+
+
 class TallyKind(models.TextChoices):
     ORGANIZATION = "organization", _("Organization")
     COLLEGE = "college", _("The college")

@@ -78,11 +78,29 @@ def validate_image(uploaded_file: File) -> None:
                 "limit": filesizeformat(settings.PHOTO_MAX_BYTES),
             },
         )
-    too_many_pixels = ValidationError(
-        _("“%(name)s” has too many pixels: a photo may be at most %(limit)d megapixels."),
-        code="too_many_pixels",
-        params={**params, "limit": MAX_PIXELS // 1_000_000},
-    )
+    problem = image_problem(uploaded_file)
+    if problem == "too_many_pixels":
+        raise ValidationError(
+            _("“%(name)s” has too many pixels: a photo may be at most %(limit)d megapixels."),
+            code="too_many_pixels",
+            params={**params, "limit": MAX_PIXELS // 1_000_000},
+        )
+    if problem == "not_an_image":
+        raise ValidationError(
+            _("“%(name)s” is not a JPEG, PNG or WebP image, or the file is damaged."),
+            code="not_an_image",
+            params=params,
+        )
+
+
+def image_problem(uploaded_file: File) -> str | None:
+    """Why Pillow will not take this file as a JPEG, PNG or WebP image: "too_many_pixels" (more
+    than MAX_PIXELS, checked from the header before decoding: a decompression bomb) or
+    "not_an_image" (another format, or truncated or corrupt data); None when it decodes in full.
+
+    Shared by photos (validate_image) and evidence scans (competitions.evidence), which word their
+    refusals each in their own terms. The file is left at position 0.
+    """
     try:
         with warnings.catch_warnings():
             # Pillow only warns between 1x and 2x its own limit: make that a refusal too.
@@ -92,26 +110,23 @@ def validate_image(uploaded_file: File) -> None:
                 # Opening reads only the header: refuse huge dimensions before decoding anything.
                 width, height = image.size
                 if width * height > MAX_PIXELS:
-                    raise too_many_pixels
+                    return "too_many_pixels"
                 image.verify()
             # verify() leaves the image unusable; decoding in full catches truncated data.
             uploaded_file.seek(0)
             with Image.open(uploaded_file, formats=ALLOWED_FORMATS) as image:
                 image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise too_many_pixels from None
+        return "too_many_pixels"
     except _BROKEN_IMAGE_ERRORS:
-        raise ValidationError(
-            _("“%(name)s” is not a JPEG, PNG or WebP image, or the file is damaged."),
-            code="not_an_image",
-            params=params,
-        ) from None
+        return "not_an_image"
     finally:
         uploaded_file.seek(0)
+    return None
 
 
-def make_thumbnail(uploaded_file: File) -> ContentFile:
-    """An upright JPEG that fits in 480×480, without EXIF (no camera data, no GPS position).
+def make_thumbnail(uploaded_file: File, *, size: tuple[int, int] = THUMBNAIL_SIZE) -> ContentFile:
+    """An upright JPEG that fits in `size` (480×480), without EXIF (no camera data, no GPS position).
 
     Call it on a file validate_image accepted. The file is left at position 0.
     """
@@ -130,7 +145,7 @@ def make_thumbnail(uploaded_file: File) -> ContentFile:
         image.paste(rgba, mask=rgba.getchannel("A"))
     elif image.mode != "RGB":
         image = image.convert("RGB")
-    image.thumbnail(THUMBNAIL_SIZE)
+    image.thumbnail(size)
     # JPEG's writer copies a comment from image.info; keep nothing but the colour profile.
     image.info = {}
     buffer = io.BytesIO()

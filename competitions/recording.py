@@ -17,6 +17,7 @@ from competitions import confirming
 from competitions.aggregates import lock_tallies, results_changed
 from competitions.models import (
     Award,
+    CertificateScan,
     Competition,
     Entry,
     EntryCoach,
@@ -25,6 +26,7 @@ from competitions.models import (
     Member,
     Organization,
     Photo,
+    ResultDocument,
     once_per_event,
 )
 from students.models import Coach, Student
@@ -144,6 +146,14 @@ def restore_entry(record) -> Entry:
     for photo in photos_tagged_when_deleted(entry.pk, record.history_date):
         photo._change_reason = RESTORED
         photo.entries.add(entry)  # a history record of the photo with its tags (m2m_fields)
+    # Its evidence: the certificate scans deleted with it (their files were kept), and its place in
+    # the result documents that still exist and covered it.
+    for scan in latest_deleted(CertificateScan.history.filter(entry_id=entry.pk), since):
+        scan._change_reason = RESTORED
+        scan.save()
+    for document in linked_when_deleted(ResultDocument, entry.pk, record.history_date):
+        document._change_reason = RESTORED
+        document.entries.add(entry)
     event = Event.objects.get(pk=record.event_id)
     results_changed([event.competition_id], event_ids=[event.pk])
     return entry
@@ -157,19 +167,25 @@ def photos_tagged_when_deleted(entry_id: int, deleted_at) -> list[Photo]:
     (django-simple-history keeps them with every record, Photo's m2m_fields). A tag removed before
     the deletion is not in that record, and is not brought back.
     """
-    tags = Photo.history.model.entries.model  # the historical rows of Photo.entries
-    candidates = Photo.objects.filter(
-        pk__in=tags.objects.filter(entry_id=entry_id).values("photo_id")
+    return linked_when_deleted(Photo, entry_id, deleted_at)
+
+
+def linked_when_deleted(model, entry_id: int, deleted_at) -> list:
+    """The rows of `model` (Photo, ResultDocument: an `entries` many-to-many kept in their history)
+    that still exist and were linked to the entry when it was deleted."""
+    tags = model.history.model.entries.model  # the historical rows of model.entries
+    candidates = model.objects.filter(
+        pk__in=tags.objects.filter(entry_id=entry_id).values(f"{model._meta.model_name}_id")
     ).order_by("pk")
     tagged = []
-    for photo in candidates:
+    for linked in candidates:
         last = (
-            Photo.history.filter(id=photo.pk, history_date__lte=deleted_at)
+            model.history.filter(id=linked.pk, history_date__lte=deleted_at)
             .order_by("-history_date", "-history_id")
             .first()
         )
         if last is not None and tags.objects.filter(history=last, entry_id=entry_id).exists():
-            tagged.append(photo)
+            tagged.append(linked)
     return tagged
 
 

@@ -23,6 +23,8 @@ RESULT_MODELS = [
     "entrymember",
     "entrycoach",
     "photo",
+    "certificatescan",
+    "resultdocument",
     "award",
     "organization",
     "skill",

@@ -5,6 +5,7 @@ from competitions.views import (
     changes,
     confirmations,
     entries,
+    evidence,
     history,
     leaderboards,
     office,
@@ -59,4 +60,17 @@ urlpatterns = [
     path("entries/<int:pk>/history/", history.entry_history, name="entry-history"),
     path("events/<int:pk>/deleted/", history.deleted_entries, name="deleted-entries"),
     path("entries/<int:pk>/restore/", history.entry_restore, name="entry-restore"),
+    # Evidence: certificate scans and result documents (personal data: every role reads, the
+    # office adds and deletes; files only through these views, never /media/)
+    path("entries/<int:pk>/evidence/", evidence.entry_evidence, name="entry-evidence"),
+    path("evidence/scans/<int:pk>/edit/", evidence.scan_edit, name="scan-edit"),
+    path("evidence/scans/<int:pk>/delete/", evidence.scan_delete, name="scan-delete"),
+    path("evidence/scans/<int:pk>/file", evidence.scan_file, name="scan-file"),
+    path("evidence/scans/<int:pk>/preview.jpg", evidence.scan_preview, name="scan-preview"),
+    path("<int:pk>/documents/", evidence.result_document_list, name="result-document-list"),
+    path("<int:pk>/documents/new/", evidence.result_document_create, name="result-document-create"),
+    path("documents/<int:pk>/", evidence.result_document_detail, name="result-document-detail"),
+    path("documents/<int:pk>/edit/", evidence.result_document_edit, name="result-document-edit"),
+    path("documents/<int:pk>/file", evidence.result_document_file, name="result-document-file"),
+    path("documents/<int:pk>/preview.jpg", evidence.result_document_preview, name="result-document-preview"),
 ]

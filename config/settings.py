@@ -266,6 +266,9 @@ IMPORT_MAX_BYTES = envint("IMPORT_MAX_BYTES", 64 * 1024 * 1024)
 # The largest uploaded photo, in bytes.
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
 
+# The largest certificate scan or result document (image or PDF) uploaded as evidence, in bytes.
+EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+
 # --- Request and upload size caps ---------------------------------------------------------------
 # A request body larger than REQUEST_MAX_BYTES is refused with a 413 page before anything reads it
 # (config.security); nginx's client_max_body_size should say the same. The margin over the

@@ -11,11 +11,12 @@ from datetime import date
 from pathlib import Path
 
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from PIL import Image
 
-from competitions import roles, tasks
-from competitions.models import Award, Organization, Photo, SheetImport, Tier
+from competitions import evidence, roles, tasks
+from competitions.models import Award, Organization, Photo, ResultDocument, SheetImport, Tier
 from tests.factories import (
     make_coach,
     make_competition,
@@ -45,6 +46,8 @@ DATA = {
         "notes": "现场评分",
         "file": "成绩表.csv",
         "photo": "photos/颁奖典礼.jpg",
+        "scan": "获奖证书.jpg",
+        "number": "教职成函〔2023〕12号",
         "users": {"teacher": "教师甲", "office": "竞赛办", "administrator": "管理员"},
         "awards": None,  # the vocabulary the migrations install
         "named": "最佳设计奖",
@@ -94,6 +97,8 @@ DATA = {
         "notes": "Scored on site",
         "file": "results.csv",
         "photo": "photos/ceremony.jpg",
+        "scan": "certificate.jpg",
+        "number": "MOE Notice No. 12 (2023)",
         "users": {"teacher": "teacher1", "office": "office1", "administrator": "admin1"},
         "awards": {
             "Special prize": Tier.SPECIAL,
@@ -240,6 +245,22 @@ def populate(language: str, *, media_root: Path, backup_dir: Path, django_user_m
     )
     photo.entries.add(entry)
 
+    # Evidence: a certificate scan of the entry and the result document that covers it.
+    scan = evidence.add_scans(
+        entry=entry,
+        files=[SimpleUploadedFile(data["scan"], jpeg())],
+        caption=data["caption"],
+        user=users["office"],
+    )[0]
+    document = evidence.save_document(
+        document=ResultDocument(
+            competition=competition, issuer=data["host"], number=data["number"], issued_on=date(2023, 6, 1)
+        ),
+        upload=evidence.check_file(SimpleUploadedFile(data["scan"], jpeg())),
+        entries=[entry],
+        user=users["office"],
+    )
+
     # An upload checked (its preview lists a new student, a near match and a bad row), one waiting
     # for its check, and a backup archive.
     sheet = "\r\n".join(",".join(row) for row in data["sheet"]).encode("utf-8-sig")
@@ -265,6 +286,8 @@ def populate(language: str, *, media_root: Path, backup_dir: Path, django_user_m
         "coach": coaches[0].pk,
         "coach2": coaches[1].pk,
         "photo": photo.pk,
+        "scan": scan.pk,
+        "document": document.pk,
         "department": department.pk,
         "skill": team.skill_id,
         "token": checked.token,

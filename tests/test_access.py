@@ -3,13 +3,15 @@
 The test walks the URL configuration, so a new page without an expectation here fails the suite.
 """
 
+from datetime import date
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from competitions import roles, tokens
-from competitions.models import Entry, Photo
+from competitions.models import CertificateScan, Entry, Photo, ResultDocument
 from students.models import Department
 from tests.factories import make_coach, make_competition, make_entry, make_event, make_student
 
@@ -22,6 +24,7 @@ OFFICE_ONLY = {"anonymous": LOGIN, "teacher": 403, "office": 200, "administrator
 POST_ONLY_OFFICE = {"anonymous": LOGIN, "teacher": 405, "office": 405, "administrator": 405}
 # The public pages with the public switch (settings.PUBLIC_RESULTS) off, as in these tests.
 NOT_PUBLIC = {"anonymous": 404, "teacher": 404, "office": 404, "administrator": 404}
+FILE_MISSING = {"anonymous": LOGIN, "teacher": 404, "office": 404, "administrator": 404}
 EXPECTED = {
     "home": ((), {"anonymous": LOGIN, "teacher": 302, "office": 302, "administrator": 302}),
     "login": ((), {"anonymous": 200, "teacher": 200, "office": 200, "administrator": 200}),
@@ -82,6 +85,19 @@ EXPECTED = {
     "password_change": ((), READ),
     # Someone else's key: each user revokes only their own (administrators: in the admin).
     "api-token-revoke": (("api_token",), {**READ, "teacher": 404, "office": 404, "administrator": 404}),
+    # Evidence: personal data, every role reads it, the office changes it; the files' rows name
+    # files that do not exist here (404), as "media" above.
+    "competitions:entry-evidence": (("entry",), READ),
+    "competitions:scan-edit": (("scan",), POST_ONLY_OFFICE),
+    "competitions:scan-delete": (("scan",), POST_ONLY_OFFICE),
+    "competitions:scan-file": (("scan",), FILE_MISSING),
+    "competitions:scan-preview": (("scan",), FILE_MISSING),
+    "competitions:result-document-list": (("competition",), READ),
+    "competitions:result-document-create": (("competition",), OFFICE_ONLY),
+    "competitions:result-document-detail": (("document",), READ),
+    "competitions:result-document-edit": (("document",), OFFICE_ONLY),
+    "competitions:result-document-file": (("document",), FILE_MISSING),
+    "competitions:result-document-preview": (("document",), FILE_MISSING),
 }
 # The admin site: only administrators (staff) get in; everyone else is sent to its login page.
 ADMIN = {"anonymous": 302, "teacher": 302, "office": 302, "administrator": 200}
@@ -123,6 +139,12 @@ def objects():
     entry = make_entry(event, members=[student], coaches=[coach])
     photo = Photo.objects.create(competition=competition, image="photos/missing.jpg")
     department = Department.objects.create(name="机器人系")
+    scan = CertificateScan.objects.create(
+        entry=entry, file="evidence/missing.pdf", preview="evidence/missing.jpg"
+    )
+    document = ResultDocument.objects.create(
+        competition=competition, issuer="人社部", number="人社部函〔2021〕99号", issued_on=date(2021, 6, 1)
+    )
     return {
         "competition": competition.pk,
         "event": event.pk,
@@ -132,6 +154,8 @@ def objects():
         "coach": coach.pk,
         "coach2": make_coach().pk,
         "photo": photo.pk,
+        "scan": scan.pk,
+        "document": document.pk,
         "department": department.pk,
         "skill": event.skill_id,
         "token": "0" * 32,

@@ -20,6 +20,13 @@ from competitions.models import Entry
 from tests.populated import populate
 from tests.test_access import EXPECTED, ROLES, url_names
 
+# Evidence files and their previews (an <img src> refers to a preview).
+EVIDENCE_FILES = {
+    "competitions:scan-file",
+    "competitions:scan-preview",
+    "competitions:result-document-file",
+    "competitions:result-document-preview",
+}
 # Not opened, but reached when a page refers to them (a link, or a data- attribute for a script).
 DOWNLOADS = {
     "competitions:annual-summary-xlsx",
@@ -28,6 +35,7 @@ DOWNLOADS = {
     "competitions:people-search",
     "students:quick-search",
     "media",
+    *EVIDENCE_FILES,
 }
 # Answered by a form's POST (or a redirect), never a page to land on.
 NOT_CRAWLED = {"logout", "set_language", "competitions:entry-restore"}
@@ -45,9 +53,9 @@ NOT_LINKED_BY_DESIGN = {
 OPENABLE_WITH_REAL_OBJECTS = {
     # With PUBLIC_RESULTS on (the site below confirms a result, so its competition is public).
     "anonymous": {"competitions:honours", "public:index", "public:competition"},
-    "teacher": {"media"},
-    "office": {"media", "competitions:import-preview"},
-    "administrator": {"media", "competitions:backup-download"},
+    "teacher": {"media", *EVIDENCE_FILES},
+    "office": {"media", "competitions:import-preview", *EVIDENCE_FILES},
+    "administrator": {"media", "competitions:backup-download", *EVIDENCE_FILES},
 }
 # Pages that no link reaches yet, while other helpers of issue 11 add the links (the office's
 # pages, the photos' pages). The lead empties this set after merging their branches.
@@ -61,7 +69,7 @@ class _References(HTMLParser):
     def __init__(self):
         super().__init__()
         self.links: list[str] = []  # <a href>: followed
-        self.references: list[str] = []  # a script's endpoints: reached, not followed
+        self.references: list[str] = []  # a script's endpoints, an image's source: reached, not followed
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
@@ -69,7 +77,7 @@ class _References(HTMLParser):
                 continue
             if tag == "a" and name == "href":
                 self.links.append(value)
-            elif name.startswith("data-") and value.startswith("/"):
+            elif (name.startswith("data-") or (tag == "img" and name == "src")) and value.startswith("/"):
                 self.references.append(value)
 
 

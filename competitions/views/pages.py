@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from competitions import confirming, tallies
+from competitions import confirming, evidence, tallies
 from competitions.filters import CompetitionFilter
 from competitions.models import (
     MEDAL_TIERS,
@@ -102,7 +102,8 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Entry.objects.for_competition(competition).confirmed().exists() if settings.PUBLIC_RESULTS else None
     )
 
-    entries = Entry.objects.in_result_order().with_people()
+    # Each entry's evidence marker (scans and result documents) counted in the same query.
+    entries = evidence.with_evidence_counts(Entry.objects.in_result_order().with_people())
     events = competition.events.select_related("skill").prefetch_related(
         Prefetch("entries", queryset=entries)
     )
