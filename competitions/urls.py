@@ -6,6 +6,7 @@ from competitions.views import (
     confirmations,
     entries,
     history,
+    honours,
     leaderboards,
     office,
     pages,
@@ -59,4 +60,9 @@ urlpatterns = [
     path("entries/<int:pk>/history/", history.entry_history, name="entry-history"),
     path("events/<int:pk>/deleted/", history.deleted_entries, name="deleted-entries"),
     path("entries/<int:pk>/restore/", history.entry_restore, name="entry-restore"),
+    # Honours that results lead to (every role reads; the office records; never public)
+    path("honours/records/", honours.honour_list, name="honour-list"),
+    path("honours/records/new/", honours.honour_create, name="honour-create"),
+    path("honours/records/<int:pk>/edit/", honours.honour_edit, name="honour-edit"),
+    path("honours/records/<int:pk>/delete/", honours.honour_delete, name="honour-delete"),
 ]
