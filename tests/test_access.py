@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from competitions import roles
-from competitions.models import Entry, Photo
+from competitions.models import Entry, Honour, Photo
 from students.models import Department
 from tests.factories import make_coach, make_competition, make_entry, make_event, make_student
 
@@ -56,6 +56,10 @@ EXPECTED = {
     "competitions:entry-restore": (("entry",), POST_ONLY_OFFICE),
     "competitions:unconfirmed": (("competition",), READ),
     "competitions:entry-confirm": (("entry",), POST_ONLY_OFFICE),
+    "competitions:honour-list": ((), READ),
+    "competitions:honour-create": ((), OFFICE_ONLY),
+    "competitions:honour-edit": (("honour",), OFFICE_ONLY),
+    "competitions:honour-delete": (("honour",), POST_ONLY_OFFICE),
     "students:student-list": ((), READ),
     "students:student-detail": (("student",), READ),
     "students:coach-list": ((), READ),
@@ -120,6 +124,7 @@ def objects():
         "coach": coach.pk,
         "coach2": make_coach().pk,
         "photo": photo.pk,
+        "honour": Honour.objects.create(kind="national_expert", year=2023, count=3, people="both").pk,
         "department": department.pk,
         "skill": event.skill_id,
         "token": "0" * 32,
