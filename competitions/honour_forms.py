@@ -35,7 +35,8 @@ class HonourForm(forms.ModelForm):
         max_length=200,
         widget=people_input("student"),
         help_text=_(
-            "A recorded student, as 姓名 or 姓名（学号）. Leave both people empty for an unnamed count."
+            "A recorded student: a name, or a name followed by the student number in brackets. Leave both "
+            "people empty for an unnamed count."
         ),
     )
     teacher_name = forms.CharField(
@@ -43,7 +44,7 @@ class HonourForm(forms.ModelForm):
         required=False,
         max_length=200,
         widget=people_input("coach"),
-        help_text=_("A recorded home teacher, as 姓名 or 姓名（工号）."),
+        help_text=_("A recorded home teacher: a name, or a name followed by the staff number in brackets."),
     )
     competition = forms.ModelChoiceField(
         label=_("Competition"),

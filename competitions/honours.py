@@ -13,20 +13,30 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from competitions.models import Entry, Honour, HonourKind, HonourPeople, HonourStatus
+from competitions.models import Entry, Honour, HonourKind, HonourPeople, HonourStatus, Tier
 
 KINDS = list(HonourKind)
 STATUSES = list(HonourStatus)
 
+# Squad selections (入围国家集训队, 入围中国集训队, National Training Squad) are "other" awards of the
+# vocabulary with these words: the one definition, read by the summary (reports) and the honours.
+SQUAD_WORDS = ("集训队", "squad")
+SQUADS = Q(award__tier=Tier.OTHER) & (Q(award__label__contains="集训队") | Q(award__label__icontains="squad"))
+
+
+def is_squad(award) -> bool:
+    return (
+        award is not None
+        and award.tier == Tier.OTHER
+        and any(w in award.label.casefold() for w in SQUAD_WORDS)
+    )
+
 
 def squad_entries(entries: QuerySet[Entry]) -> QuerySet[Entry]:
-    """The entries whose award is a squad selection, as the award vocabulary says it (the one
-    definition is reports.SQUADS, which the summary lists squads by)."""
-    from competitions.reports import SQUADS  # reports reads this module's counts
-
+    """The entries whose award is a squad selection, as the award vocabulary says it."""
     return entries.filter(SQUADS)
 
 
@@ -41,7 +51,7 @@ def check_entries(honour: Honour, entries: Iterable[Entry]) -> None:
             {
                 "entries": _(
                     "A national training squad selection links the entry that records it: choose at "
-                    "least one entry whose award is a squad selection (入围国家集训队)."
+                    "least one entry whose award is a squad selection."
                 )
             }
         )
@@ -59,13 +69,16 @@ def save_honour(*, honour: Honour, entries: Sequence[Entry]) -> Honour:
 
 
 def honours_of(*, student=None, coach=None) -> list[Honour]:
-    """A person's honours, newest first, with their entries, in 2 queries."""
+    """A person's honours, newest first, with their entries, in 2 queries (1 when there are none)."""
     honours = (
         Honour.objects.filter(student=student) if student is not None else Honour.objects.filter(coach=coach)
     )
+    entries = Entry.objects.select_related("event__competition", "award").order_by(
+        "-event__competition__year", "id"
+    )
     return list(
         honours.order_by("-year", "-date", "kind", "id").prefetch_related(
-            "entries__event__competition", "entries__award"
+            Prefetch("entries", queryset=entries)
         )
     )
 

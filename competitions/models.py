@@ -1003,7 +1003,7 @@ class Honour(models.Model):
         max_length=200,
         blank=True,
         help_text=_(
-            "As written, where the kind alone does not say it: 第47届世界技能大赛中国集训队, 高级技师, 正高级讲师."
+            "As written, where the kind alone does not say it: the squad, the skill grade or the teaching title."
         ),
     )
     year = models.PositiveSmallIntegerField(
@@ -1011,7 +1011,7 @@ class Honour(models.Model):
     )
     date = models.DateField(_("date"), null=True, blank=True, help_text=_("When known."))
     document_number = models.CharField(
-        _("document number"), max_length=100, blank=True, help_text=_("As typed, e.g. 人社部函〔2021〕99号.")
+        _("document number"), max_length=100, blank=True, help_text=_("As typed, with its brackets.")
     )
     student = models.ForeignKey(
         "students.Student",

@@ -18,7 +18,15 @@ from django.utils.translation import gettext as _
 
 from competitions import tallies
 from competitions.exports import Sheet
-from competitions.honours import HonourCount, honours_by_kind, sentence_en, sentence_zh
+from competitions.honours import (  # noqa: F401 (SQUAD_WORDS, SQUADS: reports.* as before)
+    SQUAD_WORDS,
+    SQUADS,
+    HonourCount,
+    honours_by_kind,
+    is_squad,
+    sentence_en,
+    sentence_zh,
+)
 from competitions.models import (
     MEDAL_TIERS,
     Category,
@@ -33,9 +41,6 @@ TIERS = list(Tier)  # best first, "other" last
 LEVELS = list(Level)  # widest first
 # Levels whose medals the summary lists one by one, with names, events and coaches.
 LISTED_LEVELS = [Level.WORLD, Level.NATIONAL, Level.INDUSTRY]
-# Squad selections (入围国家集训队, National Training Squad) are "other" awards with these words.
-SQUAD_WORDS = ("集训队", "squad")
-SQUADS = Q(award__tier=Tier.OTHER) & (Q(award__label__contains="集训队") | Q(award__label__icontains="squad"))
 
 
 def entry_years(entries: QuerySet[Entry] | None = None) -> list[int]:
@@ -48,14 +53,6 @@ def entry_years(entries: QuerySet[Entry] | None = None) -> list[int]:
         entries.order_by("-event__competition__year")
         .values_list("event__competition__year", flat=True)
         .distinct()
-    )
-
-
-def is_squad(award) -> bool:
-    return (
-        award is not None
-        and award.tier == Tier.OTHER
-        and any(w in award.label.casefold() for w in SQUAD_WORDS)
     )
 
 

@@ -121,7 +121,7 @@ def test_a_squad_selection_must_link_a_squad_entry():
     honour = Honour(kind=HonourKind.SQUAD, year=2023, count=1, people=HonourPeople.STUDENTS)
     message = (
         "A national training squad selection links the entry that records it: choose at least one entry "
-        "whose award is a squad selection (入围国家集训队)."
+        "whose award is a squad selection."
     )
     with pytest.raises(ValidationError) as caught:
         save_honour(honour=honour, entries=[])
