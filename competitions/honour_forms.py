@@ -5,6 +5,7 @@ chosen within one competition at a time, not from every entry of every year."""
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -75,6 +76,8 @@ class HonourForm(forms.ModelForm):
         else:
             ids = linked
             self.initial["entries"] = linked
+            if honour.pk is None:
+                self.initial.setdefault("year", timezone.localdate().year)
             competition = (
                 Competition.objects.filter(events__entries__pk__in=linked).order_by("-year").first()
                 if linked
