@@ -5,6 +5,7 @@ deletes them. Not public: anonymous visitors are sent to the login page (LoginRe
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.db.models import Case, IntegerField, Value, When
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from competitions.honour_forms import HonourForm
 from competitions.honours import save_honour
-from competitions.models import Honour, HonourKind
+from competitions.models import Honour, HonourKind, HonourStatus
 
 
 def all_choice(choices) -> list:
@@ -31,6 +32,14 @@ class HonourFilterForm(forms.Form):
         years = Honour.objects.order_by("-year").values_list("year", flat=True).distinct()
         self.fields["year"].choices = all_choice([(year, year) for year in years])
         self.fields["kind"].choices = all_choice(HonourKind.choices)
+
+
+def choice_order(field: str, choices) -> Case:
+    """A field's place in its choices' order (squad before experts; qualified before awarded)."""
+    return Case(
+        *[When(**{field: value}, then=Value(number)) for number, value in enumerate(choices.values)],
+        output_field=IntegerField(),
+    )
 
 
 @permission_required("competitions.view_honour", raise_exception=True)
@@ -51,7 +60,9 @@ def honour_list(request: HttpRequest) -> HttpResponse:
         "competitions/honour_list.html",
         {
             "form": form,
-            "honours": honours.order_by("-year", "kind", "status", "id"),
+            "honours": honours.order_by(
+                "-year", choice_order("kind", HonourKind), choice_order("status", HonourStatus), "id"
+            ),
             "can_change": request.user.has_perm("competitions.change_honour"),
             "can_add": request.user.has_perm("competitions.add_honour"),
         },
