@@ -14,6 +14,7 @@ from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from competitions import confirming, roles, tallies, tokens
+from competitions.admin_honours import HonourAdmin  # noqa: F401 (registers the honours' admin)
 from competitions.admin_tallies import RefreshesTallies
 from competitions.amending import check_event, save_award, save_event
 from competitions.models import (

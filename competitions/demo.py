@@ -20,9 +20,12 @@ What is real and what is not:
 - Aggregate statements that the report does not itemise (“14 个国赛一等奖、1 个二等奖及 27 个省赛一等奖
   和二等奖，还有 3 个全国行业赛事奖项”, “7 个赛项的全国一等奖”) are quoted in the notes of the
   competitions concerned; no entries are invented to match them.
+- Honours that results lead to (HONOURS, as models.Honour): the report names nobody for them, so
+  they are unnamed counts, as it states them — 7 students selected for the 47th WorldSkills China
+  squad (linked to the 7 squad entries), 20 students and teachers qualified to apply for 全国技术能手,
+  11 teachers newly 全国技术能手 — each with a note quoting the report.
 - Left out, as they are not competition results: personal and collective honours (广东省青年五四奖章,
-  优秀共青团员, 校园之星, 优秀学生干部, 国家奖学金, 五四红旗团委标兵), qualifications (20 名师生获得
-  “全国技术能手”申报资格), rankings and case selections (中职50强, 党建精品案例), the school's own
+  优秀共青团员, 校园之星, 优秀学生干部, 国家奖学金, 五四红旗团委标兵), rankings and case selections (中职50强, 党建精品案例), the school's own
   innovation contest (no results itemised) and the teacher contests of section 3 (第七届广东省技工院校
   教师职业能力大赛, 广州开放大学说课大赛: outside the sections this demo covers, no names given).
 
@@ -40,12 +43,17 @@ from django.db import transaction
 from django.utils.translation import ngettext
 
 from competitions import confirming, roles
+from competitions.honours import save_honour, squad_entries
 from competitions.models import (
     Award,
     Category,
     Competition,
     Entry,
     Event,
+    Honour,
+    HonourKind,
+    HonourPeople,
+    HonourStatus,
     Level,
     Organization,
     Skill,
@@ -545,6 +553,72 @@ COMPETITIONS = [
 ]
 
 
+SQUAD_COMPETITION = "第47届世界技能大赛中国集训队选拔"
+
+# Honours the report states, all unnamed (it gives counts only). "squad_of": the competition whose
+# squad entries (award 入围国家集训队) the honour links.
+HONOURS = [
+    {
+        "kind": HonourKind.SQUAD,
+        "status": HonourStatus.AWARDED,
+        "year": 2023,
+        "title": "第47届世界技能大赛中国集训队",
+        "count": 7,
+        "people": HonourPeople.STUDENTS,
+        "squad_of": SQUAD_COMPETITION,
+        "notes": (
+            "报告 2.2.1：“此外，还有 7 名学生入围第 47 届世界技能大赛中国集训队”。6.3 另称“共 10 名师生入围"
+            "第 47 届世界技能大赛国家集训队”；两处都没有姓名，本库按 2.2.1 记 7 名学生，链接该赛事的 7 条入围记录。"
+        ),
+    },
+    {
+        "kind": HonourKind.NATIONAL_EXPERT,
+        "status": HonourStatus.QUALIFIED,
+        "year": 2023,
+        "count": 20,
+        "people": HonourPeople.BOTH,
+        "notes": (
+            "报告 6.3：“在全国行业职业竞赛国家一类赛中获得 7 个赛项的全国一等奖，共有 20 名师生获得"
+            "‘全国技术能手’申报资格。”报告未列明姓名，也未说明依据哪些成绩，未链接参赛记录。"
+        ),
+    },
+    {
+        "kind": HonourKind.NATIONAL_EXPERT,
+        "status": HonourStatus.AWARDED,
+        "year": 2023,
+        "count": 11,
+        "people": HonourPeople.TEACHERS,
+        "notes": (
+            "报告 1.3 教师队伍：“新增正高级职3人、副高级职称19人、全国技术能手11人。”这是教职工的统计，"
+            "未列明姓名，也未说明由哪些竞赛成绩获得，未链接参赛记录。"
+            "同句的新增正高级、副高级职称未说明与竞赛成绩有关，未记录。"
+        ),
+    },
+]
+
+
+def _honours() -> int:
+    """Record the report's honours not recorded yet (found by kind, status, year, title, count and
+    who); return how many were added."""
+    added = 0
+    for spec in HONOURS:
+        key = {name: spec.get(name, "") for name in ("kind", "status", "year", "title", "count", "people")}
+        if Honour.objects.filter(student=None, coach=None, **key).exists():
+            continue
+        entries = []
+        if spec.get("squad_of"):
+            entries = list(
+                squad_entries(
+                    Entry.objects.filter(
+                        event__competition__name=spec["squad_of"], event__competition__year=spec["year"]
+                    )
+                )
+            )
+        save_honour(honour=Honour(**key, notes=spec["notes"]), entries=entries)
+        added += 1
+    return added
+
+
 def _department(name: str | None) -> Department | None:
     if name is None:
         return None
@@ -671,8 +745,9 @@ def _demo_accounts() -> None:
 def load_demo(*, stdout: TextIO | None = None, confirmed_by: str | None = None) -> dict[str, int]:
     """Load the report's results, the illustrative organizations and the demo accounts.
 
-    Returns counts of what the demo holds (competitions, events, entries, students) and how many
-    entries this run added (none when it has run before). With `stdout`, one line per competition.
+    Returns counts of what the demo holds (competitions, events, entries, students, honours) and how
+    many entries and honours this run added (none when it has run before). With `stdout`, one line
+    per competition.
     The entries added are unconfirmed unless `confirmed_by` names an account (a demo account too):
     confirmed by it. An unknown name raises confirming.UnknownUser and nothing is loaded.
     """
@@ -730,10 +805,20 @@ def load_demo(*, stdout: TextIO | None = None, confirmed_by: str | None = None) 
                 + "\n"
             )
 
+    honours_added = _honours()
+    if stdout is not None and honours_added:
+        stdout.write(
+            ngettext("%(added)d honour added", "%(added)d honours added", honours_added)
+            % {"added": honours_added}
+            + "\n"
+        )
+
     return {
         "competitions": len(competitions),
         "events": Event.objects.filter(competition__in=competitions).count(),
         "entries": Entry.objects.filter(event__competition__in=competitions).count(),
         "students": len(STUDENTS),
         "added": added,
+        "honours": len(HONOURS),
+        "honours_added": honours_added,
     }

@@ -1124,3 +1124,176 @@ class ApiToken(models.Model):
     @property
     def expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+# ---------------------------------------------------------------------------------------------
+# Honours that follow from results: selection for the national training squad, technical experts
+# (技术能手), skill grades, teaching titles. Counting and the rules that need the linked entries
+# (a squad selection links a squad entry) are in competitions.honours.
+
+
+class HonourKind(models.TextChoices):
+    SQUAD = "squad", _("National training squad")
+    NATIONAL_EXPERT = "national_expert", _("National technical expert")
+    PROVINCIAL_EXPERT = "provincial_expert", _("Provincial technical expert")
+    SKILL_GRADE = "skill_grade", _("Skill grade promotion")
+    TEACHING_TITLE = "teaching_title", _("Teaching title promotion")
+
+
+class HonourStatus(models.TextChoices):
+    """How far an honour has got, in the order it gets there."""
+
+    QUALIFIED = "qualified", _("Qualified to apply")
+    NOMINATED = "nominated", _("Nominated")
+    AWARDED = "awarded", _("Awarded")
+
+
+class HonourPeople(models.TextChoices):
+    """Who an unnamed honour's count is of, as the report says it (学生 / 教师 / 师生)."""
+
+    STUDENTS = "students", _("Students")
+    TEACHERS = "teachers", _("Teachers")
+    BOTH = "both", _("Students and teachers")
+
+
+class Honour(models.Model):
+    """An honour that results lead to, for one student or one teacher, or for a number of people
+    the source does not name (an unnamed count, like an entry without members)."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=HonourKind)
+    status = models.CharField(_("status"), max_length=12, choices=HonourStatus, default=HonourStatus.AWARDED)
+    title = models.CharField(
+        _("title"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "As written, where the kind alone does not say it: the squad, the skill grade or the teaching title."
+        ),
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), help_text=_("The year the annual summary counts it in.")
+    )
+    date = models.DateField(_("date"), null=True, blank=True, help_text=_("When known."))
+    document_number = models.CharField(
+        _("document number"), max_length=100, blank=True, help_text=_("As typed, with its brackets.")
+    )
+    student = models.ForeignKey(
+        "students.Student",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="honours",
+        verbose_name=_("student"),
+    )
+    coach = models.ForeignKey(
+        "students.Coach",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="honours",
+        verbose_name=_("teacher"),
+    )
+    count = models.PositiveIntegerField(
+        _("number of people"),
+        null=True,
+        blank=True,
+        help_text=_("Only for an unnamed honour: how many people the source counts without naming them."),
+    )
+    people = models.CharField(
+        _("who"),
+        max_length=10,
+        choices=HonourPeople,
+        blank=True,
+        help_text=_("Only for an unnamed honour: students, teachers or both."),
+    )
+    entries = models.ManyToManyField(
+        Entry,
+        blank=True,
+        related_name="honours",
+        verbose_name=_("entries"),
+        help_text=_("The results that earned it."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords(m2m_fields=[entries])
+
+    class Meta:
+        ordering = ["-year", "kind", "id"]
+        verbose_name = _("honour")
+        verbose_name_plural = _("honours")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(student__isnull=False, coach__isnull=True, count__isnull=True, people="")
+                    | Q(student__isnull=True, coach__isnull=False, count__isnull=True, people="")
+                    | (Q(student__isnull=True, coach__isnull=True, count__gte=1) & ~Q(people=""))
+                ),
+                name="honour_named_or_counted",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=HonourKind.values), name="honour_kind_known"),
+            models.CheckConstraint(condition=Q(status__in=HonourStatus.values), name="honour_status_known"),
+        ]
+        indexes = [
+            # The honours list and the annual summary: one year's honours by kind.
+            models.Index(fields=["year", "kind"], name="honour_year_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} · {self.get_kind_display()} · {self.person_label}"
+
+    @property
+    def is_unnamed(self) -> bool:
+        return self.student_id is None and self.coach_id is None
+
+    @property
+    def person(self):
+        return self.student or self.coach
+
+    @property
+    def person_label(self) -> str:
+        if self.is_unnamed:
+            return gettext("unnamed, %(count)s %(people)s") % {
+                "count": self.count,
+                "people": self.get_people_display(),
+            }
+        return self.person.name
+
+    @property
+    def headcount(self) -> int:
+        """How many people it stands for: one named person, or the unnamed count."""
+        return 1 if not self.is_unnamed else (self.count or 0)
+
+    def clean(self):
+        """The rules that need no linked entries (the squad rule: competitions.honours.check_entries)."""
+        errors: dict[str, list] = {}
+        if self.student_id and self.coach_id:
+            errors.setdefault("coach", []).append(
+                _("An honour is for one person: choose a student or a teacher, not both.")
+            )
+        if self.is_unnamed:
+            if self.count is None or self.count < 1:
+                errors.setdefault("count", []).append(
+                    _(
+                        "An unnamed honour needs the number of people (1 or more); or name a student or a teacher."
+                    )
+                )
+            if not self.people:
+                errors.setdefault("people", []).append(
+                    _("Say whether the unnamed people are students, teachers or both.")
+                )
+        else:
+            if self.count is not None:
+                errors.setdefault("count", []).append(
+                    _("A named honour is for one person: leave the number of people empty.")
+                )
+            if self.people:
+                errors.setdefault("people", []).append(
+                    _("Only an unnamed honour says who its people are: leave it empty.")
+                )
+        if self.date and self.year and self.date.year != self.year:
+            errors.setdefault("date", []).append(
+                _("The date is in %(date_year)d, not in %(year)d.")
+                % {"date_year": self.date.year, "year": self.year}
+            )
+        if errors:
+            raise ValidationError(errors)

@@ -18,6 +18,15 @@ from django.utils.translation import gettext as _
 
 from competitions import tallies
 from competitions.exports import Sheet
+from competitions.honours import (  # noqa: F401 (SQUAD_WORDS, SQUADS: reports.* as before)
+    SQUAD_WORDS,
+    SQUADS,
+    HonourCount,
+    honours_by_kind,
+    is_squad,
+    sentence_en,
+    sentence_zh,
+)
 from competitions.models import (
     MEDAL_TIERS,
     Category,
@@ -32,9 +41,6 @@ TIERS = list(Tier)  # best first, "other" last
 LEVELS = list(Level)  # widest first
 # Levels whose medals the summary lists one by one, with names, events and coaches.
 LISTED_LEVELS = [Level.WORLD, Level.NATIONAL, Level.INDUSTRY]
-# Squad selections (入围国家集训队, National Training Squad) are "other" awards with these words.
-SQUAD_WORDS = ("集训队", "squad")
-SQUADS = Q(award__tier=Tier.OTHER) & (Q(award__label__contains="集训队") | Q(award__label__icontains="squad"))
 
 
 def entry_years(entries: QuerySet[Entry] | None = None) -> list[int]:
@@ -47,14 +53,6 @@ def entry_years(entries: QuerySet[Entry] | None = None) -> list[int]:
         entries.order_by("-event__competition__year")
         .values_list("event__competition__year", flat=True)
         .distinct()
-    )
-
-
-def is_squad(award) -> bool:
-    return (
-        award is not None
-        and award.tier == Tier.OTHER
-        and any(w in award.label.casefold() for w in SQUAD_WORDS)
     )
 
 
@@ -144,6 +142,9 @@ class AnnualSummary:
     squads: list[Listed] = field(default_factory=list)
     named_awards: list[Listed] = field(default_factory=list)
     departments: list[tallies.MedalRow] = field(default_factory=list)
+    # Honours by kind and status (competitions.honours.honours_by_kind): the whole college's, so
+    # only in the summary of every category.
+    honours: list[HonourCount] = field(default_factory=list)
     confirmed: bool = False  # confirmed results only (competitions.confirming)
 
     @property
@@ -219,6 +220,8 @@ def annual_summary(year: int, *, category: str | None = None, confirmed: bool = 
         else:
             summary.named_awards.append(item)
     summary.departments = tallies.medal_table(entries, by="department", with_other=True)
+    if category is None:
+        summary.honours = honours_by_kind(year)
     return summary
 
 
@@ -351,6 +354,7 @@ def paragraph_zh(summary: AnnualSummary) -> str:
     if summary.named_awards:
         awards = "、".join(f"{item.award}（{item.competition.name}）" for item in summary.named_awards)
         sentences.append(f"学院还获得{awards}。")
+    sentences.append(sentence_zh(summary.honours))
     if summary.departments:
         departments = [
             f"{row.name}获奖 {row.awards} 项（{counts_zh(row.counts, [t.value for t in TIERS])}）"
@@ -473,6 +477,8 @@ def paragraph_en(summary: AnnualSummary) -> str:
     if summary.named_awards:
         awards = series_en([f"{item.award} ({item.competition.name})" for item in summary.named_awards])
         sentences.append(f"The college also received {awards}.")
+    if summary.honours and (honours := sentence_en(summary.honours)):
+        sentences.append(honours)
     if summary.departments:
         departments = [
             f"{row.name}: {plural_en(row.awards, ('award', 'awards'))} "
@@ -529,6 +535,11 @@ def summary_sheets(summary: AnnualSummary) -> list[Sheet]:
         [_("Department"), *tier_headers(), _("Total")],
         [[row.name, *(n for _tier, n in row.cells()), row.awards] for row in summary.departments],
     )
+    honours = Sheet(
+        _("Honours and titles"),
+        [_("Kind"), _("Status"), _("Named"), _("Unnamed"), _("Total")],
+        [[row.kind_label, row.status_label, row.named, row.unnamed, row.total] for row in summary.honours],
+    )
     paragraphs = Sheet(
         _("Paragraph"),
         [_("Language"), _("Text")],
@@ -543,5 +554,6 @@ def summary_sheets(summary: AnnualSummary) -> list[Sheet]:
         listing(_("Squad selections"), summary.squads),
         listing(_("Other named awards"), summary.named_awards),
         departments,
+        honours,
         paragraphs,
     ]

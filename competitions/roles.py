@@ -28,6 +28,7 @@ RESULT_MODELS = [
     "award",
     "organization",
     "skill",
+    "honour",
 ]
 PEOPLE_MODELS = ["student", "coach", "department", "major"]
 

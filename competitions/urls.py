@@ -7,6 +7,7 @@ from competitions.views import (
     entries,
     evidence,
     history,
+    honours,
     leaderboards,
     office,
     pages,
@@ -73,4 +74,9 @@ urlpatterns = [
     path("documents/<int:pk>/edit/", evidence.result_document_edit, name="result-document-edit"),
     path("documents/<int:pk>/file", evidence.result_document_file, name="result-document-file"),
     path("documents/<int:pk>/preview.jpg", evidence.result_document_preview, name="result-document-preview"),
+    # Honours that results lead to (every role reads; the office records; never public)
+    path("honours/records/", honours.honour_list, name="honour-list"),
+    path("honours/records/new/", honours.honour_create, name="honour-create"),
+    path("honours/records/<int:pk>/edit/", honours.honour_edit, name="honour-edit"),
+    path("honours/records/<int:pk>/delete/", honours.honour_delete, name="honour-delete"),
 ]

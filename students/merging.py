@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from competitions.aggregates import results_changed
-from competitions.models import EntryCoach, EntryMember, Event
+from competitions.models import EntryCoach, EntryMember, Event, Honour
 from students.models import Coach, MergeRecord, Student, StudentNumberAlias
 from students.people import format_person, lock_people, number_of
 
@@ -91,6 +91,12 @@ def merge(*, keep: Student | Coach, remove: Student | Coach, user) -> MergeRecor
         memberships, EntryMember, [member_field], default_user=user, default_change_reason=reason
     )
     move_coachings(coachings, keep=keep, user=user, reason=reason)
+    # Honours (squad selections, technical experts ...) follow the person too.
+    honour_field = "student" if model is Student else "coach"
+    honours = list(Honour.objects.filter(**{honour_field: remove}))
+    for honour in honours:
+        setattr(honour, honour_field, keep)
+    bulk_update_with_history(honours, Honour, [honour_field], default_user=user, default_change_reason=reason)
 
     record = MergeRecord.objects.create(
         kind=MergeRecord.Kind.STUDENT if model is Student else MergeRecord.Kind.COACH,

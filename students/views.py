@@ -34,6 +34,7 @@ from django_tables2.export import ExportMixin
 
 from competitions import tallies
 from competitions.exports import SpreadsheetExport, export_filename, sheet_title
+from competitions.honours import honours_of
 from competitions.importing import is_conflict
 from competitions.models import (
     MEDAL_TIERS,
@@ -278,6 +279,7 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tier_counts": tallies.tiers_of(entries),
             "pathways": pathways(entries),
             "export_formats": EXPORT_FORMATS,
+            "honours": honours_of(student=student),
         },
     )
 
@@ -321,6 +323,7 @@ def coach_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "coached_by_level": tallies.levels_of(coached),
             "competed_tier_counts": tallies.tiers_of(competed),
             "tiers": list(Tier),
+            "honours": honours_of(coach=coach),
         },
     )
 

@@ -16,7 +16,19 @@ from django.utils import translation
 from PIL import Image
 
 from competitions import evidence, roles, tasks
-from competitions.models import Award, Organization, Photo, ResultDocument, SheetImport, Tier
+from competitions.honours import save_honour
+from competitions.models import (
+    Award,
+    Honour,
+    HonourKind,
+    HonourPeople,
+    HonourStatus,
+    Organization,
+    Photo,
+    ResultDocument,
+    SheetImport,
+    Tier,
+)
 from tests.factories import (
     make_coach,
     make_competition,
@@ -51,6 +63,8 @@ DATA = {
         "users": {"teacher": "教师甲", "office": "竞赛办", "administrator": "管理员"},
         "awards": None,  # the vocabulary the migrations install
         "named": "最佳设计奖",
+        "honour_title": "高级技师",
+        "document": "人社部函〔2021〕99号",
         "sheet": [
             ["赛事", "年份", "级别", "赛项", "单位", "选手", "学号", "指导教师", "奖项", "名次"],
             [
@@ -108,6 +122,8 @@ DATA = {
             "Excellence award": Tier.EXCELLENCE,
         },
         "named": "Best Design Prize",
+        "honour_title": "Senior technician",
+        "document": "HRSS 2021-99",
         "sheet": [
             [
                 "competition",
@@ -260,6 +276,36 @@ def populate(language: str, *, media_root: Path, backup_dir: Path, django_user_m
         entries=[entry],
         user=users["office"],
     )
+    # Honours: a named one (a student's skill grade, earned by the team entry) and an unnamed count.
+    honour = save_honour(
+        honour=Honour(
+            kind=HonourKind.SKILL_GRADE,
+            status=HonourStatus.AWARDED,
+            title=data["honour_title"],
+            year=2023,
+            date=date(2023, 9, 1),
+            document_number=data["document"],
+            student=students[0],
+            notes=data["notes"],
+        ),
+        entries=[entry],
+    )
+    save_honour(
+        honour=Honour(
+            kind=HonourKind.NATIONAL_EXPERT,
+            status=HonourStatus.QUALIFIED,
+            year=2023,
+            count=20,
+            people=HonourPeople.BOTH,
+        ),
+        entries=[],
+    )
+    save_honour(
+        honour=Honour(
+            kind=HonourKind.TEACHING_TITLE, status=HonourStatus.NOMINATED, year=2023, coach=coaches[0]
+        ),
+        entries=[entry],
+    )
 
     # An upload checked (its preview lists a new student, a near match and a bad row), one waiting
     # for its check, and a backup archive.
@@ -288,6 +334,7 @@ def populate(language: str, *, media_root: Path, backup_dir: Path, django_user_m
         "photo": photo.pk,
         "scan": scan.pk,
         "document": document.pk,
+        "honour": honour.pk,
         "department": department.pk,
         "skill": team.skill_id,
         "token": checked.token,

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from competitions import roles, tokens
-from competitions.models import CertificateScan, Entry, Photo, ResultDocument
+from competitions.models import CertificateScan, Entry, Honour, Photo, ResultDocument
 from students.models import Department
 from tests.factories import make_coach, make_competition, make_entry, make_event, make_student
 
@@ -65,6 +65,10 @@ EXPECTED = {
     "competitions:entry-restore": (("entry",), POST_ONLY_OFFICE),
     "competitions:unconfirmed": (("competition",), READ),
     "competitions:entry-confirm": (("entry",), POST_ONLY_OFFICE),
+    "competitions:honour-list": ((), READ),
+    "competitions:honour-create": ((), OFFICE_ONLY),
+    "competitions:honour-edit": (("honour",), OFFICE_ONLY),
+    "competitions:honour-delete": (("honour",), POST_ONLY_OFFICE),
     "students:student-list": ((), READ),
     "students:student-detail": (("student",), READ),
     "students:coach-list": ((), READ),
@@ -156,6 +160,7 @@ def objects():
         "photo": photo.pk,
         "scan": scan.pk,
         "document": document.pk,
+        "honour": Honour.objects.create(kind="national_expert", year=2023, count=3, people="both").pk,
         "department": department.pk,
         "skill": event.skill_id,
         "token": "0" * 32,

@@ -30,9 +30,11 @@ QUERY_BUDGETS = {
     # competition, photos, 2 ranking settings, unconfirmed count, medal table, events + 3
     "competition-detail": 12 + PERMISSIONS,
     "student-list": 8 + PERMISSIONS,  # department, major and cohort choices (2), count, page
-    "student-detail": 8 + PERMISSIONS,  # student, entries + 3 prefetches, the college (print header)
+    # student, entries + 3 prefetches, the college (print header), honours + their entries
+    "student-detail": 10 + PERMISSIONS,
     "coach-list": 5 + PERMISSIONS,  # department choices, count, page
-    "coach-detail": 12 + PERMISSIONS,  # coach, 2 x (entries + 3 prefetches), the college (print header)
+    # coach, 2 x (entries + 3 prefetches), the college (print header), honours + their entries
+    "coach-detail": 14 + PERMISSIONS,
 }
 
 AWARDS = ["金牌", "银牌", "铜牌", "优胜奖", "一等奖", "入围国家集训队", None]

@@ -366,8 +366,8 @@ def test_the_summary_xlsx_opens_and_has_a_sheet_per_table(user_client, demo):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = load_workbook(io.BytesIO(response.content))
-    assert len(workbook.sheetnames) == 6
-    levels, medals, squads, _named, departments, paragraphs = workbook.worksheets
+    assert len(workbook.sheetnames) == 7
+    levels, medals, squads, _named, departments, _honours, paragraphs = workbook.worksheets
     assert levels["A2"].value == str(Level.NATIONAL.label)
     assert medals.max_row - 1 == len(user_client.get(SUMMARY).context["summary"].medals)
     assert squads.max_row - 1 == 7
@@ -447,9 +447,9 @@ QUERY_BUDGETS = {
     # home college, entries, members, coaches
     "pivot-entries-csv": BASE + 4,
     # home college, years, counts, listed entries + members + coaches, departments, skill chart,
-    # unconfirmed results of the year, placeholder skills
-    "summary": BASE + 10,
-    "summary-xlsx": BASE + 6,
+    # unconfirmed results of the year, placeholder skills, honours by kind (competitions.honours)
+    "summary": BASE + 11,
+    "summary-xlsx": BASE + 7,
 }
 
 

@@ -19,9 +19,15 @@ BUDGETS = {
     "student-list-filtered": (8 + PERMISSIONS, "the same, and the chosen department and major looked up"),
     "coach-list": (3 + PERMISSIONS, "department choices, count, page"),
     "coach-list-xlsx": (1 + PERMISSIONS, "every matching row (and the role check)"),
-    "student-detail": (6 + PERMISSIONS, "student, entries + members, coaches, photos, home college (print)"),
+    "student-detail": (
+        8 + PERMISSIONS,
+        "student, entries + members, coaches, photos, home college (print), honours + their entries",
+    ),
     "student-detail-csv": (5 + PERMISSIONS, "the same, no template (and the role check)"),
-    "coach-detail": (10 + PERMISSIONS, "coach, 2 x (entries + members, coaches, photos), home college"),
+    "coach-detail": (
+        12 + PERMISSIONS,
+        "coach, 2 x (entries + members, coaches, photos), home college, honours + their entries",
+    ),
     "department-list": (2 + PERMISSIONS, "departments with counts, medal table"),
     "department-detail": (
         9 + PERMISSIONS,
