@@ -595,7 +595,7 @@ class SummaryChart:
 
 
 def summary_charts(summary: AnnualSummary) -> list[SummaryChart]:
-    """Awards by department (the summary's table) and by skill (one query: the skills' tally),
+    """Awards by department (the summary's table) and by skill (two queries: the skills' tally),
     every tier stacked, "other" included, as the tables count them; most awards first."""
     skills = tallies.medal_table(
         tallies.college_entries(year=summary.year, category=summary.category, confirmed=summary.confirmed),
@@ -665,7 +665,7 @@ def report_section(summary: AnnualSummary, *, language: str, font_family: str | 
     have rows (summary_tables) with their captions ("表 2-1 2023 年…") and the charts that show
     something (summary_charts, drawn with `font_family`) with theirs ("图 2-1 …"). A list of
     competitions.exports blocks (Heading, Text, Table, Figure), for exports.document_bytes.
-    About 7 queries (the summary's are done; the charts' skills tally)."""
+    Two queries: the skills' tally of the charts (the summary's own are done)."""
     chinese = report_language(language) == "zh-hans"
     caption = caption_zh if chinese else caption_en
     with translation.override(report_language(language)):
