@@ -368,6 +368,15 @@ def test_a_standalone_chart_carries_the_pages_styles():
     assert 'class="chart-legend" fill="#656d76"' in svg and 'font-weight="600"' in svg
 
 
+def test_openpyxl_reads_workbooks_with_defusedxml_although_python_docx_brings_lxml():
+    import defusedxml.ElementTree
+    import openpyxl
+    from openpyxl.xml import functions
+
+    assert openpyxl.LXML is False
+    assert functions.fromstring is defusedxml.ElementTree.fromstring
+
+
 # Printed by LibreOffice
 
 
