@@ -10,7 +10,9 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from xml.etree import ElementTree
 
+from defusedxml import ElementTree as SafeElementTree
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -263,3 +265,32 @@ def stacked_bars(
         "chart-bars",
         links=any(bar.url for bar in bars),
     )
+
+
+# The page's chart styles (static/css/site.css, "Charts") for a chart drawn away from the page: a
+# chart converted to a picture for a document has no stylesheet, so its SVG carries them as
+# presentation attributes. The colours are site.css's --text, --muted and --border.
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+STANDALONE_TEXT = {"fill": "#1f2328", "font-size": str(FONT_SIZE)}
+STANDALONE_CLASSES = {
+    "chart-axis": {"fill": "#656d76"},
+    "chart-legend": {"fill": "#656d76"},
+    "chart-empty": {"fill": "#656d76"},
+    "chart-value": {"font-weight": "600"},
+    "chart-grid": {"stroke": "#d0d7de", "stroke-width": "1"},
+}
+
+
+def standalone(chart: str, *, font_family: str | None) -> str:
+    """A chart of this module as an SVG file of its own, looking as on the page: the stylesheet's
+    colours, sizes and weights as attributes of its elements, its text in `font_family` (a font
+    that draws Chinese, when one is installed: a converter uses one font for all the text, not
+    the page's list of fallbacks)."""
+    ElementTree.register_namespace("", SVG_NAMESPACE)
+    root = SafeElementTree.fromstring(chart)
+    for element in root.iter():
+        if element.tag == f"{{{SVG_NAMESPACE}}}text":
+            element.attrib.update(STANDALONE_TEXT, **{"font-family": font_family or "sans-serif"})
+        for name in element.get("class", "").split():
+            element.attrib.update(STANDALONE_CLASSES.get(name, {}))
+    return ElementTree.tostring(root, encoding="unicode")

@@ -3,6 +3,10 @@ annual-report summary. Words and layout only: every number comes from competitio
 college's entries by rule 9, counted there), so the summary, the tallies page and its drill-down
 agree.
 
+The summary is also the competition section of the annual report (report_section): its numbered
+heading, the paragraph, the tables with their captions (表 2-1 …) and the charts (图 2-1 …), which
+competitions.exports writes as a Word document.
+
 The summary paragraph is written in the style of the college's annual report, in Chinese and in
 English. Those two texts are content in a fixed language (they are pasted into a Chinese report
 and its English version), so they are composed here rather than translated through gettext.
@@ -14,10 +18,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.utils import translation
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from competitions import tallies
-from competitions.exports import Sheet
+from competitions import charts, tallies
+from competitions.exports import Figure, Heading, Sheet, Table, Text
 from competitions.honours import (  # noqa: F401 (SQUAD_WORDS, SQUADS: reports.* as before)
     SQUAD_WORDS,
     SQUADS,
@@ -504,6 +510,22 @@ def tier_headers() -> list[str]:
 
 def summary_sheets(summary: AnnualSummary) -> list[Sheet]:
     """The summary's tables, one sheet each, and its paragraphs."""
+    paragraphs = Sheet(
+        _("Paragraph"),
+        [_("Language"), _("Text")],
+        [["中文", summary.paragraph_zh], ["English", summary.paragraph_en]],
+        max_width=PARAGRAPH_WIDTH,
+    )
+    if summary.confirmed:
+        paragraphs.rows.append([_("Note"), _("Confirmed results only.")])
+    return [*(table.sheet for table in summary_tables(summary)), paragraphs]
+
+
+def summary_tables(summary: AnnualSummary) -> list[Table]:
+    """The summary's tables, each with its caption in the report (unnumbered), in the order of the
+    workbook's sheets and of the report's tables: by level and tier (its last row the total), the
+    listed medals, squads and named awards, by department. The workbook and the Word document
+    (report_section) both show these."""
     levels = Sheet(
         _("By level and tier"),
         [_("Level"), *tier_headers(), _("Total")],
@@ -540,20 +562,163 @@ def summary_sheets(summary: AnnualSummary) -> list[Sheet]:
         [_("Kind"), _("Status"), _("Named"), _("Unnamed"), _("Total")],
         [[row.kind_label, row.status_label, row.named, row.unnamed, row.total] for row in summary.honours],
     )
-    paragraphs = Sheet(
-        _("Paragraph"),
-        [_("Language"), _("Text")],
-        [["中文", summary.paragraph_zh], ["English", summary.paragraph_en]],
-        max_width=PARAGRAPH_WIDTH,
-    )
-    if summary.confirmed:
-        paragraphs.rows.append([_("Note"), _("Confirmed results only.")])
+    # A document shows a listing as the page does: competition, event, award, members, coaches
+    # (a portrait page has no room for the level and the tier, which the award and the
+    # competition's name say).
+    listed_columns = (0, 2, 3, 5, 6)
     return [
-        levels,
-        listing(_("National and world medals"), summary.medals),
-        listing(_("Squad selections"), summary.squads),
-        listing(_("Other named awards"), summary.named_awards),
-        departments,
-        honours,
-        paragraphs,
+        Table(pgettext("report table", "Awards by level and tier"), levels, total_row=bool(summary.levels)),
+        Table(
+            pgettext("report table", "Medals at national and world level"),
+            listing(_("National and world medals"), summary.medals),
+            columns=listed_columns,
+        ),
+        Table(
+            pgettext("report table", "Selections for the national training squad"),
+            listing(_("Squad selections"), summary.squads),
+            columns=listed_columns,
+        ),
+        Table(
+            pgettext("report table", "Other named awards"),
+            listing(_("Other named awards"), summary.named_awards),
+            columns=listed_columns,
+        ),
+        Table(pgettext("report table", "Awards by department"), departments),
+        Table(pgettext("report table", "Honours that follow from results"), honours),
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The summary's charts (the page's, and the report's figures)
+
+
+@dataclass
+class SummaryChart:
+    title: str  # the chart's own title (its SVG's <title>, the page's figure caption)
+    caption: str  # its caption in the report, unnumbered
+    bars: list[charts.Bar]
+
+    def svg(self) -> SafeString:
+        return charts.stacked_bars(self.bars, title=self.title, tiers=charts.ALL_TIERS)
+
+    @property
+    def empty(self) -> bool:
+        return not any(bar.total(charts.ALL_TIERS) for bar in self.bars)
+
+
+def summary_charts(summary: AnnualSummary) -> list[SummaryChart]:
+    """Awards by department (the summary's table) and by skill (two queries: the skills' tally),
+    every tier stacked, "other" included, as the tables count them; most awards first."""
+    skills = tallies.medal_table(
+        tallies.college_entries(year=summary.year, category=summary.category, confirmed=summary.confirmed),
+        by="skill",
+        order="total",
+        with_other=True,
+    )
+    departments = sorted(summary.departments, key=lambda row: -row.awards)
+    return [
+        SummaryChart(
+            _("Awards by department"),
+            pgettext("report figure", "Awards by department"),
+            [charts.Bar(row.name, row.counts) for row in departments],
+        ),
+        SummaryChart(
+            _("Awards by skill"),
+            pgettext("report figure", "Awards by skill"),
+            [charts.Bar(row.name, row.counts) for row in skills],
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The summary as the report's section (a Word document: competitions.exports.document_bytes)
+
+# The report's numbering: competition results are in chapter 2 (学生发展), section 2.2 (在校成就),
+# one subsection per kind of competition, as in the 2023 report ("2.2.1 技能类竞赛获奖情况").
+# Tables and figures are numbered within the chapter: 表 2-1, 图 2-1.
+REPORT_CHAPTER = 2
+HEADING_ZH = {
+    None: "2.2 竞赛获奖情况",
+    Category.SKILLS: "2.2.1 技能类竞赛获奖情况",
+    Category.SPORTS: "2.2.2 文体类获奖情况",
+    Category.ARTS: "2.2.2 文体类获奖情况",
+    Category.INNOVATION: "2.2.3 综合类获奖情况",
+    Category.TEACHER: "2.2 教师职业能力竞赛获奖情况",
+    Category.OTHER: "2.2 其他竞赛获奖情况",
+}
+HEADING_EN = {
+    None: "2.2 Competition Awards",
+    Category.SKILLS: "2.2.1 Vocational Skills Competition Awards",
+    Category.SPORTS: "2.2.2 Sports and Arts Awards",
+    Category.ARTS: "2.2.2 Sports and Arts Awards",
+    Category.INNOVATION: "2.2.3 Innovation and Entrepreneurship Awards",
+    Category.TEACHER: "2.2 Teaching Ability Competition Awards",
+    Category.OTHER: "2.2 Other Competition Awards",
+}
+REPORT_LANGUAGES = ("zh-hans", "en")
+
+
+def report_language(language: str | None) -> str:
+    """One of REPORT_LANGUAGES: Chinese for any Chinese language code, English otherwise."""
+    return "zh-hans" if (language or "").lower().startswith("zh") else "en"
+
+
+def caption_zh(kind: str, number: int, year: int, caption: str) -> str:
+    return f"{kind} {REPORT_CHAPTER}-{number} {year} 年{caption}"
+
+
+def caption_en(kind: str, number: int, year: int, caption: str) -> str:
+    return f"{kind} {REPORT_CHAPTER}-{number} {caption}, {year}"
+
+
+def report_section(summary: AnnualSummary, *, language: str, font_family: str | None = None) -> list:
+    """The summary as the competition section of the annual report, in `language` ("zh-hans" or
+    "en"): the numbered heading, the paragraph (paragraph_zh or paragraph_en), the tables that
+    have rows (summary_tables) with their captions ("表 2-1 2023 年…") and the charts that show
+    something (summary_charts, drawn with `font_family`) with theirs ("图 2-1 …"). A list of
+    competitions.exports blocks (Heading, Text, Table, Figure), for exports.document_bytes.
+    Two queries: the skills' tally of the charts (the summary's own are done)."""
+    chinese = report_language(language) == "zh-hans"
+    caption = caption_zh if chinese else caption_en
+    with translation.override(report_language(language)):
+        headings = HEADING_ZH if chinese else HEADING_EN
+        heading = headings.get(summary.category) or headings[None]
+        number = heading.split(" ", 1)[0]
+        blocks: list = [
+            Heading(heading, level=number.count(".") + 1),
+            Text(summary.paragraph_zh if chinese else summary.paragraph_en),
+        ]
+        tables = [table for table in summary_tables(summary) if table.sheet.rows]
+        for n, table in enumerate(tables, start=1):
+            text = caption("表" if chinese else "Table", n, summary.year, table.caption)
+            blocks.append(Table(text, table.sheet, total_row=table.total_row, columns=table.columns))
+        figures = [chart for chart in summary_charts(summary) if not chart.empty]
+        for n, chart in enumerate(figures, start=1):
+            text = caption("图" if chinese else "Figure", n, summary.year, chart.caption)
+            blocks.append(Figure(text, charts.standalone(str(chart.svg()), font_family=font_family)))
+    return blocks
+
+
+def report_comments(summary: AnnualSummary, *, language: str) -> str:
+    """What the document's properties say about what it counts."""
+    with translation.override(report_language(language)):
+        return str(_("Confirmed results only.")) if summary.confirmed else ""
+
+
+def report_filename(summary: AnnualSummary, *, language: str) -> str:
+    """ "2023年竞赛获奖情况-职业技能-仅已确认成绩.docx", "competition-awards-2023-skills-confirmed.docx"."""
+    if report_language(language) == "zh-hans":
+        parts = [f"{summary.year}年竞赛获奖情况"]
+        if summary.category:
+            with translation.override("zh-hans"):
+                parts.append(str(Category(summary.category).label))
+        if summary.confirmed:
+            parts.append("仅已确认成绩")
+        return "-".join(parts) + ".docx"
+    parts = [
+        "competition-awards",
+        str(summary.year),
+        summary.category or "",
+        "confirmed" if summary.confirmed else "",
+    ]
+    return "-".join(part for part in parts if part) + ".docx"

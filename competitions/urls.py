@@ -33,6 +33,7 @@ urlpatterns = [
     path("tallies/entries/", leaderboards.pivot_entries, name="pivot-entries"),
     path("summary/", leaderboards.annual_summary, name="annual-summary"),
     path("summary/<int:year>.xlsx", leaderboards.annual_summary_xlsx, name="annual-summary-xlsx"),
+    path("summary/<int:year>.docx", leaderboards.annual_summary_docx, name="annual-summary-docx"),
     path("<int:pk>/weights/", leaderboards.competition_weights, name="competition-weights"),
     # Recording results (competition office)
     path("new/", entries.competition_create, name="competition-create"),

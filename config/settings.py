@@ -15,6 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# openpyxl reads workbooks with defusedxml only when lxml is not used: python-docx brings lxml, and
+# openpyxl would then parse a workbook's parts with lxml instead (and write text differently).
+# Read before openpyxl is first imported, which is after the settings.
+os.environ["OPENPYXL_LXML"] = "False"
+
 
 def envbool(name: str, default: str = "False") -> bool:
     value = os.environ.get(name, default).strip().lower()

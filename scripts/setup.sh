@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Sets up the project in .venv: finds Python 3.12+, installs the pinned requirements,
-# compiles the translations, migrates the database (DATABASE_URL, default SQLite) and collects the
-# static files into staticfiles/ with their manifest (what a production start serves).
+# Sets up the project in .venv: finds Python 3.12+, installs the pinned requirements and what the
+# Word document's charts need (the cairo library, a Chinese font), compiles the translations,
+# migrates the database (DATABASE_URL, default SQLite) and collects the static files into
+# staticfiles/ with their manifest (what a production start serves).
 #   bash scripts/setup.sh          runtime requirements
 #   bash scripts/setup.sh --dev    also the test requirements
 set -euo pipefail
@@ -59,6 +60,23 @@ if ! command -v msgfmt >/dev/null 2>&1; then
     else
         echo "Please install gettext (e.g. 'sudo apt-get install gettext') and run this again." >&2
         exit 1
+    fi
+fi
+# The annual summary's Word document draws its charts with cairosvg, which needs the cairo library,
+# and with a font that covers Chinese (without one its Chinese labels print as empty boxes).
+chart_packages=()
+.venv/bin/python -c "import cairocffi" >/dev/null 2>&1 || chart_packages+=(libcairo2)
+if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=zh-cn family 2>/dev/null)" ]; then
+    chart_packages+=(fontconfig fonts-noto-cjk)
+fi
+if [ ${#chart_packages[@]} -gt 0 ]; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        echo "Installing ${chart_packages[*]} for the charts of the Word documents ..."
+        apt-get update -qq && apt-get install -y -qq "${chart_packages[@]}" >/dev/null
+    else
+        echo "The charts of the annual summary's Word document need ${chart_packages[*]}" \
+            "(e.g. 'sudo apt-get install ${chart_packages[*]}'): without the cairo library the" \
+            "document cannot be made, without a Chinese font its charts show empty boxes." >&2
     fi
 fi
 export DJANGO_DEBUG="${DJANGO_DEBUG:-true}"

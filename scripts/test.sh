@@ -2,8 +2,8 @@
 # Sets up with the test requirements and runs the test suite on DATABASE_URL's database
 # (default SQLite; pytest creates and drops its own test database):
 #   1. the unit and page tests, in two processes, with the tests of files written by LibreOffice
-#      (Debian's libreoffice-calc-nogui, installed here when missing; skipped, saying why, where it
-#      cannot be installed);
+#      (Debian's libreoffice-calc-nogui, and libreoffice-writer-nogui to print the Word document,
+#      installed here when missing; skipped, saying why, where they cannot be installed);
 #   2. the browser tests in headless Chromium (Debian's chromium, installed here when missing),
 #      which save screenshots of the main pages to screenshots/ and check every page with axe-core
 #      (npm, pinned below, installed into var/axe when missing).
@@ -13,13 +13,14 @@ cd "$(dirname "$0")/.."
 export DJANGO_DEBUG="${DJANGO_DEBUG:-true}"
 bash scripts/setup.sh --dev
 
-if ! command -v soffice >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then
+if ! command -v soffice >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1 \
+    || [ ! -e "$(dirname "$(readlink -f "$(command -v soffice)")")/libswlo.so" ]; then
     if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-        echo "Installing LibreOffice Calc for the tests of spreadsheets written by it ..."
-        apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui python3-uno >/dev/null
+        echo "Installing LibreOffice Calc and Writer for the tests of files written or printed by it ..."
+        apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui libreoffice-writer-nogui python3-uno >/dev/null
     else
         echo "LibreOffice is not installed: the tests marked libreoffice are skipped" \
-            "(apt-get install libreoffice-calc-nogui python3-uno)." >&2
+            "(apt-get install libreoffice-calc-nogui libreoffice-writer-nogui python3-uno)." >&2
     fi
 fi
 

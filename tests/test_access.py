@@ -43,6 +43,7 @@ EXPECTED = {
     "competitions:pivot-entries": ((), READ),
     "competitions:annual-summary": ((), READ),
     "competitions:annual-summary-xlsx": (("year",), READ),
+    "competitions:annual-summary-docx": (("year",), READ),
     "competitions:competition-weights": (("competition",), READ),
     "competitions:competition-edit": (("competition",), OFFICE_ONLY),
     "competitions:event-add": (("competition",), OFFICE_ONLY),

@@ -30,6 +30,7 @@ EVIDENCE_FILES = {
 # Not opened, but reached when a page refers to them (a link, or a data- attribute for a script).
 DOWNLOADS = {
     "competitions:annual-summary-xlsx",
+    "competitions:annual-summary-docx",
     "competitions:import-template",
     "competitions:backup-download",
     "competitions:people-search",

@@ -45,6 +45,8 @@ ALLOWED_ENGLISH = {
     "WebP",
     "EXIF",
     "Excel",
+    "Word",
+    "docx",
     "zzx",  # the student list's example of pinyin initials to type
     "csv",  # the extension of an uploaded sheet's file name
     "Ctrl",  # key names on the keyboard, as printed on the keys: "按住 Ctrl 键（Mac 上为 ⌘ 键）"
@@ -76,6 +78,7 @@ ALLOWED_CHINESE = {"简体中文"}
 # Downloads are not pages: they are checked by their own tests.
 NOT_PAGES = {
     "competitions:annual-summary-xlsx",
+    "competitions:annual-summary-docx",
     "competitions:import-template",
     "competitions:backup-download",
     "competitions:people-search",

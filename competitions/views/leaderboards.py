@@ -26,7 +26,14 @@ from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
 from competitions import aggregates, charts, confirming, reports, tallies
-from competitions.exports import SpreadsheetExport, workbook_bytes, xlsx_response
+from competitions.exports import (
+    SpreadsheetExport,
+    cjk_font_family,
+    document_bytes,
+    docx_response,
+    workbook_bytes,
+    xlsx_response,
+)
 from competitions.models import Category, Competition, Entry, Level, Organization, Skill, Tier
 from competitions.pagination import BoundedPaginationMixin
 from competitions.recording import change_weights
@@ -516,12 +523,7 @@ def annual_summary(request: HttpRequest) -> HttpResponse:
     category = form.cleaned_data["category"] or None
     confirmed = form.confirmed_only()
     summary = reports.annual_summary(year, category=category, confirmed=confirmed)
-    skills = tallies.medal_table(
-        tallies.college_entries(year=year, category=category, confirmed=confirmed),
-        by="skill",
-        order="total",
-        with_other=True,
-    )
+    department_chart, skill_chart = (chart.svg() for chart in reports.summary_charts(summary))
     squad_hint = " ".join(
         [
             ngettext("%(people)d person selected.", "%(people)d people selected.", summary.squad_people)
@@ -556,20 +558,12 @@ def annual_summary(request: HttpRequest) -> HttpResponse:
             }
             for row in summary.departments
         ],
-        # Every tier, "other" included, as the departments table's totals count them.
-        department_chart=charts.stacked_bars(
-            [
-                charts.Bar(row.name, row.counts)
-                for row in sorted(summary.departments, key=lambda row: -row.awards)
-            ],
-            title=_("Awards by department"),
-            tiers=charts.ALL_TIERS,
-        ),
-        skill_chart=charts.stacked_bars(
-            [tier_bar(row.name, row) for row in skills], title=_("Awards by skill"), tiers=charts.ALL_TIERS
-        ),
+        # Every tier, "other" included, as the tables' totals count them (reports.summary_charts).
+        department_chart=department_chart,
+        skill_chart=skill_chart,
         xlsx_url=reverse("competitions:annual-summary-xlsx", args=[year])
         + (f"?{urlencode(xlsx_query)}" if (xlsx_query := summary_query(category, confirmed)) else ""),
+        **summary_docx_urls(year, summary_query(category, confirmed)),
         pivot_url=query_url("competitions:pivot", {"category": category}),
     )
     return render(request, "competitions/annual_summary.html", context)
@@ -591,6 +585,50 @@ def annual_summary_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     return xlsx_response(
         workbook_bytes(reports.summary_sheets(summary)), f"annual-summary-{year}{suffix}.xlsx"
     )
+
+
+class SummaryDocumentForm(SummaryForm):
+    """The summary's choices, and the document's language (the visitor's when not given)."""
+
+    lang = forms.ChoiceField(choices=[(code, code) for code in reports.REPORT_LANGUAGES], required=False)
+
+
+def summary_docx_urls(year: int, query: dict) -> dict[str, str]:
+    """The Word document in the visitor's language, and in the other one."""
+    language = reports.report_language(get_language())
+    other = next(code for code in reports.REPORT_LANGUAGES if code != language)
+    url = reverse("competitions:annual-summary-docx", args=[year])
+    return {
+        "docx_url": f"{url}?{urlencode(query | {'lang': language})}",
+        "docx_other_url": f"{url}?{urlencode(query | {'lang': other})}",
+    }
+
+
+@require_GET
+def annual_summary_docx(request: HttpRequest, year: int) -> HttpResponse:
+    """The competition section of the annual report as a Word document: the summary's paragraph,
+    tables and charts in Chinese or English (reports.report_section, exports.document_bytes)."""
+    home = Organization.home()
+    form = SummaryDocumentForm(request.GET, years=[])
+    if not form.is_valid():
+        return HttpResponseBadRequest(
+            _("Unknown category or language."), content_type="text/plain; charset=utf-8"
+        )
+    category = form.cleaned_data["category"] or None
+    confirmed = form.confirmed_only()
+    language = reports.report_language(form.cleaned_data["lang"] or get_language())
+    if home is None:
+        summary = reports.AnnualSummary(year=year, category=category, confirmed=confirmed)
+    else:
+        summary = reports.annual_summary(year, category=category, confirmed=confirmed)
+    blocks = reports.report_section(summary, language=language, font_family=cjk_font_family())
+    data = document_bytes(
+        blocks,
+        language=language,
+        title=blocks[0].text,
+        comments=reports.report_comments(summary, language=language),
+    )
+    return docx_response(data, reports.report_filename(summary, language=language))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ NOT_PAGES = {
     "competitions:people-search",
     "students:quick-search",
     "competitions:annual-summary-xlsx",
+    "competitions:annual-summary-docx",
     "competitions:import-template",
     "competitions:backup-download",
     "competitions:entry-restore",
