@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+import competitions.api.schemas as schemas
 from competitions import models, tallies
-from competitions.api import schemas
 from competitions.api.schemas import Id, Paging, SearchText, Year
 from students.models import Coach, Department, Major, Student
 
@@ -31,6 +31,7 @@ router = Router()
 PEOPLE_ONLY = _("Only a logged-in user with a role or an API key may read people's records.")
 NOT_FOUND = {404: schemas.Error}
 PERSONAL = {403: schemas.Error}
+ERRORS = schemas.ERRORS
 
 
 def personal_only(request) -> None:
@@ -96,7 +97,7 @@ class CompetitionFilters(Schema):
 
 @router.get(
     "/competitions/",
-    response=schemas.CompetitionPage | schemas.CompetitionPagePublic,
+    response={200: schemas.CompetitionPage | schemas.CompetitionPagePublic, **ERRORS},
     url_name="competition-list",
     tags=["competitions"],
     summary="Competitions",
@@ -125,7 +126,7 @@ def competition_list(request, filters: Query[CompetitionFilters], paging: Query[
 
 @router.get(
     "/competitions/{competition_id}",
-    response={200: schemas.CompetitionDetail | schemas.CompetitionDetailPublic, **NOT_FOUND},
+    response={200: schemas.CompetitionDetail | schemas.CompetitionDetailPublic, **NOT_FOUND, **ERRORS},
     url_name="competition-detail",
     tags=["competitions"],
     summary="A competition with its events",
@@ -155,7 +156,7 @@ def events_to_show() -> QuerySet[models.Event]:
 
 @router.get(
     "/events/",
-    response=schemas.EventPage,
+    response={200: schemas.EventPage, **ERRORS},
     url_name="event-list",
     tags=["competitions"],
     summary="Events",
@@ -176,7 +177,7 @@ def event_list(request, filters: Query[EventFilters], paging: Query[Paging]):
 
 @router.get(
     "/events/{event_id}",
-    response={200: schemas.EventOut, **NOT_FOUND},
+    response={200: schemas.EventOut, **NOT_FOUND, **ERRORS},
     url_name="event-detail",
     tags=["competitions"],
     summary="An event",
@@ -204,7 +205,7 @@ class EntryFilters(Schema):
 
 @router.get(
     "/entries/",
-    response={200: schemas.EntryPage | schemas.EntryPagePublic, **PERSONAL},
+    response={200: schemas.EntryPage | schemas.EntryPagePublic, **PERSONAL, **ERRORS},
     url_name="entry-list",
     tags=["entries"],
     summary="Entries and their results",
@@ -263,7 +264,7 @@ class OrganizationFilters(Schema):
 
 @router.get(
     "/organizations/",
-    response=schemas.OrganizationPage,
+    response={200: schemas.OrganizationPage, **ERRORS},
     url_name="organization-list",
     tags=["organizations"],
     summary="Organizations (colleges, delegations, companies)",
@@ -287,7 +288,7 @@ class SkillFilters(Schema):
 
 @router.get(
     "/skills/",
-    response=schemas.SkillPage,
+    response={200: schemas.SkillPage, **ERRORS},
     url_name="skill-list",
     tags=["organizations"],
     summary="Skills (the same skill across competitions and years)",
@@ -303,7 +304,7 @@ def skill_list(request, filters: Query[SkillFilters], paging: Query[Paging]):
 
 @router.get(
     "/choices/",
-    response=schemas.Choices,
+    response={200: schemas.Choices, **ERRORS},
     url_name="choices",
     tags=["organizations"],
     summary="Levels, categories, award tiers and organization kinds, with their labels",
@@ -335,7 +336,7 @@ class StudentFilters(Schema):
 
 @router.get(
     "/students/",
-    response={200: schemas.StudentPage, **PERSONAL},
+    response={200: schemas.StudentPage, **PERSONAL, **ERRORS},
     url_name="student-list",
     tags=["people"],
     summary="Home students",
@@ -364,7 +365,7 @@ def tier_counts(entries: list[models.Entry]) -> list[dict]:
 
 @router.get(
     "/students/{student_id}",
-    response={200: schemas.StudentDetail, **PERSONAL, **NOT_FOUND},
+    response={200: schemas.StudentDetail, **PERSONAL, **NOT_FOUND, **ERRORS},
     url_name="student-detail",
     tags=["people"],
     summary="A student with their entries",
@@ -388,7 +389,7 @@ class CoachFilters(Schema):
 
 @router.get(
     "/coaches/",
-    response={200: schemas.CoachPage, **PERSONAL},
+    response={200: schemas.CoachPage, **PERSONAL, **ERRORS},
     url_name="coach-list",
     tags=["people"],
     summary="Coaches (home teachers, and other organizations' coaches)",
@@ -410,7 +411,7 @@ def coach_list(request, filters: Query[CoachFilters], paging: Query[Paging]):
 
 @router.get(
     "/coaches/{coach_id}",
-    response={200: schemas.CoachDetail, **PERSONAL, **NOT_FOUND},
+    response={200: schemas.CoachDetail, **PERSONAL, **NOT_FOUND, **ERRORS},
     url_name="coach-detail",
     tags=["people"],
     summary="A coach with the entries they coached and competed in",
@@ -429,7 +430,7 @@ def coach_detail(request, coach_id: int):
 
 @router.get(
     "/departments/",
-    response={200: schemas.DepartmentPage, **PERSONAL},
+    response={200: schemas.DepartmentPage, **PERSONAL, **ERRORS},
     url_name="department-list",
     tags=["people"],
     summary="Departments and their majors",

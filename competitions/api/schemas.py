@@ -42,6 +42,15 @@ class Error(Schema):
     detail: str
 
 
+class ValidationErrors(Schema):
+    detail: list[dict] = Field(description="Each invalid parameter: its `loc`, `msg` and `type`.")
+
+
+# What any operation may answer besides its result: no access (401), an invalid parameter (422),
+# over the rate limit (429).
+ERRORS = {401: Error, 422: ValidationErrors, 429: Error}
+
+
 class Paging(Schema):
     page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
     page_size: int = Field(

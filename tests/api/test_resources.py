@@ -495,6 +495,17 @@ def test_the_schema_shows_public_and_personal_shapes(client):
     assert "notes" not in public and "confirmed" not in public
 
 
+def test_every_operation_documents_its_error_answers(client):
+    schema = client.get(reverse("api-v1:openapi-json")).json()
+    for path, operations in schema["paths"].items():
+        if not path.startswith(("/api/v1/competitions", "/api/v1/events", "/api/v1/entries")):
+            continue
+        for operation in operations.values():
+            assert {"200", "401", "422", "429"} <= set(operation["responses"]), path
+            if "{" in path:
+                assert "404" in operation["responses"], path
+
+
 def test_the_docs_page_runs_no_inline_script_and_its_static_files_exist(client):
     response = client.get(reverse("api-v1:openapi-view"))
     assert response.status_code == 200
