@@ -15,7 +15,7 @@ Every list is a page (`?page=`, `?page_size=` up to schemas.MAX_PAGE_SIZE) with 
 stable order, and costs the same number of queries for 3 rows or 100.
 """
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
@@ -49,26 +49,17 @@ def visible_entries(request) -> QuerySet[models.Entry]:
 
 def entries_to_show(entries: QuerySet[models.Entry], request) -> QuerySet[models.Entry]:
     """Entries with everything schemas.Entry(Public) reads, in a fixed number of queries."""
-    entries = entries.select_related("event__competition", "organization", "award")
+    member_fields = ["entry_id", "position", "name"]
     if request.auth.personal:
-        confirmed = models.Entry.objects.confirmed().filter(pk=OuterRef("pk"))
-        return entries.annotate(confirmed=Exists(confirmed)).prefetch_related(
-            Prefetch(
-                "members",
-                queryset=models.EntryMember.objects.only(
-                    "entry_id", "position", "name", "student_id", "coach_id"
-                ),
-            ),
-            Prefetch("coaches", queryset=Coach.objects.only("id", "name")),
+        member_fields += ["student_id", "coach_id"]
+        # Whether it counts where only confirmed results may: asked of Entry.objects.confirmed().
+        entries = entries.annotate(
+            confirmed=Exists(models.Entry.objects.confirmed().filter(pk=OuterRef("pk")))
         )
-    return entries.prefetch_related(
-        Prefetch("members", queryset=models.EntryMember.objects.only("entry_id", "position", "name")),
+    return entries.select_related("event__competition", "organization", "award").prefetch_related(
+        Prefetch("members", queryset=models.EntryMember.objects.only(*member_fields)),
         Prefetch("coaches", queryset=Coach.objects.only("id", "name")),
     )
-
-
-def entry_schema(request) -> type[schemas.EntryPublic]:
-    return schemas.Entry if request.auth.personal else schemas.EntryPublic
 
 
 # Newest competition first, then as a competition's page lists its events and results.
@@ -78,7 +69,7 @@ ENTRY_ORDER = [
     "event__competition_id",
     "event__name",
     "event_id",
-    models.F("rank").asc(nulls_last=True),
+    F("rank").asc(nulls_last=True),
     "id",
 ]
 
