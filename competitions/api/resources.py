@@ -1,5 +1,435 @@
-"""Competitions, events, entries, organizations, skills, students, coaches, departments."""
+"""Competitions, events, entries, organizations, skills, students, coaches, departments.
 
-from ninja import Router
+Who sees what (request.auth is an access.Viewer):
+- A user with a role (teachers, office, administrators alike: teachers read everything) sees every
+  result, confirmed or not (with its `confirmed` flag), the ids of the people in it and its notes,
+  and the people endpoints (students, coaches, departments).
+- An anonymous visitor (only while settings.PUBLIC_RESULTS is on) sees the public fields only:
+  competitions, events, organizations, skills and entries with names, awards and ranks; never
+  student numbers, classes, departments, notes or people's ids. While results need confirming,
+  unconfirmed results are invisible to them everywhere (`Entry.objects.confirmed()`). The people
+  endpoints answer them 403, and so does an entries filter by a student or coach (people's records
+  are internal; results name their people).
+
+Every list is a page (`?page=`, `?page_size=` up to schemas.MAX_PAGE_SIZE) with its `count`, in a
+stable order, and costs the same number of queries for 3 rows or 100.
+"""
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+import competitions.api.schemas as schemas
+from competitions import models, tallies
+from competitions.api.schemas import Id, Paging, SearchText, Year
+from students.models import Coach, Department, Major, Student
 
 router = Router()
+
+PEOPLE_ONLY = _("Only a logged-in user with a role or an API key may read people's records.")
+NOT_FOUND = {404: schemas.Error}
+PERSONAL = {403: schemas.Error}
+ERRORS = schemas.ERRORS
+
+
+def personal_only(request) -> None:
+    if not request.auth.personal:
+        raise HttpError(403, str(PEOPLE_ONLY))
+
+
+def visible_entries(request) -> QuerySet[models.Entry]:
+    """The entries this viewer may see: confirmed ones only for the public while the office
+    confirms results (competitions.confirming owns what "confirmed" means)."""
+    if request.auth.confirmed_only:
+        return models.Entry.objects.confirmed()
+    return models.Entry.objects.all()
+
+
+def entries_to_show(entries: QuerySet[models.Entry], request) -> QuerySet[models.Entry]:
+    """Entries with everything schemas.Entry(Public) reads, in a fixed number of queries."""
+    member_fields = ["entry_id", "position", "name"]
+    if request.auth.personal:
+        member_fields += ["student_id", "coach_id"]
+        # Whether it counts where only confirmed results may: asked of Entry.objects.confirmed().
+        entries = entries.annotate(
+            confirmed=Exists(models.Entry.objects.confirmed().filter(pk=OuterRef("pk")))
+        )
+    return entries.select_related("event__competition", "organization", "award").prefetch_related(
+        Prefetch("members", queryset=models.EntryMember.objects.only(*member_fields)),
+        Prefetch("coaches", queryset=Coach.objects.only("id", "name")),
+    )
+
+
+# Newest competition first, then as a competition's page lists its events and results.
+ENTRY_ORDER = [
+    "-event__competition__year",
+    "event__competition__name",
+    "event__competition_id",
+    "event__name",
+    "event_id",
+    F("rank").asc(nulls_last=True),
+    "id",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Competitions
+
+
+class CompetitionFilters(Schema):
+    year: Year | None = None
+    level: schemas.LevelValue | None = None
+    category: schemas.CategoryValue | None = None
+    organization: Id | None = None
+    q: SearchText | None = None
+
+
+@router.get(
+    "/competitions/",
+    response={200: schemas.CompetitionPage | schemas.CompetitionPagePublic, **ERRORS},
+    url_name="competition-list",
+    tags=["competitions"],
+    summary="Competitions",
+)
+def competition_list(request, filters: Query[CompetitionFilters], paging: Query[Paging]):
+    """Newest first. `organization`: the competitions in which that organization has a (visible) entry;
+    `q`: part of the name."""
+    competitions = models.Competition.objects.order_by("-year", "name", "id")
+    if filters.year is not None:
+        competitions = competitions.filter(year=filters.year)
+    if filters.level:
+        competitions = competitions.filter(level=filters.level)
+    if filters.category:
+        competitions = competitions.filter(category=filters.category)
+    if filters.organization is not None:
+        entries = visible_entries(request).filter(
+            event__competition=OuterRef("pk"), organization=filters.organization
+        )
+        competitions = competitions.filter(Exists(entries))
+    if filters.q:
+        competitions = competitions.filter(name__icontains=filters.q.strip())
+    if request.auth.personal:
+        return schemas.respond(schemas.page_of(schemas.CompetitionPage, competitions, paging))
+    return schemas.respond(schemas.page_of(schemas.CompetitionPagePublic, competitions, paging))
+
+
+@router.get(
+    "/competitions/{competition_id}",
+    response={200: schemas.CompetitionDetail | schemas.CompetitionDetailPublic, **NOT_FOUND, **ERRORS},
+    url_name="competition-detail",
+    tags=["competitions"],
+    summary="A competition with its events",
+)
+def competition_detail(request, competition_id: int):
+    events = models.Event.objects.select_related("skill").order_by("name", "id")
+    competition = get_object_or_404(
+        models.Competition.objects.prefetch_related(Prefetch("events", queryset=events)), pk=competition_id
+    )
+    schema = schemas.CompetitionDetail if request.auth.personal else schemas.CompetitionDetailPublic
+    return schemas.respond(schema.from_orm(competition))
+
+
+# ---------------------------------------------------------------------------------------------
+# Events
+
+
+class EventFilters(Schema):
+    competition: Id | None = None
+    skill: Id | None = None
+    year: Year | None = None
+
+
+def events_to_show() -> QuerySet[models.Event]:
+    return models.Event.objects.select_related("competition", "skill")
+
+
+@router.get(
+    "/events/",
+    response={200: schemas.EventPage, **ERRORS},
+    url_name="event-list",
+    tags=["competitions"],
+    summary="Events",
+)
+def event_list(request, filters: Query[EventFilters], paging: Query[Paging]):
+    """Newest competition first, then by name."""
+    events = events_to_show().order_by(
+        "-competition__year", "competition__name", "competition_id", "name", "id"
+    )
+    if filters.competition is not None:
+        events = events.filter(competition=filters.competition)
+    if filters.skill is not None:
+        events = events.filter(skill=filters.skill)
+    if filters.year is not None:
+        events = events.filter(competition__year=filters.year)
+    return schemas.page_of(schemas.EventPage, events, paging)
+
+
+@router.get(
+    "/events/{event_id}",
+    response={200: schemas.EventOut, **NOT_FOUND, **ERRORS},
+    url_name="event-detail",
+    tags=["competitions"],
+    summary="An event",
+)
+def event_detail(request, event_id: int):
+    return get_object_or_404(events_to_show(), pk=event_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Entries
+
+
+class EntryFilters(Schema):
+    competition: Id | None = None
+    event: Id | None = None
+    year: Year | None = None
+    level: schemas.LevelValue | None = None
+    category: schemas.CategoryValue | None = None
+    organization: Id | None = None
+    tier: schemas.TierValue | None = None
+    college: bool | None = None
+    student: Id | None = None
+    coach: Id | None = None
+
+
+@router.get(
+    "/entries/",
+    response={200: schemas.EntryPage | schemas.EntryPagePublic, **PERSONAL, **ERRORS},
+    url_name="entry-list",
+    tags=["entries"],
+    summary="Entries and their results",
+)
+def entry_list(request, filters: Query[EntryFilters], paging: Query[Paging]):
+    """Newest competition first, then by competition, event and rank.
+
+    `tier`: the award's tier; `college=true`: the entries that count for the college (a home
+    student or teacher among the members or coaches, or competing for the college, whatever the
+    organization: DOMAIN rule 9), `false` the others; `student` / `coach`: the entries with that
+    student as a member / coached by that coach (users with a role only: 403 for the public).
+    """
+    entries = visible_entries(request)
+    if filters.competition is not None:
+        entries = entries.filter(event__competition=filters.competition)
+    if filters.event is not None:
+        entries = entries.filter(event=filters.event)
+    if filters.year is not None:
+        entries = entries.filter(event__competition__year=filters.year)
+    if filters.level:
+        entries = entries.filter(event__competition__level=filters.level)
+    if filters.category:
+        entries = entries.filter(event__competition__category=filters.category)
+    if filters.organization is not None:
+        entries = entries.filter(organization=filters.organization)
+    if filters.tier:
+        entries = entries.filter(award__tier=filters.tier)
+    if filters.college is not None:
+        college = tallies.college_condition()
+        entries = entries.filter(college if filters.college else ~college)
+    if filters.student is not None or filters.coach is not None:
+        personal_only(request)
+        if filters.student is not None:
+            entries = entries.filter(
+                Exists(models.EntryMember.objects.filter(entry=OuterRef("pk"), student=filters.student))
+            )
+        if filters.coach is not None:
+            entries = entries.filter(
+                Exists(models.EntryCoach.objects.filter(entry=OuterRef("pk"), coach=filters.coach))
+            )
+    entries = entries_to_show(entries.order_by(*ENTRY_ORDER), request)
+    if request.auth.personal:
+        return schemas.respond(schemas.page_of(schemas.EntryPage, entries, paging))
+    return schemas.respond(schemas.page_of(schemas.EntryPagePublic, entries, paging))
+
+
+# ---------------------------------------------------------------------------------------------
+# Organizations and skills
+
+
+class OrganizationFilters(Schema):
+    kind: schemas.OrganizationKind | None = None
+    is_home: bool | None = None
+    q: SearchText | None = None
+
+
+@router.get(
+    "/organizations/",
+    response={200: schemas.OrganizationPage, **ERRORS},
+    url_name="organization-list",
+    tags=["organizations"],
+    summary="Organizations (colleges, delegations, companies)",
+)
+def organization_list(request, filters: Query[OrganizationFilters], paging: Query[Paging]):
+    """By name. `q`: part of the name or short name."""
+    organizations = models.Organization.objects.order_by("name", "id")
+    if filters.kind:
+        organizations = organizations.filter(kind=filters.kind)
+    if filters.is_home is not None:
+        organizations = organizations.filter(is_home=filters.is_home)
+    if filters.q and filters.q.strip():
+        text = filters.q.strip()
+        organizations = organizations.filter(Q(name__icontains=text) | Q(short_name__icontains=text))
+    return schemas.page_of(schemas.OrganizationPage, organizations, paging)
+
+
+class SkillFilters(Schema):
+    q: SearchText | None = None
+
+
+@router.get(
+    "/skills/",
+    response={200: schemas.SkillPage, **ERRORS},
+    url_name="skill-list",
+    tags=["organizations"],
+    summary="Skills (the same skill across competitions and years)",
+)
+def skill_list(request, filters: Query[SkillFilters], paging: Query[Paging]):
+    """By name. `q`: part of the Chinese or English name."""
+    skills = models.Skill.objects.order_by("name", "id")
+    if filters.q and filters.q.strip():
+        text = filters.q.strip()
+        skills = skills.filter(Q(name__icontains=text) | Q(name_en__icontains=text))
+    return schemas.page_of(schemas.SkillPage, skills, paging)
+
+
+@router.get(
+    "/choices/",
+    response={200: schemas.Choices, **ERRORS},
+    url_name="choices",
+    tags=["organizations"],
+    summary="Levels, categories, award tiers and organization kinds, with their labels",
+)
+def choices(request):
+    """Every value the `level`, `category`, `tier` and `kind` fields and filters take, with its
+    label in the request's language (Accept-Language: zh-hans or en)."""
+
+    def listed(choices_class) -> list[dict]:
+        return [{"value": value, "label": str(label)} for value, label in choices_class.choices]
+
+    return {
+        "levels": listed(models.Level),
+        "categories": listed(models.Category),
+        "tiers": listed(models.Tier),
+        "organization_kinds": listed(models.Organization.Kind),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# People: users with a role only
+
+
+class StudentFilters(Schema):
+    q: SearchText | None = None
+    department: Id | None = None
+    cohort_year: Year | None = None
+
+
+@router.get(
+    "/students/",
+    response={200: schemas.StudentPage, **PERSONAL, **ERRORS},
+    url_name="student-list",
+    tags=["people"],
+    summary="Home students",
+)
+def student_list(request, filters: Query[StudentFilters], paging: Query[Paging]):
+    """By pinyin. `q`: a name, the start of its pinyin or initials, or of a student number."""
+    personal_only(request)
+    students = Student.objects.select_related("department", "major")
+    if filters.q and filters.q.strip():
+        students = students.search(filters.q)
+    if filters.department is not None:
+        students = students.filter(department=filters.department)
+    if filters.cohort_year is not None:
+        students = students.filter(cohort_year=filters.cohort_year)
+    students = students.order_by("name_pinyin", "name", "id")
+    return schemas.page_of(schemas.StudentPage, students, paging)
+
+
+def tier_counts(entries: list[models.Entry]) -> list[dict]:
+    """A person's entries by tier, each once (tallies.tiers_of: what their history page counts)."""
+    return [
+        {"tier": tier.value, "tier_label": str(tier.label), "entries": count}
+        for tier, count in tallies.tiers_of(entries)
+    ]
+
+
+@router.get(
+    "/students/{student_id}",
+    response={200: schemas.StudentDetail, **PERSONAL, **NOT_FOUND, **ERRORS},
+    url_name="student-detail",
+    tags=["people"],
+    summary="A student with their entries",
+)
+def student_detail(request, student_id: int):
+    personal_only(request)
+    student = get_object_or_404(Student.objects.select_related("department", "major"), pk=student_id)
+    entries = list(
+        entries_to_show(models.Entry.objects.filter(members__student=student), request).order_by(*ENTRY_ORDER)
+    )
+    student.entries = entries
+    student.tiers = tier_counts(entries)
+    return student
+
+
+class CoachFilters(Schema):
+    q: SearchText | None = None
+    department: Id | None = None
+    home: bool | None = None
+
+
+@router.get(
+    "/coaches/",
+    response={200: schemas.CoachPage, **PERSONAL, **ERRORS},
+    url_name="coach-list",
+    tags=["people"],
+    summary="Coaches (home teachers, and other organizations' coaches)",
+)
+def coach_list(request, filters: Query[CoachFilters], paging: Query[Paging]):
+    """By pinyin. `q`: a name, the start of its pinyin or initials; `home=true`: the home college's
+    own teachers (a coach without an organization)."""
+    personal_only(request)
+    coaches = Coach.objects.select_related("department", "organization")
+    if filters.q and filters.q.strip():
+        coaches = coaches.search(filters.q)
+    if filters.department is not None:
+        coaches = coaches.filter(department=filters.department)
+    if filters.home is not None:
+        coaches = coaches.filter(organization__isnull=filters.home)
+    coaches = coaches.order_by("name_pinyin", "name", "id")
+    return schemas.page_of(schemas.CoachPage, coaches, paging)
+
+
+@router.get(
+    "/coaches/{coach_id}",
+    response={200: schemas.CoachDetail, **PERSONAL, **NOT_FOUND, **ERRORS},
+    url_name="coach-detail",
+    tags=["people"],
+    summary="A coach with the entries they coached and competed in",
+)
+def coach_detail(request, coach_id: int):
+    personal_only(request)
+    coach = get_object_or_404(Coach.objects.select_related("department", "organization"), pk=coach_id)
+    coach.coached = list(
+        entries_to_show(models.Entry.objects.filter(coaches=coach), request).order_by(*ENTRY_ORDER)
+    )
+    coach.competed = list(
+        entries_to_show(models.Entry.objects.filter(members__coach=coach), request).order_by(*ENTRY_ORDER)
+    )
+    return coach
+
+
+@router.get(
+    "/departments/",
+    response={200: schemas.DepartmentPage, **PERSONAL, **ERRORS},
+    url_name="department-list",
+    tags=["people"],
+    summary="Departments and their majors",
+)
+def department_list(request, paging: Query[Paging]):
+    """By name; the college's internal structure, so users with a role only."""
+    personal_only(request)
+    departments = Department.objects.prefetch_related(
+        Prefetch("majors", queryset=Major.objects.only("id", "name", "department_id").order_by("name", "id"))
+    ).order_by("name", "id")
+    return schemas.page_of(schemas.DepartmentPage, departments, paging)
