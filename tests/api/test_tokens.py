@@ -233,6 +233,20 @@ def test_a_revoked_key_stops_working_at_once(make_user):
 
 
 @pytest.mark.django_db
+def test_a_revoked_key_is_refused_by_the_api_itself(make_user, client, settings):
+    """Over HTTP, as a website would ask: 200 with the key, 401 once it is revoked, whatever the
+    public switch says (a request with a key is never served as anonymous)."""
+    settings.PUBLIC_RESULTS = True
+    token, key = tokens.issue(make_user(), "website")
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.get("/api/v1/competitions/", headers=headers).status_code == 200
+    tokens.revoke(token)
+    response = client.get("/api/v1/competitions/", headers=headers)
+    assert response.status_code == 401
+    assert client.get("/api/v1/competitions/").status_code == 200  # the public, without a key
+
+
+@pytest.mark.django_db
 def test_a_logged_in_browser_is_let_in_by_its_session(make_user):
     user = make_user()
     assert viewer(api_request(user=user)) == access.Viewer(user=user)
