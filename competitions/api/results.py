@@ -18,12 +18,12 @@ confirmed ones may be counted and some result is unconfirmed, the numbers are co
 confirmed entries instead, through the same functions.
 """
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError, ValidationError
-from pydantic import Field, model_validator
+from ninja.errors import HttpError
+from pydantic import Field, StringConstraints
 
 from competitions import reports, tallies
 from competitions.models import (
@@ -49,6 +49,7 @@ Order = Literal[tallies.ORDERS]  # tiers, total, points
 LevelCode = Literal[tuple(Level.values)]
 CategoryCode = Literal[tuple(Category.values)]
 EventsFlag = Literal["selection"]
+Name = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]  # no NUL: no database stores one
 # Groupings only users with a role may ask for: departments are the college's internal structure.
 PERSONAL_TABLES = {"department"}
 
@@ -71,7 +72,7 @@ class FieldErrors(Schema):
     detail: list[FieldError]
 
 
-ERRORS = {401: Message, 403: Message, 422: FieldErrors, 429: Message}
+ERRORS = {401: Message, 403: Message, 404: Message, 422: FieldErrors, 429: Message}
 
 
 class PublicMedalRow(Schema):
@@ -173,7 +174,8 @@ class Summary(PublicSummary):
 
 
 class Period(Schema):
-    """Which competitions' results: every one unless cut."""
+    """Which competitions' results: every one unless cut. The cuts add up (a year_from after
+    year_to, or a year outside them, leaves nothing)."""
 
     year: int | None = Field(None, ge=1900, le=2200, description="One year.")
     year_from: int | None = Field(None, ge=1900, le=2200, description="From this year on.")
@@ -186,21 +188,15 @@ class Period(Schema):
         description="Confirmed results only (always so for anonymous readers while results are confirmed).",
     )
 
-    @model_validator(mode="after")
-    def years_in_order(self):
-        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
-            raise ValueError(_("The last year comes before the first."))
-        return self
-
 
 class MedalTableOptions(Period):
     by: By = "organization"
     order: Order = "tiers"
     competition: int | None = Field(None, ge=1, le=MAX_ID, description="One competition (its id).")
-    unranked: list[str] = Field(
+    unranked: list[Name] = Field(
         [], description="Organizations shown without a rank (names; repeat or separate with commas)."
     )
-    exclude: list[str] = Field(
+    exclude: list[Name] = Field(
         [], description="Organizations left out of the table (names; repeat or separate with commas)."
     )
 
@@ -225,9 +221,9 @@ class SummaryOptions(Schema):
     confirmed: bool = False
 
 
-def refuse(field: str, message: str):
-    """A 422 in the shape of django-ninja's own validation errors."""
-    return ValidationError([{"type": "value_error", "loc": ["query", field], "msg": message}])
+def not_found(message: str) -> HttpError:
+    """A 404 for an id that names nothing (a well-formed request for something that is not there)."""
+    return HttpError(404, message)
 
 
 def personal_only(request, what: str) -> None:
@@ -247,20 +243,18 @@ def stored_tallies_differ(confirmed_only: bool) -> bool:
     return confirmed_only and Entry.objects.unconfirmed().exists()
 
 
-def organization_ids(field: str, values: list[str]) -> set[int]:
+def organization_ids(values: list[str]) -> set[int]:
     """Ids of organization names as the medal_table command reads them (comma-separated, the
-    Chinese comma too); an unknown name is a 422 naming it."""
+    Chinese comma too); an unknown name is a 404 naming it, as the command refuses it."""
     wanted = [
         name.strip() for value in values for name in value.replace("，", ",").split(",") if name.strip()
     ]
     if not wanted:
         return set()
-    if any("\x00" in name for name in wanted):
-        raise refuse(field, _("A name cannot contain a NUL character."))
     found = dict(Organization.objects.filter(name__in=wanted).values_list("name", "pk"))
     unknown = [name for name in wanted if name not in found]
     if unknown:
-        raise refuse(field, _("Unknown organizations: %(names)s") % {"names": ", ".join(unknown)})
+        raise not_found(_("Unknown organizations: %(names)s") % {"names": ", ".join(unknown)})
     return set(found.values())
 
 
@@ -313,14 +307,14 @@ def medal_table(request, options: Query[MedalTableOptions]):
     rows; students' and coaches' tables end with an `unnamed` line. Department tables need a role."""
     if options.by in PERSONAL_TABLES:
         personal_only(request, _("Department tables"))
-    unranked = organization_ids("unranked", options.unranked)
-    exclude = organization_ids("exclude", options.exclude)
+    unranked = organization_ids(options.unranked)
+    exclude = organization_ids(options.exclude)
     confirmed = counts_confirmed_only(request, options)
     entries = cut(options)
     if options.competition is not None:
         competition = Competition.objects.filter(pk=options.competition).first()
         if competition is None:
-            raise refuse("competition", _("No competition with id %(id)s.") % {"id": options.competition})
+            raise not_found(_("No competition with id %(id)s.") % {"id": options.competition})
         entries = entries.for_competition(competition)
         unranked |= set(competition.unranked_organizations.values_list("pk", flat=True))
         exclude |= set(competition.excluded_organizations.values_list("pk", flat=True))
@@ -358,7 +352,7 @@ def leaderboard(request, options: Query[LeaderboardOptions]):
     if options.skill is not None:
         skill = Skill.objects.filter(pk=options.skill).first()
         if skill is None:
-            raise refuse("skill", _("No skill with id %(id)s.") % {"id": options.skill})
+            raise not_found(_("No skill with id %(id)s.") % {"id": options.skill})
     confirmed = counts_confirmed_only(request, options)
     entries = cut(options, skill=skill)
     if confirmed:
@@ -410,7 +404,7 @@ def year_level_tallies(request, options: Query[TallyOptions]):
         personal_only(request, _("Department tallies"))
         department = Department.objects.filter(pk=options.department).first()
         if department is None:
-            raise refuse("department", _("No department with id %(id)s.") % {"id": options.department})
+            raise not_found(_("No department with id %(id)s.") % {"id": options.department})
     confirmed = counts_confirmed_only(request, options)
     if Organization.home() is None:
         counts = {}
