@@ -49,7 +49,10 @@ Order = Literal[tallies.ORDERS]  # tiers, total, points
 LevelCode = Literal[tuple(Level.values)]
 CategoryCode = Literal[tuple(Category.values)]
 EventsFlag = Literal["selection"]
-Name = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]  # no NUL: no database stores one
+# Organization names, one or several separated by commas: no NUL (no database stores one), and few
+# enough in all that one query can look them up (SQLite takes at most 32,766 values).
+Names = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=1000)]
+MAX_NAMES = 20
 # Groupings only users with a role may ask for: departments are the college's internal structure.
 PERSONAL_TABLES = {"department"}
 
@@ -193,11 +196,15 @@ class MedalTableOptions(Period):
     by: By = "organization"
     order: Order = "tiers"
     competition: int | None = Field(None, ge=1, le=MAX_ID, description="One competition (its id).")
-    unranked: list[Name] = Field(
-        [], description="Organizations shown without a rank (names; repeat or separate with commas)."
+    unranked: list[Names] = Field(
+        [],
+        max_length=MAX_NAMES,
+        description="Organizations shown without a rank (names; repeat or separate with commas).",
     )
-    exclude: list[Name] = Field(
-        [], description="Organizations left out of the table (names; repeat or separate with commas)."
+    exclude: list[Names] = Field(
+        [],
+        max_length=MAX_NAMES,
+        description="Organizations left out of the table (names; repeat or separate with commas).",
     )
 
 
@@ -226,9 +233,10 @@ def not_found(message: str) -> HttpError:
     return HttpError(404, message)
 
 
-def personal_only(request, what: str) -> None:
+def personal_only(request, message: str) -> None:
+    """A 403 with this message for anonymous readers."""
     if not request.auth.personal:
-        raise HttpError(403, _("%(what)s are not public.") % {"what": what})
+        raise HttpError(403, message)
 
 
 def counts_confirmed_only(request, options) -> bool:
@@ -306,7 +314,7 @@ def medal_table(request, options: Query[MedalTableOptions]):
     left out (`exclude`), on top of what the competition stores. The rows are the command's JSON
     rows; students' and coaches' tables end with an `unnamed` line. Department tables need a role."""
     if options.by in PERSONAL_TABLES:
-        personal_only(request, _("Department tables"))
+        personal_only(request, _("Department tables are not public."))
     unranked = organization_ids(options.unranked)
     exclude = organization_ids(options.exclude)
     confirmed = counts_confirmed_only(request, options)
@@ -347,7 +355,7 @@ def leaderboard(request, options: Query[LeaderboardOptions]):
     category, skill, events) the all-time table is read from the stored tallies a page at a time.
     Department leaderboards need a role."""
     if options.by in PERSONAL_TABLES:
-        personal_only(request, _("Department tables"))
+        personal_only(request, _("Department tables are not public."))
     skill = None
     if options.skill is not None:
         skill = Skill.objects.filter(pk=options.skill).first()
@@ -401,7 +409,7 @@ def year_level_tallies(request, options: Query[TallyOptions]):
     every one."""
     department = None
     if options.department is not None:
-        personal_only(request, _("Department tallies"))
+        personal_only(request, _("Department tallies are not public."))
         department = Department.objects.filter(pk=options.department).first()
         if department is None:
             raise not_found(_("No department with id %(id)s.") % {"id": options.department})

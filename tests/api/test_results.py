@@ -281,6 +281,8 @@ def test_without_a_home_college_the_tallies_are_empty(teacher):
         (MEDAL_TABLE, {"level": "galactic"}, "level", "Input should be"),
         (MEDAL_TABLE, {"year": 99999}, "year", "less than or equal to 2200"),
         (MEDAL_TABLE, {"exclude": "a\x00b"}, "exclude", "String should match pattern"),
+        (MEDAL_TABLE, {"exclude": "学院," * 500}, "exclude", "at most 1000 characters"),
+        (MEDAL_TABLE, {"unranked": ["学院"] * 21}, "unranked", "at most 20 items"),
         (MEDAL_TABLE, {"competition": 2**70}, "competition", "less than or equal to"),
         (MEDAL_TABLE, {"confirmed": "perhaps"}, "confirmed", "valid boolean"),
         (MEDAL_TABLE, {"events_flag": "all"}, "events_flag", "Input should be 'selection'"),

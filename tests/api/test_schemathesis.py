@@ -15,6 +15,8 @@ import os
 import hypothesis
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import override_settings
 from schemathesis.config import SchemathesisConfig
 
@@ -57,11 +59,19 @@ public = served_schema(public=True, coverage=False)
 
 @pytest.fixture
 def server(settings):
-    """Results to read (confirmed and unconfirmed ones), and limits no fuzzing run reaches."""
+    """Results to read (confirmed and unconfirmed ones), and limits no fuzzing run reaches.
+
+    The WSGI handler closes the database connection at the end of every request; the test's
+    transaction lives on it, so, as Django's own test client does, not during the test."""
     settings.ALLOWED_HOSTS = ["*"]
     settings.API_RATE_PER_TOKEN = "100000/min"
     settings.API_RATE_PER_ADDRESS = "100000/min"
     make_results()
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
