@@ -5,6 +5,7 @@ the small typed helpers below, which fail loudly on a value they cannot understa
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,6 +39,16 @@ def envint(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def envrate(name: str, default: str) -> str:
+    """A rate limit as django-ninja reads it: "60/min", "1000/day", "5/10s"."""
+    value = os.environ.get(name, "").strip() or default
+    if not re.fullmatch(r"\d+/\d*(s|sec|m|min|h|hour|d|day)", value):
+        raise ImproperlyConfigured(
+            f"{name} must be a number of requests per period, e.g. 60/min, not {value!r}"
+        )
+    return value
 
 
 def envlist(name: str, default: str = "") -> list[str]:
@@ -255,8 +266,8 @@ PUBLIC_CACHE_SECONDS = envint("PUBLIC_CACHE_SECONDS", 300)
 
 # The read API's rate limits (competitions.api.access): per key or logged-in user, and per client
 # address without one ("number/period", period s, min, hour or day).
-API_RATE_PER_TOKEN = os.environ.get("API_RATE_PER_TOKEN", "60/min")
-API_RATE_PER_ADDRESS = os.environ.get("API_RATE_PER_ADDRESS", "30/min")
+API_RATE_PER_TOKEN = envrate("API_RATE_PER_TOKEN", "60/min")
+API_RATE_PER_ADDRESS = envrate("API_RATE_PER_ADDRESS", "30/min")
 # django-ninja reads the client's address for the address limit as axes does (DJANGO_PROXY_COUNT).
 NINJA_NUM_PROXIES = DJANGO_PROXY_COUNT
 

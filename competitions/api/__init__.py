@@ -6,11 +6,26 @@ students, coaches, departments) and competitions.api.results (medal tables, lead
 tallies). Access and rate limits: competitions.api.access.
 """
 
+from django.conf import settings
 from ninja import NinjaAPI
 
 from competitions.api import access, resources, results
 
-api = NinjaAPI(
+
+class ReadAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """The schema, saying that no key is needed while the public switch is on (an empty security
+        requirement: anonymous readers are served, competitions.api.access.public_access)."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        if settings.PUBLIC_RESULTS:
+            for operations in schema["paths"].values():
+                for operation in operations.values():
+                    if "security" in operation:
+                        operation["security"].append({})
+        return schema
+
+
+api = ReadAPI(
     title="Skills-competition results API",
     version="1",
     description="Read-only results of the college's skills competitions.",

@@ -12,6 +12,7 @@ Rate limits (settings API_RATE_PER_TOKEN, API_RATE_PER_ADDRESS; "60/min" style):
 logged-in user, and per client address without one; over the limit the answer is 429.
 """
 
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -78,10 +79,37 @@ def public_access(request):
 ACCESS = [TokenAccess(), SessionAccess(), public_access]
 
 
+class _PerThread:
+    """An attribute of the throttle kept per thread. django-ninja's SimpleRateThrottle keeps one
+    request's state on the throttle (its key, history, time and rate, read again by wait() for
+    Retry-After), and one throttle serves every request: in a threaded server (runserver, gunicorn
+    --threads) two requests at once would otherwise write each other's counts under each other's keys."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, throttle, owner=None):
+        if throttle is None:
+            return self
+        try:
+            return getattr(throttle._local, self.name)
+        except AttributeError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, throttle, value):
+        setattr(throttle._local, self.name, value)
+
+
 class _SettingsRateThrottle(SimpleRateThrottle):
     setting = ""
+    key = _PerThread()
+    history = _PerThread()
+    now = _PerThread()
+    num_requests = _PerThread()
+    duration = _PerThread()
 
     def __init__(self):
+        self._local = threading.local()
         super().__init__(rate="1/s")  # replaced from the setting on every request
 
     def allow_request(self, request) -> bool:
