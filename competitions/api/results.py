@@ -25,6 +25,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field, StringConstraints
 
+import competitions.api.schemas as schemas
 from competitions import reports, tallies
 from competitions.models import (
     Category,
@@ -61,21 +62,9 @@ PERSONAL_TABLES = {"department"}
 # Schemas: the public shape, and the personal one with the fields only a role may see
 
 
-class Message(Schema):
-    detail: str
-
-
-class FieldError(Schema):
-    type: str
-    loc: list[str | int]
-    msg: str
-
-
-class FieldErrors(Schema):
-    detail: list[FieldError]
-
-
-ERRORS = {401: Message, 403: Message, 404: Message, 422: FieldErrors, 429: Message}
+# What any operation may answer besides its result (competitions.api.schemas), and 403 for a
+# grouping the public may not ask for, 404 for an id or name that names nothing.
+ERRORS = {**schemas.ERRORS, 403: schemas.Error, 404: schemas.Error}
 
 
 class PublicMedalRow(Schema):

@@ -42,8 +42,14 @@ class Error(Schema):
     detail: str
 
 
+class FieldError(Schema):
+    type: str
+    loc: list[str | int]
+    msg: str
+
+
 class ValidationErrors(Schema):
-    detail: list[dict] = Field(description="Each invalid parameter: its `loc`, `msg` and `type`.")
+    detail: list[FieldError] = Field(description="Each invalid parameter: its `loc`, `msg` and `type`.")
 
 
 # What any operation may answer besides its result: no access (401), an invalid parameter (422),
