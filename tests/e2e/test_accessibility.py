@@ -5,6 +5,7 @@ The pages are the URL patterns of tests/test_access.py's EXPECTED that the role 
 200) and that answer HTML, one object each; a new page gets checked once it is listed there.
 """
 
+import datetime
 import re
 
 import pytest
@@ -12,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from competitions import evidence
 from competitions.demo import load_demo
-from competitions.models import Competition, Entry, Event
+from competitions.models import Competition, Entry, Event, Honour, ResultDocument
 from competitions.photos import save_photos
 from students.models import Coach, Department, Student
 from tests.e2e.axe import axe_violations
@@ -61,6 +63,18 @@ def demo(media, settings):
     )
     deleted_event = deleted.event
     deleted.delete()
+    # Evidence of the entry: a scanned certificate and the ministry's result document.
+    (scan,) = evidence.add_scans(entry=entry, files=[jpeg("证书.jpg", size=(640, 480))], caption="获奖证书")
+    document = evidence.save_document(
+        document=ResultDocument(
+            competition=competition,
+            issuer="人力资源社会保障部",
+            number="人社部函〔2023〕1号",
+            issued_on=datetime.date(2023, 12, 1),
+        ),
+        upload=None,
+        entries=[entry],
+    )
     students = list(Student.objects.filter(memberships__isnull=False).distinct().order_by("pk")[:2])
     coaches = list(Coach.objects.order_by("pk")[:2])
     return {
@@ -76,6 +90,9 @@ def demo(media, settings):
         "department": Department.objects.order_by("pk").first().pk,
         "skill": Event.objects.filter(entries__isnull=False).first().skill_id,
         "year": 2023,
+        "scan": scan.pk,
+        "document": document.pk,
+        "honour": Honour.objects.order_by("pk").first().pk,  # the demo's (the report's counts)
     }
 
 
