@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -194,6 +194,12 @@ class Skill(models.Model):
 
 
 class CompetitionQuerySet(models.QuerySet):
+    def public(self) -> "CompetitionQuerySet":
+        """The competitions public data shows (the public pages, the anonymous read API): those
+        with at least one confirmed result (Entry.objects.confirmed(): any result while the office
+        confirms nothing)."""
+        return self.filter(Exists(Entry.objects.confirmed().filter(event__competition=OuterRef("pk"))))
+
     def find(self, name: str, year: int | None = None) -> "Competition":
         """The one competition of that name (and year); a clear error when none or several match."""
         matches = self.filter(name=name.strip())

@@ -34,6 +34,7 @@ api = ReadAPI(
     throttle=access.THROTTLES,
     openapi_url="/openapi.json",
     docs_url="/docs",
+    docs_decorator=access.schema_open,
 )
 
 api.add_router("", resources.router)

@@ -14,8 +14,13 @@ logged-in user, and per client address without one; over the limit the answer is
 
 import threading
 from dataclasses import dataclass
+from functools import wraps
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.utils.translation import gettext
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import SimpleRateThrottle
 
@@ -142,3 +147,21 @@ class AddressRateThrottle(_SettingsRateThrottle):
 
 
 THROTTLES = [KeyRateThrottle(), AddressRateThrottle()]
+
+
+def schema_open(view):
+    """For the schema (/api/v1/openapi.json) and the docs page: they name the personal fields, so
+    they open to whoever may read the API — a user with a role (its session or a key) — and to
+    everyone while the public switch is on. Anyone else is sent to log in (the schema: 401)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if settings.PUBLIC_RESULTS or any(check(request) is not None for check in ACCESS[:2]):
+            return view(request, *args, **kwargs)
+        if request.user.is_authenticated:  # logged in without a role: nothing, as everywhere
+            raise PermissionDenied
+        if request.path.endswith(".json"):
+            return JsonResponse({"detail": gettext("Log in or send an API key.")}, status=401)
+        return redirect_to_login(request.get_full_path())
+
+    return wrapped

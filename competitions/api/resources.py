@@ -47,16 +47,34 @@ def visible_entries(request) -> QuerySet[models.Entry]:
     return models.Entry.objects.all()
 
 
-def entries_to_show(entries: QuerySet[models.Entry], request) -> QuerySet[models.Entry]:
-    """Entries with everything schemas.Entry(Public) reads, in a fixed number of queries."""
-    member_fields = ["entry_id", "position", "name"]
+def visible_competitions(request) -> QuerySet[models.Competition]:
+    """Every competition for a role; for the public only those the public pages show
+    (Competition.objects.public(): with a confirmed result)."""
     if request.auth.personal:
-        member_fields += ["student_id", "coach_id"]
-        # Whether it counts where only confirmed results may: asked of Entry.objects.confirmed().
-        entries = entries.annotate(
-            confirmed=Exists(models.Entry.objects.confirmed().filter(pk=OuterRef("pk")))
+        return models.Competition.objects.all()
+    return models.Competition.objects.public()
+
+
+def visible_events(request) -> QuerySet[models.Event]:
+    """Every event for a role; for the public only events with a result it may see."""
+    if request.auth.personal:
+        return models.Event.objects.all()
+    return models.Event.objects.filter(Exists(visible_entries(request).filter(event=OuterRef("pk"))))
+
+
+def entries_to_show(entries: QuerySet[models.Entry], request) -> QuerySet[models.Entry]:
+    """Entries with everything schemas.Entry(Public) reads, in a fixed number of queries. Coaches
+    (the college's teachers, named) are not public data, as on the public pages."""
+    member_fields = ["entry_id", "position", "name"]
+    entries = entries.select_related("event__competition", "organization", "award")
+    if not request.auth.personal:
+        return entries.prefetch_related(
+            Prefetch("members", queryset=models.EntryMember.objects.only(*member_fields))
         )
-    return entries.select_related("event__competition", "organization", "award").prefetch_related(
+    member_fields += ["student_id", "coach_id"]
+    # Whether it counts where only confirmed results may: asked of Entry.objects.confirmed().
+    entries = entries.annotate(confirmed=Exists(models.Entry.objects.confirmed().filter(pk=OuterRef("pk"))))
+    return entries.prefetch_related(
         Prefetch("members", queryset=models.EntryMember.objects.only(*member_fields)),
         Prefetch("coaches", queryset=Coach.objects.only("id", "name")),
     )
@@ -96,7 +114,7 @@ class CompetitionFilters(Schema):
 def competition_list(request, filters: Query[CompetitionFilters], paging: Query[Paging]):
     """Newest first. `organization`: the competitions in which that organization has a (visible) entry;
     `q`: part of the name."""
-    competitions = models.Competition.objects.order_by("-year", "name", "id")
+    competitions = visible_competitions(request).order_by("-year", "name", "id")
     if filters.year is not None:
         competitions = competitions.filter(year=filters.year)
     if filters.level:
@@ -123,9 +141,9 @@ def competition_list(request, filters: Query[CompetitionFilters], paging: Query[
     summary="A competition with its events",
 )
 def competition_detail(request, competition_id: int):
-    events = models.Event.objects.select_related("skill").order_by("name", "id")
+    events = visible_events(request).select_related("skill").order_by("name", "id")
     competition = get_object_or_404(
-        models.Competition.objects.prefetch_related(Prefetch("events", queryset=events)), pk=competition_id
+        visible_competitions(request).prefetch_related(Prefetch("events", queryset=events)), pk=competition_id
     )
     schema = schemas.CompetitionDetail if request.auth.personal else schemas.CompetitionDetailPublic
     return schemas.respond(schema.from_orm(competition))
@@ -141,8 +159,8 @@ class EventFilters(Schema):
     year: Year | None = None
 
 
-def events_to_show() -> QuerySet[models.Event]:
-    return models.Event.objects.select_related("competition", "skill")
+def events_to_show(request) -> QuerySet[models.Event]:
+    return visible_events(request).select_related("competition", "skill")
 
 
 @router.get(
@@ -154,7 +172,7 @@ def events_to_show() -> QuerySet[models.Event]:
 )
 def event_list(request, filters: Query[EventFilters], paging: Query[Paging]):
     """Newest competition first, then by name."""
-    events = events_to_show().order_by(
+    events = events_to_show(request).order_by(
         "-competition__year", "competition__name", "competition_id", "name", "id"
     )
     if filters.competition is not None:
@@ -174,7 +192,7 @@ def event_list(request, filters: Query[EventFilters], paging: Query[Paging]):
     summary="An event",
 )
 def event_detail(request, event_id: int):
-    return get_object_or_404(events_to_show(), pk=event_id)
+    return get_object_or_404(events_to_show(request), pk=event_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,6 +281,10 @@ class OrganizationFilters(Schema):
 def organization_list(request, filters: Query[OrganizationFilters], paging: Query[Paging]):
     """By name. `q`: part of the name or short name."""
     organizations = models.Organization.objects.order_by("name", "id")
+    if not request.auth.personal:  # the public: organizations with a result it may see
+        organizations = organizations.filter(
+            Exists(visible_entries(request).filter(organization=OuterRef("pk")))
+        )
     if filters.kind:
         organizations = organizations.filter(kind=filters.kind)
     if filters.is_home is not None:

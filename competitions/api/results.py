@@ -54,8 +54,9 @@ EventsFlag = Literal["selection"]
 # enough in all that one query can look them up (SQLite takes at most 32,766 values).
 Names = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=1000)]
 MAX_NAMES = 20
-# Groupings only users with a role may ask for: departments are the college's internal structure.
-PERSONAL_TABLES = {"department"}
+# Groupings only users with a role may ask for: departments are the college's internal structure,
+# coaches its staff (the public pages name no coach either).
+PERSONAL_TABLES = {"department", "coach"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -303,13 +304,15 @@ def medal_table(request, options: Query[MedalTableOptions]):
     left out (`exclude`), on top of what the competition stores. The rows are the command's JSON
     rows; students' and coaches' tables end with an `unnamed` line. Department tables need a role."""
     if options.by in PERSONAL_TABLES:
-        personal_only(request, _("Department tables are not public."))
+        personal_only(request, _("Department and coach tables are not public."))
     unranked = organization_ids(options.unranked)
     exclude = organization_ids(options.exclude)
     confirmed = counts_confirmed_only(request, options)
     entries = cut(options)
     if options.competition is not None:
-        competition = Competition.objects.filter(pk=options.competition).first()
+        # The public asks only of the competitions public data shows (Competition.objects.public()).
+        competitions = Competition.objects.all() if request.auth.personal else Competition.objects.public()
+        competition = competitions.filter(pk=options.competition).first()
         if competition is None:
             raise not_found(_("No competition with id %(id)s.") % {"id": options.competition})
         entries = entries.for_competition(competition)
@@ -344,7 +347,7 @@ def leaderboard(request, options: Query[LeaderboardOptions]):
     category, skill, events) the all-time table is read from the stored tallies a page at a time.
     Department leaderboards need a role."""
     if options.by in PERSONAL_TABLES:
-        personal_only(request, _("Department tables are not public."))
+        personal_only(request, _("Department and coach tables are not public."))
     skill = None
     if options.skill is not None:
         skill = Skill.objects.filter(pk=options.skill).first()
@@ -438,8 +441,8 @@ def annual_summary(request, options: Query[SummaryOptions]):
     tier, how many world and national medals, squad selections and named awards it lists, and
     (with a role) the departments' table and the summary paragraphs in Chinese and English."""
     home = Organization.home()
-    year = options.year if options.year is not None else summary_year(home)[1]
     confirmed = counts_confirmed_only(request, options)
+    year = options.year if options.year is not None else summary_year(home, confirmed=confirmed)[1]
     if home is None:
         summary = reports.AnnualSummary(year=year, category=options.category, confirmed=confirmed)
     else:

@@ -241,9 +241,7 @@ class EntryPublic(Schema):
     organization: Ref
     award: AwardOut | None
     rank: int | None
-    score: str = Field(description="As published.")
     members: list[NameOut]
-    coaches: list[NameOut]
 
     @staticmethod
     def resolve_competition(obj):
@@ -251,6 +249,9 @@ class EntryPublic(Schema):
 
 
 class Entry(EntryPublic):
+    """What a role sees of an entry: the public fields, and its score, people and coaches."""
+
+    score: str = Field(description="As published.")
     members: list[MemberOut]
     coaches: list[Ref]
     confirmed: bool = Field(description="Counts in public and confirmed-only tallies.")

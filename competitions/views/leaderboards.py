@@ -505,9 +505,13 @@ def summary_query(category: str | None, confirmed: bool) -> dict:
     return query | ({"confirmed": "on"} if confirmed else {})
 
 
-def summary_year(home: Organization | None) -> tuple[list[int], int]:
-    """The years the home college has awards in, and the latest of them (this year when none)."""
-    years = tallies.award_years() if home else []
+def summary_year(home: Organization | None, *, confirmed: bool = False) -> tuple[list[int], int]:
+    """The years the home college has awards in, and the latest of them (this year when none);
+    `confirmed`: awards of confirmed results only (the stored tallies count every result)."""
+    if home and confirmed:
+        years = reports.entry_years(tallies.college_entries(confirmed=True))
+    else:
+        years = tallies.award_years() if home else []
     return years, years[0] if years else timezone.localdate().year
 
 

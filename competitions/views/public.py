@@ -124,10 +124,8 @@ def a_page(items: QuerySet, per_page: int, number: int):
 
 
 def public_competitions() -> QuerySet[Competition]:
-    """The competitions the public pages show: those with at least one confirmed result."""
-    return Competition.objects.filter(
-        Exists(Entry.objects.confirmed().filter(event__competition=OuterRef("pk")))
-    )
+    """The competitions the public pages show (Competition.objects.public())."""
+    return Competition.objects.public()
 
 
 def confirmations_state() -> str:

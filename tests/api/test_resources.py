@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.contrib.staticfiles import finders
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -168,9 +169,10 @@ def test_the_public_reads_names_events_awards_and_ranks_without_personal_data(re
     raw = response.content.decode()
     [entry] = response.json()["items"]
     assert entry["members"] == [{"name": "蒋家俊"}]
-    assert entry["coaches"] == [{"name": "黄老师"}]
     assert entry["award"] == {"label": "金牌", "tier": "gold", "tier_label": "Gold"}
-    assert entry["rank"] == 1 and entry["score"] == "95.5"
+    assert entry["rank"] == 1
+    # Coaches (the college's staff) and scores are not public data, as on the public pages.
+    assert "coaches" not in entry and "score" not in entry and "黄老师" not in raw
     assert entry["organization"]["name"] == results["home"].name
     assert entry["competition"]["name"] == "全国技能大赛" and entry["event"]["name"] == "移动机器人"
     for personal in [
@@ -179,6 +181,7 @@ def test_the_public_reads_names_events_awards_and_ranks_without_personal_data(re
         "证书待领",
         "智能制造系",
         "T001",
+        "95.5",
         "student_id",
         "notes",
         "confirmed",
@@ -227,6 +230,37 @@ def test_unconfirmed_results_are_invisible_to_the_public_while_confirmation_is_o
     raw = client.get(url("entry-list")).content.decode()
     assert "未确认选手" in raw and "银牌" in raw
     assert client.get(url("competition-list"), {"organization": results["other"].pk}).json()["count"] == 1
+
+
+def test_the_public_sees_only_what_the_public_pages_show(results, client, settings, user):
+    """Competitions, events and organizations without a confirmed result are not public (as
+    /public/ answers 404 for them): listed for a role, hidden from the public, their ids 404."""
+    settings.PUBLIC_RESULTS = True
+    settings.RESULTS_NEED_CONFIRMATION = True
+    unconfirmed = make_competition("未确认的赛事", year=2024)
+    only_unconfirmed = make_entry(make_event(unconfirmed, name="待确认赛项"), members=["某人"], award="金牌")
+    assert not Entry.objects.confirmed().filter(pk=only_unconfirmed.pk).exists()
+
+    listed = {item["name"] for item in client.get(url("competition-list")).json()["items"]}
+    assert listed == {"全国技能大赛"}  # not the unconfirmed one, nor the empty sports meeting
+    assert client.get(url("competition-detail", unconfirmed.pk)).status_code == 404
+    events = {item["name"] for item in client.get(url("event-list")).json()["items"]}
+    assert events == {"移动机器人"}
+    assert client.get(url("event-detail", only_unconfirmed.event_id)).status_code == 404
+    organizations = {item["name"] for item in client.get(url("organization-list")).json()["items"]}
+    assert organizations == {results["home"].name}  # 兄弟技师学院's only result is unconfirmed
+    assert client.get("/api/v1/medal-table/", {"competition": unconfirmed.pk}).status_code == 404
+    assert client.get("/api/v1/leaderboard/", {"by": "coach"}).status_code == 403
+    assert client.get("/api/v1/medal-table/", {"by": "coach"}).status_code == 403
+    # The summary's default year is the latest with a confirmed award (the stored tallies count all).
+    assert client.get("/api/v1/annual-summary/").json()["year"] == 2023
+
+    # A role sees all of it.
+    settings.PUBLIC_RESULTS = False
+    client.force_login(user)
+    listed = {item["name"] for item in client.get(url("competition-list")).json()["items"]}
+    assert listed == {"全国技能大赛", "未确认的赛事", "省运动会"}
+    assert client.get(url("competition-detail", unconfirmed.pk)).status_code == 200
 
 
 def test_teachers_see_unconfirmed_results_with_their_flag(results, user_client, settings):
@@ -484,8 +518,21 @@ def test_every_detail_costs_the_same_for_few_and_many_entries(
 # The schema and the docs page
 
 
-def test_the_schema_shows_public_and_personal_shapes(client):
-    schema = client.get(reverse("api-v1:openapi-json")).json()
+def test_the_schema_and_docs_open_to_roles_and_to_everyone_only_while_results_are_public(
+    user_client, settings
+):
+    client = Client()  # anonymous (user_client is the `client` fixture, logged in)
+    assert client.get(reverse("api-v1:openapi-json")).status_code == 401
+    docs = client.get(reverse("api-v1:openapi-view"))
+    assert docs.status_code == 302 and docs["Location"].startswith(reverse("login"))
+    assert user_client.get(reverse("api-v1:openapi-json")).status_code == 200
+    settings.PUBLIC_RESULTS = True
+    assert client.get(reverse("api-v1:openapi-json")).status_code == 200
+    assert client.get(reverse("api-v1:openapi-view")).status_code == 200
+
+
+def test_the_schema_shows_public_and_personal_shapes(user_client):
+    schema = user_client.get(reverse("api-v1:openapi-json")).json()
     assert {"Entry", "EntryPublic", "Competition", "CompetitionPublic", "StudentOut"} <= set(
         schema["components"]["schemas"]
     )
@@ -495,8 +542,8 @@ def test_the_schema_shows_public_and_personal_shapes(client):
     assert "notes" not in public and "confirmed" not in public
 
 
-def test_every_operation_documents_its_error_answers(client):
-    schema = client.get(reverse("api-v1:openapi-json")).json()
+def test_every_operation_documents_its_error_answers(user_client):
+    schema = user_client.get(reverse("api-v1:openapi-json")).json()
     for path, operations in schema["paths"].items():
         if not path.startswith(("/api/v1/competitions", "/api/v1/events", "/api/v1/entries")):
             continue
@@ -506,8 +553,8 @@ def test_every_operation_documents_its_error_answers(client):
                 assert "404" in operation["responses"], path
 
 
-def test_the_docs_page_runs_no_inline_script_and_its_static_files_exist(client):
-    response = client.get(reverse("api-v1:openapi-view"))
+def test_the_docs_page_runs_no_inline_script_and_its_static_files_exist(user_client):
+    response = user_client.get(reverse("api-v1:openapi-view"))
     assert response.status_code == 200
     page = response.content.decode()
     scripts = re.findall(r"<script\b([^>]*)>", page)

@@ -86,9 +86,9 @@ def anonymous(server, settings):
 
 
 @pytest.mark.parametrize("switch", [False, True])
-def test_the_schemas_are_the_ones_served(client, settings, switch):
+def test_the_schemas_are_the_ones_served(client, settings, switch, teacher_key):
     settings.PUBLIC_RESULTS = switch
-    served = client.get("/api/v1/openapi.json").json()
+    served = client.get("/api/v1/openapi.json", headers=teacher_key).json()
     assert served == (public if switch else keyed).raw_schema
     security = served["paths"]["/api/v1/medal-table/"]["get"]["security"]
     assert ({} in security) is switch  # no key needed while the public switch is on
