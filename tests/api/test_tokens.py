@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -87,7 +88,8 @@ def test_the_key_appears_nowhere_in_the_database(make_user, client):
     client.force_login(make_user())
     key = new_key_on_page(client.post(PROFILE, {"name": "website", "expires": "never"}))
     dump = io.StringIO()
-    call_command("dumpdata", stdout=dump)
+    # With REDIS_URL, django-rq's dashboard is a model without a table (a view over Redis).
+    call_command("dumpdata", exclude=["django_rq"] if apps.is_installed("django_rq") else [], stdout=dump)
     assert key[8:] not in dump.getvalue()  # what follows the prefix shown in the list
     assert tokens.digest(key) in dump.getvalue()
 
