@@ -99,7 +99,7 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The public page's link for the office to copy to the college website, while the public switch
     # is on: True once the competition has a confirmed result (public), False before (one query).
     public = (
-        Entry.objects.for_competition(competition).confirmed().exists() if settings.PUBLIC_RESULTS else None
+        Competition.objects.public().filter(pk=competition.pk).exists() if settings.PUBLIC_RESULTS else None
     )
 
     # Each entry's evidence marker (scans and result documents) counted in the same query.

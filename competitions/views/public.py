@@ -123,11 +123,6 @@ def a_page(items: QuerySet, per_page: int, number: int):
         raise Http404 from None
 
 
-def public_competitions() -> QuerySet[Competition]:
-    """The competitions the public pages show (Competition.objects.public())."""
-    return Competition.objects.public()
-
-
 def confirmations_state() -> str:
     """Changes when a result is confirmed anywhere (confirming raises no version), and with the
     confirmation setting itself. One query."""
@@ -152,7 +147,7 @@ def index(request: HttpRequest) -> HttpResponse:
     key = f"public:index:{aggregates.tallies_version()}:{confirmations_state()}:{language}:{number}"
 
     def render() -> str:
-        competitions = public_competitions().order_by("-year", "name", "pk")
+        competitions = Competition.objects.public().order_by("-year", "name", "pk")
         page = a_page(competitions, COMPETITIONS_PER_PAGE, number)
         path = reverse("public:index")
         context = {"page": page, **layout_context(path, page=page.number, section="results")}
@@ -171,15 +166,14 @@ def competition(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by()
         .values("event__competition")
     )
+    # A competition without a confirmed result is not public (Competition.objects.public()): 404.
     competition = get_object_or_404(
-        Competition.objects.annotate(
+        Competition.objects.public().annotate(
             n_confirmed=Coalesce(Subquery(confirmed.annotate(n=Count("id")).values("n")), 0),
             last_confirmed=Subquery(confirmed.annotate(at=Max("confirmed_at")).values("at")),
         ),
         pk=pk,
     )
-    if not competition.n_confirmed:
-        raise Http404
     last = competition.last_confirmed.isoformat() if competition.last_confirmed else ""
     language = translation.get_language()
     key = (
