@@ -1,14 +1,23 @@
-"""Page benchmark: the same pages on a small and a large synthetic database, and import speed.
+"""Page benchmark: every measured page against the floor of the stack, warm and cold, at each size,
+optionally side by side with another git revision; then the import against a bare bulk_create.
 
     .venv/bin/python benchmarks/pages.py                      # 10,000 and 1,000,000 entries, SQLite
-    .venv/bin/python benchmarks/pages.py --sizes 2000 20000   # quicker
+    .venv/bin/python benchmarks/pages.py --sizes 1000000 --against 28c8b15   # this tree and a revision
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python benchmarks/pages.py
+    .venv/bin/python benchmarks/pages.py --sizes 1000 3000 --requests 3 --import-rows 2000   # quick
 
-For each size it builds a fresh database (a SQLite file under /tmp, or a new PostgreSQL database on
-the server DATABASE_URL points at), fills it with `generate_synthetic`, and renders each page
-through Django's test client as a logged-in teacher: median and p95 over --requests requests, and
-the number of queries. Then the ratio of each median at the largest size to the smallest, and the
-import of an --import-rows sheet against a bare bulk_create of the same rows.
+The floor is an empty page with the same middleware, login and base template, as the same
+logged-in teacher (a view added at run time). Each page is requested --requests times warm (after
+one request that fills the caches) and --requests times cold (Django's cache cleared before each
+request: the first view after a result changes); the figures are medians, printed in ms and as a
+multiple of the floor of the same run, with the number of queries.
+
+Databases are kept between runs under var/bench/ (SQLite) or as bench_<tree>_<size> on the
+PostgreSQL server DATABASE_URL points at: built once (migrate, generate_synthetic, and a
+5,000-entry national selection imported through the import), migrated by their own code on every
+run. `--against REV` checks REV out under var/bench/src-<commit>/ and measures it on its own
+databases, built and migrated by its own code, with the same requests in the same run.
+`--rebuild` builds the databases again.
 """
 
 import argparse
@@ -18,20 +27,91 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "var" / "bench"
+# The national selection every benchmark database gets besides the synthetic data.
+NATIONAL = "基准全国技能大赛选拔赛"
+NATIONAL_ENTRIES = 5000
+NATIONAL_EVENTS = 250
+# Page budget as multiples of the floor (issue 13).
+BUDGET = {"PostgreSQL": 3.0, "SQLite": 5.0}
 
 
-def database_url(size: int) -> str:
+@dataclass(frozen=True)
+class Tree:
+    """A source tree measured: the working tree, or a git revision checked out under var/bench."""
+
+    tag: str  # in database names
+    label: str  # in the output
+    root: Path
+
+
+def working_tree() -> Tree:
+    return Tree("work", "this tree", ROOT)
+
+
+def revision_tree(rev: str) -> Tree:
+    commit = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=ROOT, capture_output=True, text=True
+    )
+    if commit.returncode:
+        sys.exit(f"--against: {rev!r} is not a revision of this repository")
+    sha = commit.stdout.strip()
+    root = BENCH / f"src-{sha[:12]}"
+    if not (root / "manage.py").exists():
+        BENCH.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "worktree", "prune"], cwd=ROOT, check=True)
+        subprocess.run(["git", "worktree", "add", "--detach", str(root), sha], cwd=ROOT, check=True)
+    return Tree(sha[:12], sha[:7], root)
+
+
+def engine() -> str:
+    return "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+
+
+def database_url(tree: Tree, size: int) -> str:
     base = os.environ.get("DATABASE_URL", "")
     if base.startswith("postgres"):
-        return base.rsplit("/", 1)[0] + f"/bench_{size}"
-    return f"sqlite:////tmp/results_bench_{size}.sqlite3"
+        return base.rsplit("/", 1)[0] + f"/bench_{tree.tag}_{size}"
+    return f"sqlite:///{BENCH / f'{tree.tag}_{size}.sqlite3'}"
+
+
+def build_state(url: str) -> str:
+    """ "built" once the national selection, the last step, is in the database; "synthetic" when
+    only the synthetic data is (a build that stopped there resumes); "" otherwise."""
+    queries = [
+        ("built", "SELECT 1 FROM competitions_competition WHERE name = %s", [NATIONAL]),
+        ("synthetic", "SELECT 1 FROM competitions_competition WHERE is_illustrative", []),
+    ]
+    try:
+        if url.startswith("sqlite"):
+            import sqlite3
+
+            path = Path(url.removeprefix("sqlite:///"))
+            if not path.exists():
+                return ""
+            with sqlite3.connect(path) as connection:
+                for state, query, params in queries:
+                    if connection.execute(query.replace("%s", "?"), params).fetchone():
+                        return state
+            return ""
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=5) as connection:
+            for state, query, params in queries:
+                if connection.execute(query, params).fetchone():
+                    return state
+        return ""
+    except Exception:  # no such database or table yet
+        return ""
 
 
 def reset_database(url: str) -> None:
     if url.startswith("sqlite"):
+        BENCH.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
         return
@@ -43,61 +123,124 @@ def reset_database(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def build(size: int, seed: int) -> None:
-    url = database_url(size)
-    reset_database(url)
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "true"}
-    python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    start = time.perf_counter()
+def manage(tree: Tree, url: str, *args: str, debug: bool = True, quiet: bool = False) -> None:
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "true" if debug else "false"}
+    env.setdefault("DJANGO_SECRET_KEY", "benchmark")
     subprocess.run(
-        [python, "manage.py", "generate_synthetic", "--entries", str(size), "--seed", str(seed)],
-        cwd=ROOT,
+        [sys.executable, "manage.py", *args],
+        cwd=tree.root,
         env=env,
         check=True,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL if quiet else None,
     )
-    print(f"  built {size:,} entries in {time.perf_counter() - start:.0f} s", flush=True)
 
 
-def measure(size: int, requests: int) -> dict:
-    """Run the measurement in a child process bound to that size's database."""
-    env = {
+def child_env(tree: Tree, url: str) -> dict:
+    return {
         **os.environ,
-        "DATABASE_URL": database_url(size),
+        "DATABASE_URL": url,
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "benchmark",
         "DJANGO_ALLOWED_HOSTS": "testserver",
     }
-    # A database kept from an earlier run gets the newer migrations; production settings serve
-    # hashed static files, so collect them first.
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-    )
+
+
+def run_child(tree: Tree, url: str, *args: str) -> dict:
+    """Run this script (this tree's harness) on `tree`'s code and database; its last line is JSON."""
     out = subprocess.run(
-        [sys.executable, __file__, "--child", "--requests", str(requests)],
-        cwd=ROOT,
-        env=env,
+        [sys.executable, __file__, "--code", str(tree.root), *args],
+        cwd=tree.root,
+        env=child_env(tree, url),
         capture_output=True,
         text=True,
     )
     if out.returncode:
-        sys.exit(f"measuring {size:,} failed:\n{out.stderr[-3000:]}")
+        sys.exit(f"{' '.join(args)} on {tree.label} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def build(tree: Tree, size: int, seed: int, rebuild: bool) -> str:
+    url = database_url(tree, size)
+    state = "" if rebuild else build_state(url)
+    if state == "built":
+        return url
+    start = time.perf_counter()
+    if not state:
+        reset_database(url)
+        manage(tree, url, "migrate", "-v0")
+        manage(tree, url, "generate_synthetic", "--entries", str(size), "--seed", str(seed), quiet=True)
+    else:
+        manage(tree, url, "migrate", "-v0")
+    national = run_child(tree, url, "--national")
+    print(
+        f"  built {size:,} entries (+ {national['entries']:,} in the national selection) for "
+        f"{tree.label} in {time.perf_counter() - start:.0f} s",
+        flush=True,
+    )
+    return url
+
+
+def prepare(tree: Tree, url: str) -> None:
+    """The tree's own migrations, static files (production settings serve hashed names) and
+    compiled translations (the default language is Chinese)."""
+    manage(tree, url, "migrate", "-v0")
+    manage(tree, url, "collectstatic", "--noinput", "-v0", debug=False)
+    manage(tree, url, "compilemessages", "--ignore=.venv", "--ignore=var", "-v0", quiet=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# In the child process: Django set up on the measured tree's code and database.
+
+
+def setup_django(code: str) -> None:
+    sys.path.insert(0, code)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def add_national(seed: int = 5) -> dict:
+    """Import a 5,000-entry national selection of NATIONAL_EVENTS events (the import's own path)."""
+    import random
+
+    from competitions.importing import import_sheet
+    from competitions.models import Organization
+
+    r = random.Random(seed)
+    organizations = list(
+        Organization.objects.filter(is_illustrative=True).order_by("pk").values_list("name", flat=True)[:400]
+    )
+    lines = ["赛事,年份,级别,赛项,单位,选手,奖项,名次"]
+    per_event = NATIONAL_ENTRIES // NATIONAL_EVENTS
+    awards = {1: "金牌", 2: "银牌", 3: "铜牌"}
+    for index in range(NATIONAL_ENTRIES):
+        event, place = divmod(index, per_event)
+        members = "、".join(f"国赛选手{index}-{k}" for k in range(r.choice((1, 1, 2, 3))))
+        rank = place + 1
+        award = awards.get(rank) or ("优胜奖" if rank <= 8 else "参赛奖")
+        lines.append(
+            f"{NATIONAL},2024,国家级,国赛赛项{event:03d},{r.choice(organizations)},{members},{award},{rank}"
+        )
+    plan = import_sheet("\n".join(lines).encode(), "national.csv")
+    if plan.errors:
+        raise SystemExit(f"the national selection did not import: {plan.errors[:3]}")
+    return {"entries": NATIONAL_ENTRIES}
+
+
 def page_urls() -> dict[str, str]:
-    """The measured pages: the largest competition, the most decorated student ..."""
+    """The measured pages: the largest synthetic competition, the most decorated student ..."""
     from django.db.models import Count
     from django.urls import reverse
 
     from competitions.models import Competition, EntryMember
     from students.models import Student
 
-    # The largest synthetic competition (the import benchmark's own competitions are not synthetic).
+    # The largest synthetic competition (the national selection and the import benchmark's own
+    # competitions are not synthetic).
     synthetic = Competition.objects.filter(is_illustrative=True)
     largest = synthetic.annotate(n=Count("events__entries")).order_by("-n").values_list("pk", flat=True)[0]
+    national = Competition.objects.filter(name=NATIONAL).values_list("pk", flat=True).first()
     decorated = (
         EntryMember.objects.filter(student__isnull=False, entry__award__isnull=False)
         .values("student")
@@ -106,25 +249,67 @@ def page_urls() -> dict[str, str]:
         .values_list("student", flat=True)[0]
     )
     pinyin = Student.objects.get(pk=decorated).name_pinyin
-    return {
+    leaderboard = reverse("competitions:leaderboard")
+    pages = {
         "competition detail (largest)": reverse("competitions:competition-detail", args=[largest]),
-        "all-time organization table": reverse("competitions:leaderboard") + "?by=organization",
-        "all-time student leaderboard": reverse("competitions:leaderboard") + "?by=student",
+        "all-time organization table": leaderboard + "?by=organizations",
+        "all-time student leaderboard": leaderboard + "?by=students",
         "year × level × tier pivot": reverse("competitions:pivot"),
         "student history (most decorated)": reverse("students:student-detail", args=[decorated]),
         "student search by pinyin": reverse("students:student-list") + f"?q={pinyin}",
         "competition list": reverse("competitions:competition-list"),
     }
+    if national is not None:
+        pages["national selection (5,000 entries)"] = reverse(
+            "competitions:competition-detail", args=[national]
+        )
+    pages.update(
+        {
+            "API: entries list": "/api/v1/entries/",
+            "API: competitions list": "/api/v1/competitions/",
+            "API: students list": "/api/v1/students/",
+            "API: all-time medal table": "/api/v1/medal-table/",
+            "API: competition medal table": f"/api/v1/medal-table/?competition={largest}",
+        }
+    )
+    return pages
 
 
-def child(requests: int) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
+def floor_view(request):
+    """The floor: the base template with no content, through the same middleware and login."""
+    from django.shortcuts import render
 
-    django.setup()
+    return render(request, "base.html")
+
+
+def add_floor() -> str:
+    from django.conf import settings
+    from django.urls import clear_url_caches, path
+
+    urls = __import__(settings.ROOT_URLCONF, fromlist=["urlpatterns"])
+    urls.urlpatterns.insert(0, path("benchmark-floor/", floor_view, name="benchmark-floor"))
+    clear_url_caches()
+    return "/benchmark-floor/"
+
+
+def refused(label: str, response) -> str | None:
+    """Why a response is not the page it should be (a form error counts: it shows no table)."""
+    if response.status_code != 200:
+        return f"HTTP {response.status_code}"
+    body = response.content
+    if label.startswith("API"):
+        data = json.loads(body)
+        items = data.get("items", data.get("rows")) if isinstance(data, dict) else data
+        return None if items else "no rows"
+    if b'class="errorlist' in body:
+        return "a form error"
+    return None
+
+
+def measure_pages(requests: int) -> dict:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -139,39 +324,37 @@ def child(requests: int) -> None:
     client = Client(raise_request_exception=False)
     client.force_login(user)
 
-    pages = page_urls()
+    pages = {"floor (empty page)": add_floor(), **page_urls()}
     results = {}
     for label, url in pages.items():
-        times = []
-        queries = None
-        for index in range(requests + 1):
-            with CaptureQueriesContext(connection) as captured:
-                start = time.perf_counter()
-                response = client.get(url)
-                elapsed = time.perf_counter() - start
-            if response.status_code != 200:
-                results[label] = {"error": response.status_code}
+        row = {"url": url}
+        for mode in ("warm", "cold"):
+            times, queries = [], None
+            for index in range(requests + (mode == "warm")):
+                if mode == "cold":
+                    cache.clear()
+                with CaptureQueriesContext(connection) as captured:
+                    start = time.perf_counter()
+                    response = client.get(url)
+                    elapsed = time.perf_counter() - start
+                problem = refused(label, response)
+                if problem:
+                    row["error"] = problem
+                    break
+                if mode == "cold" or index:  # the first warm request fills the caches
+                    times.append(elapsed * 1000)
+                queries = len(captured)
+                row["bytes"] = len(response.content)
+            if "error" in row:
                 break
-            if index:  # the first request warms up caches and connections
-                times.append(elapsed * 1000)
-            queries = len(captured)
-        else:
-            times.sort()
-            results[label] = {
-                "median": statistics.median(times),
-                "p95": times[max(0, int(len(times) * 0.95) - 1)],
-                "queries": queries,
-            }
-    print(json.dumps(results))
+            row[mode] = statistics.median(times)
+            row[f"{mode}_queries"] = queries
+        results[label] = row
+    return results
 
 
-def import_child(rows: int) -> None:
+def import_child(rows: int) -> dict:
     """Import a `rows`-row sheet, then insert the same rows with a bare bulk_create; verify tallies."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
     import random
 
     from django.db import transaction
@@ -242,16 +425,59 @@ def import_child(rows: int) -> None:
 
     refresh_competitions([c.pk for c in competitions])
     problems = verify()
-    print(
-        json.dumps(
-            {
-                "rows": rows,
-                "import_rows_per_s": rows / import_seconds,
-                "bulk_create_rows_per_s": rows / baseline_seconds,
-                "verify_problems": len(problems),
-            }
-        )
-    )
+    return {
+        "rows": rows,
+        "import_rows_per_s": rows / import_seconds,
+        "bulk_create_rows_per_s": rows / baseline_seconds,
+        "verify_problems": len(problems),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Printing
+
+
+def cell(row: dict, mode: str, floor: float) -> str:
+    if mode not in row:
+        return f"{'—':>17}"
+    return f"{row[mode]:8.1f} ({row[mode] / floor:4.1f}×)"
+
+
+def print_size(size: int, measured: dict[Tree, dict], budget: float) -> list[str]:
+    """One table per size: each tree's warm and cold medians (× its floor) and queries.
+    Returns the pages over the budget in the first (measured) tree."""
+    trees = list(measured)
+    floors = {tree: measured[tree]["floor (empty page)"].get("warm") for tree in trees}
+    print(f"\n{size:,} entries on {engine()}; floor (warm median): "
+          + ", ".join(f"{tree.label} {floors[tree]:.1f} ms" for tree in trees))  # fmt: skip
+    header = f"  {'page':36}"
+    for tree in trees:
+        header += f" | {tree.label[:8] + ' warm ms':>17} {'cold ms':>17} {'queries':>7}"
+    if len(trees) == 2:
+        header += f" | {'warm, cold: this / ' + trees[1].label:>24}"
+    print(header)
+    over = []
+    for label in measured[trees[0]]:
+        line = f"  {label[:36]:36}"
+        for tree in trees:
+            row = measured[tree].get(label, {})
+            if "error" in row:
+                line += f" | {row['error']:>43}"
+                continue
+            queries = f"{row.get('warm_queries', '—')}/{row.get('cold_queries', '—')}"
+            line += f" | {cell(row, 'warm', floors[tree])} {cell(row, 'cold', floors[tree])} {queries:>7}"
+        if len(trees) == 2:
+            now, then = measured[trees[0]].get(label, {}), measured[trees[1]].get(label, {})
+            if "warm" in now and "warm" in then:
+                line += f" | {now['warm'] / then['warm']:11.2f} {now['cold'] / then['cold']:11.2f}"
+        row = measured[trees[0]].get(label, {})
+        if label != "floor (empty page)" and "warm" in row:
+            worst = max(row["warm"], row["cold"]) / floors[trees[0]]
+            if worst > budget:
+                over.append(f"{label} ({worst:.1f}×)")
+        print(line)
+    print("  queries: warm/cold; ms (× the floor of the same tree and run)")
+    return over
 
 
 def main() -> None:
@@ -261,70 +487,77 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--skip-build", action="store_true", help="reuse the databases of a previous run")
+    parser.add_argument("--against", metavar="REV", help="also measure this git revision, side by side")
+    parser.add_argument("--rebuild", action="store_true", help="build the databases again")
     parser.add_argument("--import-rows", type=int, default=100_000, help="0 to skip the import benchmark")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--code", help=argparse.SUPPRESS)  # in a child: the measured tree
+    parser.add_argument("--pages", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--national", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--import-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        child(args.requests)
+    if args.code:
+        setup_django(args.code)
+        if args.national:
+            result = add_national()
+        elif args.import_child:
+            result = import_child(args.import_child)
+        else:
+            result = measure_pages(args.requests)
+        print(json.dumps(result))
         return
-    if args.import_child:
-        import_child(args.import_child)
-        return
-    engine = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
+
+    trees = [working_tree()] + ([revision_tree(args.against)] if args.against else [])
+    budget = BUDGET[engine()]
     print(
-        f"Benchmark on {engine}, sizes {', '.join(f'{s:,}' for s in args.sizes)}, {args.requests} requests per page"
+        f"Benchmark on {engine()}, sizes {', '.join(f'{s:,}' for s in args.sizes)}, "
+        f"{args.requests} requests per page warm and cold; trees: {', '.join(t.label for t in trees)}",
+        flush=True,
     )
-    measured = {}
+    measured: dict[int, dict[Tree, dict]] = {}
+    over: dict[int, list[str]] = {}
     for size in args.sizes:
-        if not args.skip_build:
-            build(size, args.seed)
-        measured[size] = measure(size, args.requests)
-        print(f"\n{size:,} entries")
-        print(f"  {'page':36} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
-        for label, row in measured[size].items():
-            if "error" in row:
-                print(f"  {label:36} HTTP {row['error']}")
-            else:
-                print(f"  {label:36} {row['median']:10.1f} {row['p95']:8.1f} {row['queries']:8d}")
-    failed = [label for rows in measured.values() for label, row in rows.items() if "error" in row]
+        measured[size] = {}
+        for tree in trees:
+            url = build(tree, size, args.seed, args.rebuild)
+            prepare(tree, url)
+            measured[size][tree] = run_child(tree, url, "--pages", "--requests", str(args.requests))
+        over[size] = print_size(size, measured[size], budget)
+
     small, large = min(args.sizes), max(args.sizes)
     if small != large:
-        print(f"\nratio of medians, {large:,} / {small:,}")
-        for label, row in measured[large].items():
-            base = measured[small].get(label, {})
-            if "median" in row and "median" in base:
+        print(f"\nratio of warm medians, {large:,} / {small:,} ({trees[0].label})")
+        for label, row in measured[large][trees[0]].items():
+            base = measured[small][trees[0]].get(label, {})
+            if "warm" in row and "warm" in base:
                 same = (
-                    "same" if row["queries"] == base["queries"] else f"{base['queries']} → {row['queries']}"
+                    "same"
+                    if row["warm_queries"] == base["warm_queries"]
+                    else f"{base['warm_queries']} → {row['warm_queries']}"
                 )
-                print(f"  {label:36} {row['median'] / base['median']:6.2f}   queries {same}")
+                print(f"  {label:36} {row['warm'] / base['warm']:6.2f}   queries {same}")
+
+    problems = 0
     if args.import_rows:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url(large),
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECRET_KEY": "benchmark",
-        }
-        out = subprocess.run(
-            [sys.executable, __file__, "--import-child", str(args.import_rows)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if out.returncode:
-            sys.exit(f"import benchmark failed:\n{out.stderr[-3000:]}")
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"\nimport of {result['rows']:,} rows into the {large:,}-entry database")
-        print(f"  import_results:   {result['import_rows_per_s']:10,.0f} rows/s")
-        print(f"  bare bulk_create: {result['bulk_create_rows_per_s']:10,.0f} rows/s")
-        print(f"  ratio:            {result['import_rows_per_s'] / result['bulk_create_rows_per_s']:10.2f}")
-        print(f"  verify_tallies after these writes: {result['verify_problems']} differences")
-        if result["verify_problems"]:
-            sys.exit(1)
+        print(f"\nimport of {args.import_rows:,} rows into the {large:,}-entry database")
+        for tree in trees:
+            result = run_child(tree, database_url(tree, large), "--import-child", str(args.import_rows))
+            ratio = result["import_rows_per_s"] / result["bulk_create_rows_per_s"]
+            print(
+                f"  {tree.label:10} import_results {result['import_rows_per_s']:9,.0f} rows/s, "
+                f"bare bulk_create {result['bulk_create_rows_per_s']:9,.0f} rows/s, ratio {ratio:5.2f}; "
+                f"verify_tallies: {result['verify_problems']} differences"
+            )
+            problems += result["verify_problems"]
+    print(f"\nover the budget ({budget:g} × the floor, warm or cold) in {trees[0].label}:")
+    for size in args.sizes:
+        print(f"  {size:,}: {', '.join(over[size]) or 'none'}")
+    failed = sorted(
+        {label for rows in measured.values() for label, row in rows[trees[0]].items() if "error" in row}
+    )
+    if problems:
+        sys.exit("verify_tallies found differences after the import")
     if failed:
-        sys.exit(f"pages that did not answer 200: {', '.join(sorted(set(failed)))}")
+        sys.exit(f"pages that did not answer with their content: {', '.join(failed)}")
 
 
 if __name__ == "__main__":
