@@ -1,49 +1,67 @@
 #!/usr/bin/env bash
-# Load test: gunicorn (several workers) on PostgreSQL, driven by wrk on 127.0.0.1 for a bounded time,
-# across the benchmark pages with a logged-in session. Prints requests/s, p50/p99 latency and errors.
+# Load test: gunicorn (several workers sharing the Redis cache) on PostgreSQL, driven by wrk on
+# 127.0.0.1 for a bounded time across the page benchmark's pages with a logged-in teacher's
+# session. Prints requests/s, p50/p99 latency and errors; with AGAINST=REV, the same for that git
+# revision on its own database (built and migrated by its own code), in the same run.
 #
-#   bash benchmarks/load.sh                  # 100,000 synthetic entries, 4 workers, 30 s, 16 connections
-#   ENTRIES=1000000 DURATION=60s bash benchmarks/load.sh
-#   REUSE=1 bash benchmarks/load.sh          # keep the database of the previous run
-#   DB=bench_1000000 REUSE=1 bash benchmarks/load.sh   # the page benchmark's 1,000,000-entry database
+#   bash benchmarks/load.sh                          # 100,000 synthetic entries, 4 workers, 30 s, 16 connections
+#   ENTRIES=1000000 DURATION=60s AGAINST=28c8b15 bash benchmarks/load.sh
+#
+# The databases are the page benchmark's (bench_<tree>_<entries>, kept between runs; REBUILD=1
+# builds them again). REDIS_URL (default redis://127.0.0.1:6379/12) is flushed before each tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
 ENTRIES="${ENTRIES:-100000}"
 WORKERS="${WORKERS:-4}"
 DURATION="${DURATION:-30s}"
 CONNECTIONS="${CONNECTIONS:-16}"
 PORT="${PORT:-8123}"
-DB="${DB:-results_load_${ENTRIES}}"  # DB=bench_1000000 REUSE=1 reuses the benchmark's database
-export DATABASE_URL="postgres://postgres@127.0.0.1:5432/${DB}"
-export DJANGO_DEBUG=false DJANGO_SECRET_KEY="load-test-only" DJANGO_ALLOWED_HOSTS="127.0.0.1"
-export DATABASE_CONN_MAX_AGE=60
+REDIS="${REDIS_URL:-redis://127.0.0.1:6379/12}"
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres"
 
 if ! command -v wrk >/dev/null; then
     echo "Installing wrk ..."; apt-get install -y -qq wrk >/dev/null
 fi
-if [ -z "${REUSE:-}" ]; then
-    psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS ${DB}" >/dev/null
-    psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE ${DB}" >/dev/null
-fi
-bash scripts/setup.sh >/dev/null  # installs and migrates
-if [ -z "${REUSE:-}" ]; then
-    echo "Generating ${ENTRIES} entries ..."
-    .venv/bin/python manage.py generate_synthetic --entries "${ENTRIES}" --seed 1 | tail -1
-fi
-.venv/bin/python manage.py collectstatic --noinput -v0
+[ -x .venv/bin/python ] || bash scripts/setup.sh >/dev/null
+PY="${ROOT}/.venv/bin/python"
 
-# A logged-in teacher's session cookie and the page paths, from the benchmark's own choice of pages.
-read -r COOKIE PATHS < <(.venv/bin/python - <<'PY'
+args=(--sizes "${ENTRIES}" --prepare-only)
+[ -n "${AGAINST:-}" ] && args+=(--against "${AGAINST}")
+[ -n "${REBUILD:-}" ] && args+=(--rebuild)
+mapfile -t TREES < <("${PY}" benchmarks/pages.py "${args[@]}" | grep ' postgres://')
+
+LUA=$(mktemp --suffix=.lua)
+GUNICORN=""
+cleanup() { [ -n "${GUNICORN}" ] && kill "${GUNICORN}" 2>/dev/null || true; rm -f "${LUA}"; }
+trap cleanup EXIT
+
+for line in "${TREES[@]}"; do
+    read -r LABEL TREE URL <<<"${line}"
+    export DATABASE_URL="${URL}" REDIS_URL="${REDIS}" CACHE_KEY_PREFIX="load-${LABEL}"
+    export DJANGO_DEBUG=false DJANGO_SECRET_KEY="load-test-only" DJANGO_ALLOWED_HOSTS="127.0.0.1"
+    export DATABASE_CONN_MAX_AGE=60
+    "${PY}" - <<'PY'
+import os
+import redis
+redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+PY
+    # A logged-in teacher's session cookie and the page paths, from the benchmark's own pages.
+    read -r COOKIE PATHS < <(cd "${TREE}" && "${PY}" - "${ROOT}" <<'PY'
 import os, sys
-sys.path.insert(0, ".")
+import importlib.util
+sys.path.insert(0, ".")  # the measured tree's code; the pages are this tree's harness's
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import django
 django.setup()
 from importlib import import_module
+spec = importlib.util.spec_from_file_location("harness", os.path.join(sys.argv[1], "benchmarks", "pages.py"))
+harness = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(harness)
+page_urls = harness.page_urls
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group
-from benchmarks.pages import page_urls
 user, _ = get_user_model().objects.get_or_create(username="load-teacher")
 user.groups.add(Group.objects.get(name="teachers"))
 session = import_module(settings.SESSION_ENGINE).SessionStore()
@@ -54,15 +72,12 @@ session.save()
 print(f"{settings.SESSION_COOKIE_NAME}={session.session_key}", ",".join(page_urls().values()))
 PY
 )
+    "${ROOT}/.venv/bin/gunicorn" config.wsgi --chdir "${TREE}" --workers "${WORKERS}" \
+        --bind "127.0.0.1:${PORT}" --log-level warning --no-control-socket &
+    GUNICORN=$!
+    for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:${PORT}/accounts/login/" && break; sleep 0.2; done
 
-.venv/bin/gunicorn config.wsgi --workers "${WORKERS}" --bind "127.0.0.1:${PORT}" --log-level warning \
-    --no-control-socket &
-GUNICORN=$!
-trap 'kill ${GUNICORN} 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:${PORT}/accounts/login/" && break; sleep 0.2; done
-
-LUA=$(mktemp --suffix=.lua)
-cat > "${LUA}" <<LUA
+    cat > "${LUA}" <<LUA
 local paths = {}
 for path in string.gmatch("${PATHS}", "[^,]+") do paths[#paths + 1] = path end
 local i = 0
@@ -78,6 +93,8 @@ done = function(summary, latency, requests)
     summary.errors.status))
 end
 LUA
-echo "wrk: ${WORKERS} gunicorn workers, ${CONNECTIONS} connections, ${DURATION}, ${ENTRIES} entries on PostgreSQL"
-wrk --threads 2 --connections "${CONNECTIONS}" --duration "${DURATION}" --timeout 10s --script "${LUA}" "http://127.0.0.1:${PORT}"
-rm -f "${LUA}"
+    echo "== ${LABEL} (${TREE}): wrk, ${WORKERS} gunicorn workers, ${CONNECTIONS} connections, ${DURATION}, ${ENTRIES} entries on PostgreSQL, Redis cache"
+    wrk --threads 2 --connections "${CONNECTIONS}" --duration "${DURATION}" --timeout 10s --script "${LUA}" \
+        "http://127.0.0.1:${PORT}" | grep -E '^(requests/s|latency|errors)'
+    kill "${GUNICORN}"; wait "${GUNICORN}" 2>/dev/null || true; GUNICORN=""
+done

@@ -490,6 +490,11 @@ def main() -> None:
     parser.add_argument("--against", metavar="REV", help="also measure this git revision, side by side")
     parser.add_argument("--rebuild", action="store_true", help="build the databases again")
     parser.add_argument("--import-rows", type=int, default=100_000, help="0 to skip the import benchmark")
+    parser.add_argument(
+        "--prepare-only",
+        action="store_true",
+        help="build and migrate the databases, print 'tag root url' per tree and size (load.sh)",
+    )
     parser.add_argument("--code", help=argparse.SUPPRESS)  # in a child: the measured tree
     parser.add_argument("--pages", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--national", action="store_true", help=argparse.SUPPRESS)
@@ -507,6 +512,13 @@ def main() -> None:
         return
 
     trees = [working_tree()] + ([revision_tree(args.against)] if args.against else [])
+    if args.prepare_only:
+        for size in args.sizes:
+            for tree in trees:
+                url = build(tree, size, args.seed, args.rebuild)
+                prepare(tree, url)
+                print(tree.label.replace(" ", "-"), tree.root, url, flush=True)
+        return
     budget = BUDGET[engine()]
     print(
         f"Benchmark on {engine()}, sizes {', '.join(f'{s:,}' for s in args.sizes)}, "
