@@ -28,6 +28,15 @@ class CompetitionTable(tables.Table):
 NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}, "tf": {"class": "num"}}
 
 
+class PagedRows(tables.data.TableListData):
+    """Rows that read themselves a slice at a time (tallies.TallyRows): the table counts them and
+    asks for one page, where django-tables2 would make a list of every row first. Not sortable by
+    a column: a sorted or exported table is given the list of rows instead."""
+
+    def order_by(self, aliases):
+        raise TypeError("PagedRows are read in rank order; give the table a list to sort it")
+
+
 class CountColumn(tables.Column):
     """A count, right-aligned; zeros are muted so that the medals stand out."""
 

@@ -37,7 +37,7 @@ from competitions.exports import (
 from competitions.models import Category, Competition, Entry, Level, Organization, Skill, Tier
 from competitions.pagination import BoundedPaginationMixin
 from competitions.recording import change_weights
-from competitions.tables import LeaderboardTable, TallyEntryTable
+from competitions.tables import LeaderboardTable, PagedRows, TallyEntryTable
 from competitions.tallies import ORDERS, MedalRow, TallyRows
 from competitions.views.pages import ORDER_LABELS
 from students.models import Department
@@ -193,12 +193,6 @@ class LeaderboardView(BoundedPaginationMixin, ExportMixin, SingleTableMixin, Tem
         self.valid = self.form.is_valid()
         self.subject = self.form.cleaned_data["by"] if self.valid else DEFAULT_SUBJECT
         self.rows = self.medal_rows() if self.valid else []
-        # The "未署名" line of the students' and coaches' boards (None for the others).
-        self.unnamed = (
-            tallies.unnamed_row(leaderboard_entries(self.form.cleaned_data), by=SUBJECTS[self.subject][0])
-            if self.valid
-            else None
-        )
         self.exporting = bool(request.GET.get(self.export_trigger_param))
         if self.exporting:
             self.table_pagination = False  # every row goes to the file
@@ -210,7 +204,7 @@ class LeaderboardView(BoundedPaginationMixin, ExportMixin, SingleTableMixin, Tem
         if self.reads_tally_tables(data):
             rows = TallyRows(SUBJECTS[self.subject][0], data["order"])
             if not self.request.GET.get("sort") and not self.request.GET.get(self.export_trigger_param):
-                return rows  # in rank order, a page at a time
+                return PagedRows(rows)  # in rank order, a page at a time
             rows = list(rows)  # sorted by another column, or exported whole
         else:
             rows = tallies.medal_table(
@@ -225,16 +219,23 @@ class LeaderboardView(BoundedPaginationMixin, ExportMixin, SingleTableMixin, Tem
         cuts = ("year_from", "year_to", "level", "category", "skill", "selection")
         return all(data.get(key) in (None, "", False) for key in cuts)
 
+    def unnamed_row(self):
+        """The "未署名" line of the students' and coaches' boards (None for the others): counted
+        only where it is shown, after the last row."""
+        if not self.valid:
+            return None
+        return tallies.unnamed_row(leaderboard_entries(self.form.cleaned_data), by=SUBJECTS[self.subject][0])
+
     def get_table_kwargs(self):
-        return {"name_label": SUBJECTS[self.subject][2], "link": self.link, "unnamed": self.unnamed}
+        return {"name_label": SUBJECTS[self.subject][2], "link": self.link}
 
     def get_table(self, **kwargs):
         table = super().get_table(**kwargs)
         # The unnamed line comes last: on the last page only; in a file, as its last row.
         page = getattr(table, "page", None)
-        table.show_footer = (
-            self.unnamed is not None and not self.exporting and (page is None or not page.has_next())
-        )
+        if not self.exporting and (page is None or not page.has_next()):
+            table.unnamed = self.unnamed_row()
+        table.show_footer = table.unnamed is not None and not self.exporting
         return table
 
     def link(self, row: MedalRow) -> str | None:
@@ -252,8 +253,10 @@ class LeaderboardView(BoundedPaginationMixin, ExportMixin, SingleTableMixin, Tem
         return None
 
     def get_table_data(self):
-        if self.exporting and self.unnamed is not None:
-            return [*self.rows, self.unnamed]
+        if self.exporting:
+            unnamed = self.unnamed_row()
+            if unnamed is not None:
+                return [*self.rows, unnamed]
         return self.rows
 
     def get_export_filename(self, export_format):
