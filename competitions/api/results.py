@@ -105,6 +105,17 @@ class MedalTable(PublicMedalTable):
     unnamed: MedalRow | None
 
 
+class PublicMedalTablePage(PublicMedalTable):
+    count: int = Field(description="Rows in the whole table, on all pages.")
+    page: int
+    page_size: int
+
+
+class MedalTablePage(PublicMedalTablePage):
+    rows: list[MedalRow]
+    unnamed: MedalRow | None
+
+
 class PublicLeaderboard(PublicMedalTable):
     count: int = Field(description="Rows in the whole table.")
     limit: int
@@ -182,7 +193,7 @@ class Period(Schema):
     )
 
 
-class MedalTableOptions(Period):
+class MedalTableOptions(Period, schemas.Paging):
     by: By = "organization"
     order: Order = "tiers"
     competition: int | None = Field(None, ge=1, le=MAX_ID, description="One competition (its id).")
@@ -292,7 +303,7 @@ def pivot_row(row: reports.PivotRow) -> PivotRow:
 
 @router.get(
     "/medal-table/",
-    response={200: MedalTable | PublicMedalTable, **ERRORS},
+    response={200: MedalTablePage | PublicMedalTablePage, **ERRORS},
     summary="Medal table",
     operation_id="medal_table",
 )
@@ -302,7 +313,10 @@ def medal_table(request, options: Query[MedalTableOptions]):
     or skill; ordered by tiers (special, gold, silver, bronze, excellence compared in turn), total
     or points; WorldSkills selection events only; organizations out of the ranking (`unranked`) or
     left out (`exclude`), on top of what the competition stores. The rows are the command's JSON
-    rows; students' and coaches' tables end with an `unnamed` line. Department tables need a role."""
+    rows, `page_size` at a time (`count` rows in all); students' and coaches' tables end with an
+    `unnamed` line, on the last page. Without a competition or a cut, the all-time table is read
+    from the stored tallies a page at a time (rows that tie share a rank; among them the order may
+    differ from the command's). Department tables need a role."""
     if options.by in PERSONAL_TABLES:
         personal_only(request, _("Department and coach tables are not public."))
     unranked = organization_ids(options.unranked)
@@ -320,19 +334,44 @@ def medal_table(request, options: Query[MedalTableOptions]):
         exclude |= set(competition.excluded_organizations.values_list("pk", flat=True))
     if confirmed:
         entries = entries.confirmed()
-    rows = tallies.medal_table(
-        entries, by=options.by, order=options.order, unranked=unranked, exclude=exclude
-    )
-    unnamed = tallies.unnamed_row(entries, by=options.by)
+    all_time = options.competition is None and not unranked and not exclude and is_all_time(options)
+    if all_time and not stored_tallies_differ(confirmed):
+        rows = tallies.TallyRows(options.by, options.order)  # in rank order, a slice at a time
+    else:
+        rows = tallies.medal_table(
+            entries, by=options.by, order=options.order, unranked=unranked, exclude=exclude
+        )
+    count = len(rows)
+    start = (options.page - 1) * options.size
+    page = rows[start : start + options.size]
+    last = start + options.size >= count
+    unnamed = tallies.unnamed_row(entries, by=options.by) if last else None
     personal = request.auth.personal
-    table = MedalTable if personal else PublicMedalTable
+    table = MedalTablePage if personal else PublicMedalTablePage
     return table(
         by=options.by,
         order=options.order,
         confirmed_only=confirmed,
-        rows=[row_out(row, personal) for row in rows],
+        count=count,
+        page=options.page,
+        page_size=options.size,
+        rows=[row_out(row, personal) for row in page],
         unnamed=row_out(unnamed, personal) if unnamed else None,
     )
+
+
+def is_all_time(options: Period, *extra) -> bool:
+    """No cut of the period (years, level, category, events) nor of `extra` options."""
+    cuts = (
+        options.year,
+        options.year_from,
+        options.year_to,
+        options.level,
+        options.category,
+        options.events_flag,
+        *extra,
+    )
+    return all(value in (None, "") for value in cuts)
 
 
 @router.get(
@@ -357,18 +396,7 @@ def leaderboard(request, options: Query[LeaderboardOptions]):
     entries = cut(options, skill=skill)
     if confirmed:
         entries = entries.confirmed()
-    all_time = all(
-        value in (None, "")
-        for value in (
-            options.year,
-            options.year_from,
-            options.year_to,
-            options.level,
-            options.category,
-            options.skill,
-            options.events_flag,
-        )
-    )
+    all_time = is_all_time(options, options.skill)
     if all_time and not stored_tallies_differ(confirmed):
         rows = tallies.TallyRows(options.by, options.order)  # in rank order, a slice at a time
     else:

@@ -362,3 +362,33 @@ def test_a_leaderboard_page_of_many_rows_reads_a_slice(results, teacher, django_
     assert [(row["rank"], row["gold"], row["total"]) for row in body["rows"]] == [
         (row.rank, row.gold, row.total) for row in whole[20:25]
     ]
+
+
+def test_a_medal_table_comes_a_page_at_a_time_and_the_pages_add_up(results, teacher):
+    whole = command_rows("--by", "student")
+    pages, page = [], 1
+    while True:
+        body = teacher(MEDAL_TABLE, {"competition": results.national.pk, "by": "student", "page": page,
+                                     "page_size": 2}).json()  # fmt: skip
+        assert body["count"] == len(whole) and body["page_size"] == 2
+        pages += [{key: row[key] for key in COMMAND_KEYS} for row in body["rows"]]
+        if page * 2 >= body["count"]:
+            break
+        assert body["unnamed"] is None  # the unnamed line comes after the last row
+        page += 1
+    assert pages == whole
+    assert page > 1
+
+
+def test_the_all_time_medal_table_is_read_from_the_stored_tallies_a_page_at_a_time(
+    results, teacher, django_assert_max_num_queries
+):
+    grow(300)
+    whole = tallies.medal_table(Entry.objects.all(), by="organization")
+    with django_assert_max_num_queries(BUDGET):
+        body = teacher(MEDAL_TABLE, {"page": 3, "page_size": 5}).json()
+    assert body["count"] == len(whole) > 15
+    # The same ranks and numbers at each position (ties may be listed in another order).
+    assert [(row["rank"], row["gold"], row["total"], row["points"]) for row in body["rows"]] == [
+        (row.rank, row.gold, row.total, row.points) for row in whole[10:15]
+    ]
