@@ -15,7 +15,17 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from competitions.models import Award, Competition, Entry, EntryCoach, EntryMember, Event, Organization, Photo
+from competitions.models import (
+    Award,
+    Competition,
+    Entry,
+    EntryCoach,
+    EntryMember,
+    Event,
+    Organization,
+    Photo,
+    event_results_url,
+)
 from students.models import Coach
 
 
@@ -169,7 +179,7 @@ def name_changes(page: list[Change], *, user) -> None:
             "pk", flat=True
         )
     )
-    events = Event.objects.only("name").in_bulk(event_ids)
+    events = Event.objects.only("name", "competition_id").in_bulk(event_ids)
     organizations = Organization.objects.only("name").in_bulk(
         {r.organization_id for r in records if hasattr(r, "organization_id")}
     )
@@ -190,7 +200,7 @@ def name_changes(page: list[Change], *, user) -> None:
             if can_edit["event"] and record.id in events:
                 change.url = reverse("competitions:event-edit", args=[record.id])
             elif competition_url and record.id in events:
-                change.url = f"{competition_url}#event-{record.id}"
+                change.url = event_results_url(events[record.id].competition_id, record.id)
         elif key == "entry":
             event = events.get(record.event_id)
             organization = organizations.get(record.organization_id)

@@ -302,6 +302,13 @@ class Competition(models.Model):
         return {tier: getattr(self, f"weight_{tier}") for tier in Tier.values}
 
 
+def event_results_url(competition_id: int, event_id: int) -> str:
+    """Where an event's results show: its competition's page, on the page of events holding it
+    (a long competition's results come a few events at a time)."""
+    page = reverse("competitions:competition-detail", args=[competition_id])
+    return f"{page}?event={event_id}#event-{event_id}"
+
+
 class Event(models.Model):
     competition = models.ForeignKey(
         Competition, on_delete=models.CASCADE, related_name="events", verbose_name=_("competition")
@@ -347,6 +354,9 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def results_url(self) -> str:
+        return event_results_url(self.competition_id, self.pk)
 
     def check_team_size(self, count: int) -> None:
         """Refuse a list of named members that cannot fit this event.

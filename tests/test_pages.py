@@ -27,8 +27,9 @@ pytestmark = pytest.mark.django_db
 PERMISSIONS = 2
 QUERY_BUDGETS = {
     "competition-list": 5 + PERMISSIONS,  # year choices, count, page
-    # competition, photos, 2 ranking settings, unconfirmed count, medal table, events + 3
-    "competition-detail": 12 + PERMISSIONS,
+    # competition, photos, 2 ranking settings, unconfirmed count, medal table, the events' entry
+    # counts (their pages), a page of events + 3
+    "competition-detail": 13 + PERMISSIONS,
     "student-list": 8 + PERMISSIONS,  # department, major and cohort choices (2), count, page
     # student, entries + 3 prefetches, the college (print header), honours + their entries
     "student-detail": 10 + PERMISSIONS,

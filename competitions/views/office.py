@@ -67,7 +67,7 @@ def event_add(request: HttpRequest, pk: int) -> HttpResponse:
         event = save_event_form(request, form)
         if event is not None:
             messages.success(request, _("The event “%(event)s” was added.") % {"event": event.name})
-            return redirect(f"{competition.get_absolute_url()}#event-{event.pk}")
+            return redirect(event.results_url())
     return render_event_form(request, form, competition)
 
 
@@ -91,10 +91,10 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not form.has_changed() and form.is_valid():
             messages.info(request, _("Nothing was changed."))
-            return redirect(f"{competition.get_absolute_url()}#event-{event.pk}")
+            return redirect(event.results_url())
         if save_event_form(request, form) is not None:
             messages.success(request, _("The event “%(event)s” was saved.") % {"event": event.name})
-            return redirect(f"{competition.get_absolute_url()}#event-{event.pk}")
+            return redirect(event.results_url())
         event.refresh_from_db()  # the form changed the instance; the page shows the event as stored
     return render_event_form(request, form, competition, event)
 

@@ -1,11 +1,13 @@
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -65,6 +67,53 @@ def choice(value: str | None, allowed: Iterable[str], default: str) -> str:
     return value if value in allowed else default
 
 
+# A competition page shows the medal table's leading rows (the rest on asking) and about this many
+# results, whole events at a time (at least one event a page).
+MEDAL_ROWS = 50
+RESULTS_PER_PAGE = 40
+
+
+def event_pages(counts: list[tuple[int, int]], budget: int) -> list[list[int]]:
+    """Events (id, number of entries), in order, cut into pages of about `budget` entries: an event
+    is never split, and one larger than the budget has a page of its own."""
+    pages: list[list[int]] = []
+    current: list[int] = []
+    rows = 0
+    for event, count in counts:
+        if current and rows + count > budget:
+            pages.append(current)
+            current, rows = [], 0
+        current.append(event)
+        rows += count
+    if current:
+        pages.append(current)
+    return pages
+
+
+def event_page(competition: Competition, params) -> Page:
+    """The page of a competition's events asked for by `page`, or the page holding `event`; with
+    `choices`, the <option>s of every event for the page's "go to event" list (one query)."""
+    events = list(competition.events.annotate(n=Count("entries")).values_list("pk", "name", "n"))
+    pages = event_pages([(pk, n) for pk, _name, n in events], RESULTS_PER_PAGE)
+    paginator = Paginator(pages, 1)
+    wanted = params.get("event")
+    page = None
+    if wanted and wanted.isdigit():
+        page = next(
+            (paginator.get_page(number) for number, ids in enumerate(pages, start=1) if int(wanted) in ids),
+            None,
+        )
+    page = page or paginator.get_page(params.get("page"))
+    first = page.object_list[0][0] if page.object_list else None
+    # Built here rather than in the template: hundreds of options cost a template ~10 µs each.
+    page.choices = format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((pk, mark_safe(" selected") if pk == first else "", name) for pk, name, _n in events),
+    )
+    return page
+
+
 def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     competition = get_object_or_404(
         Competition.objects.prefetch_related(
@@ -102,11 +151,17 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Competition.objects.public().filter(pk=competition.pk).exists() if settings.PUBLIC_RESULTS else None
     )
 
+    # The results a page of events at a time: a national selection has hundreds of events.
+    events_page = event_page(competition, request.GET)
     # Each entry's evidence marker (scans and result documents) counted in the same query.
     entries = evidence.with_evidence_counts(Entry.objects.in_result_order().with_people())
-    events = competition.events.select_related("skill").prefetch_related(
-        Prefetch("entries", queryset=entries)
+    events = (
+        competition.events.filter(pk__in=events_page.object_list[0] if events_page.object_list else [])
+        .select_related("skill")
+        .prefetch_related(Prefetch("entries", queryset=entries))
     )
+    # The medal table first: its leading rows, or every row on asking.
+    whole_table = request.GET.get("medals") == "all"
     return render(
         request,
         "competitions/competition_detail.html",
@@ -115,7 +170,11 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "unconfirmed": unconfirmed,
             "public": public,
             "events": events,
-            "medal_rows": medal_rows,
+            "events_page": events_page,
+            "event_page_numbers": events_page.paginator.get_elided_page_range(events_page.number),
+            "medal_rows": medal_rows if whole_table else medal_rows[:MEDAL_ROWS],
+            "medal_rows_hidden": 0 if whole_table else max(0, len(medal_rows) - MEDAL_ROWS),
+            "medal_rows_count": len(medal_rows),
             "unnamed": unnamed,
             "medal_tiers": MEDAL_TIERS,
             "by": by,
