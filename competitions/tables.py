@@ -99,6 +99,7 @@ class LeaderboardTable(tables.Table):
     class Meta:
         empty_text = _("No medals match.")
         attrs = {"class": "table", "tfoot": {"class": "unnamed-line"}}
+        template_name = "competitions/_leaderboard_table.html"
 
     def __init__(self, data, *, name_label=None, link: Callable | None = None, unnamed=None, **kwargs):
         super().__init__(data, **kwargs)

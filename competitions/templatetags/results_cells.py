@@ -13,7 +13,8 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from competitions.templatetags.lang_marks import zh, zh_lang
+from competitions.models import MEDAL_TIERS
+from competitions.templatetags.lang_marks import chinese_lang, zh, zh_lang
 
 register = template.Library()
 
@@ -81,3 +82,37 @@ def evidence_marker(entry) -> SafeString:
         title,
         count,
     )
+
+
+def count_cell(value: int, tier: str = "") -> SafeString:
+    """A count, right-aligned; zeros are muted so that the medals stand out (tables.CountColumn)."""
+    css = f"num tier-{tier}" if tier else "num"
+    if value:
+        return format_html('<td class="{}">{}</td>', css, value)
+    return format_html('<td class="{}"><span class="muted">{}</span></td>', css, value)
+
+
+@register.simple_tag
+def medal_table_rows(table) -> SafeString:
+    """The rows of a page of a tables.LeaderboardTable (tallies.MedalRow records, ranked already), as
+    django-tables2 would render them, without its per-cell machinery: a page of 50 rows of 9 cells
+    costs a fraction of a millisecond."""
+    rows = []
+    rows_shown = table.page.object_list if getattr(table, "page", None) else table.rows
+    for index, record in enumerate(row.record for row in rows_shown):
+        url = table.link(record) if table.link and not record.unnamed else None
+        name = (
+            format_html('<a href="{}">{}</a>', url, record.name) if url else conditional_escape(record.name)
+        )
+        lang = chinese_lang(record.name)
+        cells = [
+            format_html('<td class="num">{}</td>', "—" if record.rank is None else record.rank),
+            format_html("<td{}>{}</td>", format_html(' lang="{}"', lang) if lang else "", name),
+            *(count_cell(getattr(record, tier.value), tier.value) for tier in MEDAL_TIERS),
+            format_html('<td class="num">{}</td>', record.total),
+            format_html('<td class="num">{}</td>', record.points),
+        ]
+        rows.append(
+            format_html('<tr class="{}">{}</tr>', "odd" if index % 2 else "even", mark_safe("".join(cells)))
+        )
+    return mark_safe("\n".join(rows))

@@ -40,6 +40,7 @@ from competitions.recording import change_weights
 from competitions.tables import LeaderboardTable, PagedRows, TallyEntryTable
 from competitions.tallies import ORDERS, MedalRow, TallyRows
 from competitions.views.pages import ORDER_LABELS
+from competitions.widgets import fast_selects
 from students.models import Department
 from students.names import pinyin_key
 
@@ -189,7 +190,7 @@ class LeaderboardView(BoundedPaginationMixin, ExportMixin, SingleTableMixin, Tem
         refused = refused_export(request)
         if refused is not None:
             return refused
-        self.form = LeaderboardForm(request.GET, years=reports.entry_years())
+        self.form = fast_selects(LeaderboardForm(request.GET, years=reports.entry_years()))
         self.valid = self.form.is_valid()
         self.subject = self.form.cleaned_data["by"] if self.valid else DEFAULT_SUBJECT
         self.rows = self.medal_rows() if self.valid else []

@@ -1,0 +1,39 @@
+"""FastSelect writes the same <select> as Django's Select, without a template per option."""
+
+from django import forms
+
+from competitions.models import Skill
+from competitions.widgets import FastSelect, fast_selects
+
+
+class Sample(forms.Form):
+    kind = forms.ChoiceField(choices=[("", "All"), ("a", "A <b>"), ("b", "B")], required=False)
+    skill = forms.ModelChoiceField(queryset=Skill.objects.order_by("name"), required=False, empty_label="Any")
+    grouped = forms.ChoiceField(choices=[("Group", [("x", "X"), ("y", "Y")])], required=False)
+
+
+def options(html: str) -> list[str]:
+    return [part.split(">", 1)[0] for part in html.split("<option ")[1:]]
+
+
+def test_the_markup_has_the_options_the_selection_and_escapes(db):
+    skill = Skill.objects.create(name="焊接")
+    plain = Sample({"kind": "a", "skill": skill.pk, "grouped": "y"})
+    fast = fast_selects(Sample({"kind": "a", "skill": skill.pk, "grouped": "y"}))
+    assert all(isinstance(fast.fields[name].widget, FastSelect) for name in ("kind", "skill", "grouped"))
+    for name in ("kind", "skill", "grouped"):
+        slow_html, fast_html = str(plain[name]), str(fast[name])
+        assert options(fast_html) == [o.replace("selected", "selected").strip() for o in options(slow_html)]
+        assert f'name="{name}"' in fast_html and f'id="id_{name}"' in fast_html
+    assert "A &lt;b&gt;" in str(fast["kind"]) and "<b>" not in str(fast["kind"])
+    assert f'value="{skill.pk}" selected' in str(fast["skill"])
+
+
+def test_only_plain_selects_are_replaced():
+    class Other(forms.Form):
+        many = forms.MultipleChoiceField(choices=[("a", "A")])
+        radio = forms.ChoiceField(choices=[("a", "A")], widget=forms.RadioSelect)
+
+    form = fast_selects(Other())
+    assert type(form.fields["many"].widget) is forms.SelectMultiple
+    assert type(form.fields["radio"].widget) is forms.RadioSelect
