@@ -23,7 +23,7 @@ def test_the_markup_has_the_options_the_selection_and_escapes(db):
     assert all(isinstance(fast.fields[name].widget, FastSelect) for name in ("kind", "skill", "grouped"))
     for name in ("kind", "skill", "grouped"):
         slow_html, fast_html = str(plain[name]), str(fast[name])
-        assert options(fast_html) == [o.replace("selected", "selected").strip() for o in options(slow_html)]
+        assert options(fast_html) == options(slow_html)
         assert f'name="{name}"' in fast_html and f'id="id_{name}"' in fast_html
     assert "A &lt;b&gt;" in str(fast["kind"]) and "<b>" not in str(fast["kind"])
     assert f'value="{skill.pk}" selected' in str(fast["skill"])
