@@ -2,6 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from competitions.models import Category, Competition, Level
+from competitions.widgets import FastSelectsFilterSet
 
 
 def competition_years() -> list[tuple[int, int]]:
@@ -9,7 +10,7 @@ def competition_years() -> list[tuple[int, int]]:
     return [(year, year) for year in years]
 
 
-class CompetitionFilter(django_filters.FilterSet):
+class CompetitionFilter(FastSelectsFilterSet, django_filters.FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains", label=_("Name contains"))
     year = django_filters.ChoiceFilter(choices=competition_years, label=_("Year"), empty_label=_("All"))
     level = django_filters.ChoiceFilter(choices=Level.choices, label=_("Level"), empty_label=_("All"))

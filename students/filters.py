@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from competitions import tallies
 from competitions.models import Level, Tier
+from competitions.widgets import FastSelectsFilterSet
 from students.models import Coach, Department, Major, Student
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -30,7 +31,7 @@ class MajorFilter(django_filters.ModelChoiceFilter):
     field_class = MajorField
 
 
-class PersonSearchFilter(django_filters.FilterSet):
+class PersonSearchFilter(FastSelectsFilterSet, django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
 
     def search(self, queryset, name, value):
