@@ -128,15 +128,18 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     selection_only = request.GET.get("selection") == "1"
 
     counted = Entry.objects.for_competition(competition)
+    unranked = [organization.pk for organization in competition.unranked]
     if selection_only:
         counted = counted.selection_events()
-    medal_rows = tallies.medal_table(
-        counted,
-        by=by,
-        order=order,
-        unranked=[organization.pk for organization in competition.unranked],
-        exclude=[organization.pk for organization in competition.excluded],
-    )
+        medal_rows = tallies.medal_table(
+            counted,
+            by=by,
+            order=order,
+            unranked=unranked,
+            exclude=[organization.pk for organization in competition.excluded],
+        )
+    else:  # every result: the competition's stored tallies hold the counts
+        medal_rows = tallies.competition_medal_table(competition, by=by, order=order, unranked=unranked)
     # A person table (students, coaches) ends with one "未署名" line of the entries naming nobody.
     unnamed = tallies.unnamed_row(counted, by=by)
 

@@ -211,3 +211,34 @@ def test_ranks_are_competition_ranks_of_the_chosen_key(rows, order):
             1 for other in ranked if other.ranked and order_key(other, order) > order_key(row, order)
         )
         assert row.rank == better + 1
+
+
+@pytest.mark.django_db
+def test_a_competitions_stored_table_is_its_counted_table():
+    """competition_medal_table (the stored tallies) gives medal_table's rows for every competition
+    of the demo — organizations left out and out of the ranking, teams, unnamed entries, the
+    placeholder skill — in every grouping and order."""
+    from competitions.demo import load_demo
+    from competitions.models import Competition
+    from competitions.tallies import ORDERS, TABLES, competition_medal_table
+
+    load_demo()
+    compared = 0
+    for competition in Competition.objects.prefetch_related(
+        "unranked_organizations", "excluded_organizations"
+    ):
+        unranked = [o.pk for o in competition.unranked_organizations.all()]
+        exclude = [o.pk for o in competition.excluded_organizations.all()]
+        for by in TABLES:
+            for order in ORDERS:
+                counted = medal_table(
+                    Entry.objects.for_competition(competition),
+                    by=by,
+                    order=order,
+                    unranked=unranked,
+                    exclude=exclude,
+                )
+                stored = competition_medal_table(competition, by=by, order=order, unranked=unranked)
+                assert stored == counted, (competition.name, by, order)
+                compared += len(counted)
+    assert compared > 100
