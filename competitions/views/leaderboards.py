@@ -5,6 +5,7 @@ Every filter comes through a form with declared fields; nothing from the query s
 filter() unvalidated. Tables are django-tables2 tables, exportable as CSV or XLSX only.
 """
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django import forms
@@ -16,7 +17,7 @@ from django.core.validators import MaxValueValidator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -82,10 +83,18 @@ def all_choice(choices) -> list[tuple[str, str]]:
     return [("", gettext_lazy("All")), *choices]
 
 
+@lru_cache(maxsize=64)
+def page_url(name: str, prefix: str) -> str:
+    """reverse() of a URL name without arguments, under a script prefix: the tallies page asks for
+    the same few for every one of its hundreds of cells."""
+    return reverse(name)
+
+
 def query_url(name: str, params: dict) -> str:
     """The URL of a page with the non-empty parameters, in a stable order."""
     query = urlencode({key: value for key, value in params.items() if value not in (None, "", False)})
-    return f"{reverse(name)}?{query}" if query else reverse(name)
+    path = page_url(name, get_script_prefix())
+    return f"{path}?{query}" if query else path
 
 
 def refused_export(request: HttpRequest) -> HttpResponse | None:
