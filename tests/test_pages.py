@@ -27,9 +27,9 @@ pytestmark = pytest.mark.django_db
 PERMISSIONS = 2
 QUERY_BUDGETS = {
     "competition-list": 5 + PERMISSIONS,  # year choices, count, page
-    # competition, photos, 2 ranking settings, unconfirmed count, medal table, the events' entry
-    # counts (their pages), a page of events + 3
-    "competition-detail": 13 + PERMISSIONS,
+    # competition, photos, 2 ranking settings, unconfirmed count, medal table (stored tallies and
+    # names), the events' entry counts (their pages), a page of events + 3
+    "competition-detail": 14 + PERMISSIONS,
     "student-list": 8 + PERMISSIONS,  # department, major and cohort choices (2), count, page
     # student, entries + 3 prefetches, the college (print header), honours + their entries
     "student-detail": 10 + PERMISSIONS,
@@ -329,9 +329,14 @@ def test_an_organization_out_of_the_ranking_has_no_rank_and_the_others_do_not_sh
 
 
 def test_excluded_organization_is_left_out_of_the_table(user_client, contest):
+    from competitions.aggregates import results_changed
+
     contest.excluded_organizations.add(make_organization("乙校"))
+    results_changed([contest.pk])  # as the competition form and the admin do after this change
     rows = user_client.get(contest.get_absolute_url()).context["medal_rows"]
     assert [row.name for row in rows] == ["甲校"]
+    selection = user_client.get(contest.get_absolute_url(), {"selection": "1"}).context["medal_rows"]
+    assert "乙校" not in [row.name for row in selection]
 
 
 @pytest.mark.parametrize(

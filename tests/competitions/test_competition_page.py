@@ -70,8 +70,8 @@ def test_a_long_competition_costs_the_queries_of_a_short_one(
     short = make_competition("短赛")
     make_entry(make_event(short), members=["甲"], award="金牌")
     user_client.get(short.get_absolute_url())
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         user_client.get(short.get_absolute_url())
     assert Entry.objects.filter(event__competition=long_competition).count() == 18
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         user_client.get(long_competition.get_absolute_url(), {"page": 3})
