@@ -248,7 +248,7 @@ class OfficeDay:
         )
         page.fill("[name=name]", "工业机器人")
         self.press(page.locator("main form.stacked-form button[type=submit]"))
-        page.wait_for_url(re.compile(rf"{re.escape(competition.get_absolute_url())}#event-\d+$"))
+        page.wait_for_url(re.compile(rf"{re.escape(competition.get_absolute_url())}\?event=(\d+)#event-\1$"))
         self.expect_success()
         expect(self.event("工业机器人")).to_be_visible()
 
@@ -260,7 +260,7 @@ class OfficeDay:
         expect(page.locator("[name=name]")).to_have_value("机电一体化")
         page.fill("[name=name]", "机电一体化（高职组）")
         self.press(page.locator("main form.stacked-form button[type=submit]"))
-        page.wait_for_url(re.compile(rf"{re.escape(competition.get_absolute_url())}#event-{event.pk}$"))
+        page.wait_for_url(re.compile(rf"{re.escape(event.results_url())}$"))
         self.expect_success()
         assert list(competition.events.order_by("name").values_list("name", flat=True)) == [
             "工业机器人",
