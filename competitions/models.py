@@ -1028,7 +1028,8 @@ class TallyTotal(TallyCounts):
         verbose_name_plural = _("all-time tallies")
         constraints = [models.UniqueConstraint(fields=["kind", "key"], name="tally_total_unique")]
         indexes = [
-            # All-time tables ordered by tiers, by total and by points.
+            # All-time tables ordered by tiers, by total and by points, ties by key (tallies.TallyRows):
+            # the whole order in the index, so a page reads its rows without sorting the table.
             models.Index(
                 "kind",
                 F("special").desc(),
@@ -1036,10 +1037,11 @@ class TallyTotal(TallyCounts):
                 F("silver").desc(),
                 F("bronze").desc(),
                 F("excellence").desc(),
-                name="tally_total_by_tiers",
+                "key",
+                name="tally_total_tiers_key",
             ),
-            models.Index("kind", F("total").desc(), name="tally_total_by_total"),
-            models.Index("kind", F("points").desc(), name="tally_total_by_points"),
+            models.Index("kind", F("total").desc(), "key", name="tally_total_total_key"),
+            models.Index("kind", F("points").desc(), "key", name="tally_total_points_key"),
         ]
 
 

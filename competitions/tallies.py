@@ -614,12 +614,12 @@ class TallyRows:
         rows = TallyTotal.objects.filter(kind=GROUPINGS[by].kind).filter(Q(total__gt=0) | Q(points__gt=0))
         # Placeholder skills come last, without a rank (see mark_placeholders).
         self.placeholders = placeholder_skills() if by == "skill" else set()
-        last = (
-            Case(When(key__in=self.placeholders, then=Value(1)), default=Value(0))
-            if self.placeholders
-            else Value(0)
-        )
-        self.rows = rows.annotate(last=last).order_by("last", *(f"-{field}" for field in self.fields), "key")
+        order = [*(f"-{field}" for field in self.fields), "key"]  # as the indexes on TallyTotal
+        if self.placeholders:
+            last = Case(When(key__in=self.placeholders, then=Value(1)), default=Value(0))
+            self.rows = rows.annotate(last=last).order_by("last", *order)
+        else:
+            self.rows = rows.order_by(*order)
         self.ranked_rows = rows.exclude(key__in=self.placeholders)
         self._length = None
 
