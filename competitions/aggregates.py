@@ -8,7 +8,7 @@ tables, so the cost of a change does not grow with the history. `rebuild()` reco
 and `verify()` reports every difference between the tables and a recount.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from itertools import islice
 
@@ -22,7 +22,9 @@ from competitions.models import (
     Event,
     TallyCompetition,
     TallyCounts,
+    TallyKind,
     TallyPeriod,
+    TallySize,
     TallyTotal,
 )
 
@@ -61,11 +63,13 @@ def add(target: dict, key, counts, sign: int = 1) -> None:
         row[index] += sign * value
 
 
-def apply_deltas(model, deltas: dict[tuple, list[int]], key_fields: list[str]) -> None:
-    """Add the deltas to the rows of `model` (created when new, deleted when back to zero)."""
+def apply_deltas(model, deltas: dict[tuple, list[int]], key_fields: list[str]) -> Counter:
+    """Add the deltas to the rows of `model` (created when new, deleted when back to zero).
+    Returns, for each kind, how many more rows are shown (tallies.shown) than before."""
     deltas = {key: delta for key, delta in deltas.items() if any(delta)}
+    sizes: Counter = Counter()
     if not deltas:
-        return
+        return sizes
     # Rows are fetched in groups that share everything but the key, so one query reads a group.
     groups: dict[tuple, list] = defaultdict(list)
     for key in deltas:
@@ -87,13 +91,32 @@ def apply_deltas(model, deltas: dict[tuple, list[int]], key_fields: list[str]) -
         else:
             stale.append(row.pk)
             row.pk = None
+        before = tallies.shown(row)
         for name, value in zip(COUNTS, delta, strict=True):
             setattr(row, name, getattr(row, name) + value)
+        sizes[row.kind] += tallies.shown(row) - before
         if any(row.counts()):
             replaced.append(row)
     for start in range(0, len(stale), CHUNK):
         model.objects.filter(pk__in=stale[start : start + CHUNK]).delete()
     model.objects.bulk_create(replaced, batch_size=CHUNK)
+    return sizes
+
+
+def resize(changes: Counter) -> None:
+    """Add the changes in shown rows (apply_deltas) to TallySize."""
+    for kind, change in changes.items():
+        if change:
+            TallySize.objects.get_or_create(kind=kind)
+            TallySize.objects.filter(kind=kind).update(rows=F("rows") + change)
+
+
+def expected_sizes(totals: dict[tuple, list[int]]) -> dict[str, int]:
+    """kind → the rows its all-time table shows, from all-time counts (kind, key) → counts."""
+    sizes = Counter()
+    for (kind, _key), counts in totals.items():
+        sizes[kind] += tallies.shown(TallyTotal(**dict(zip(COUNTS, counts, strict=True))))
+    return {kind: sizes[kind] for kind in TallyKind.values}
 
 
 PERIOD_KEY = ["kind", "year", "level", "category", "key"]
@@ -154,7 +177,7 @@ def refresh_competitions(competition_ids: Iterable[int]) -> None:
             TallyCompetition.objects.bulk_create(batch)
         del new
     apply_deltas(TallyPeriod, periods, PERIOD_KEY)
-    apply_deltas(TallyTotal, totals, TOTAL_KEY)
+    resize(apply_deltas(TallyTotal, totals, TOTAL_KEY))
     # The cached parts of these competitions' pages are keyed by this version.
     Competition.objects.filter(pk__in=ids).update(results_version=F("results_version") + 1)
 
@@ -212,6 +235,8 @@ def rebuild() -> None:
     TallyCompetition.objects.all().delete()
     TallyPeriod.objects.all().delete()
     TallyTotal.objects.all().delete()
+    TallySize.objects.all().delete()
+    TallySize.objects.bulk_create(TallySize(kind=kind, rows=n) for kind, n in expected_sizes(totals).items())
     TallyCompetition.objects.bulk_create(
         (
             TallyCompetition(
@@ -265,4 +290,8 @@ def verify() -> list[str]:
             want, have = expected.get(key), actual.get(key)
             if want != have:
                 problems.append(f"{name} {key}: stored {have}, recount {want}")
+    sizes = dict(TallySize.objects.values_list("kind", "rows"))
+    for kind, want in expected_sizes(totals).items():
+        if sizes.get(kind, 0) != want:
+            problems.append(f"size of the all-time {kind} table: stored {sizes.get(kind, 0)}, recount {want}")
     return problems

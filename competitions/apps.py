@@ -17,3 +17,6 @@ class CompetitionsConfig(AppConfig):
     def ready(self):
         # After migrate has created the permissions, give the three roles theirs.
         post_migrate.connect(update_roles, sender=self, dispatch_uid="competitions.update_roles")
+        from competitions.templatetags import fast_tables
+
+        fast_tables.install()

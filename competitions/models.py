@@ -1045,6 +1045,22 @@ class TallyTotal(TallyCounts):
         ]
 
 
+class TallySize(models.Model):
+    """How many rows each all-time table shows (TallyTotal rows of a kind with a medal or points,
+    tallies.shown): a leaderboard's number of pages without counting 100,000 rows on every view.
+    Kept with TallyTotal by competitions.aggregates and checked by `verify_tallies`."""
+
+    kind = models.CharField(max_length=12, choices=TallyKind, unique=True)
+    rows = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("size of an all-time table")
+        verbose_name_plural = _("sizes of all-time tables")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.rows}"
+
+
 def new_import_token() -> str:
     return uuid.uuid4().hex
 

@@ -50,6 +50,7 @@ from competitions.models import (
     TallyCounts,
     TallyKind,
     TallyPeriod,
+    TallySize,
     TallyTotal,
     Tier,
 )
@@ -601,6 +602,15 @@ def better_than(fields: list[str], values: list[int]) -> Q:
     return condition
 
 
+# A group is in an all-time table when it has a medal or points (a group with entries only is not).
+SHOWN = Q(total__gt=0) | Q(points__gt=0)
+
+
+def shown(counts: TallyCounts) -> bool:
+    """SHOWN, for a row in memory (competitions.aggregates keeps TallySize with it)."""
+    return counts.total > 0 or counts.points > 0
+
+
 class TallyRows:
     """The all-time table of a grouping in rank order, read from TallyTotal a slice at a time.
 
@@ -611,7 +621,8 @@ class TallyRows:
     def __init__(self, by: str, order: str) -> None:
         self.by, self.order = by, order
         self.fields = ORDER_FIELDS[order]
-        rows = TallyTotal.objects.filter(kind=GROUPINGS[by].kind).filter(Q(total__gt=0) | Q(points__gt=0))
+        self.kind = GROUPINGS[by].kind
+        rows = TallyTotal.objects.filter(kind=self.kind).filter(SHOWN)
         # Placeholder skills come last, without a rank (see mark_placeholders).
         self.placeholders = placeholder_skills() if by == "skill" else set()
         order = [*(f"-{field}" for field in self.fields), "key"]  # as the indexes on TallyTotal
@@ -624,8 +635,9 @@ class TallyRows:
         self._length = None
 
     def __len__(self) -> int:
-        if self._length is None:
-            self._length = self.rows.count()
+        if self._length is None:  # stored with the rows (TallySize), not counted on every view
+            size = TallySize.objects.filter(kind=self.kind).values_list("rows", flat=True).first()
+            self._length = size or 0
         return self._length
 
     def __iter__(self):

@@ -252,7 +252,7 @@ SECURE_CSP = {
 }
 # --- end of Content-Security-Policy -----------------------------------------------------------
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+DJANGO_TABLES2_TEMPLATE = "tables/table.html"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 # One public switch: the public honours page, the public result pages and the anonymous read API

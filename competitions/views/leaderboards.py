@@ -19,6 +19,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -337,22 +339,37 @@ class DrillDownForm(TallyForm):
         }
 
 
-def drill_down_cells(row: reports.PivotRow, params: dict) -> dict:
-    """A pivot row's cells, each with the URL of the entries it counts (none for a zero)."""
+def drill_down_cells(row: reports.PivotRow, params: dict, *, tier_colours: bool = True) -> dict:
+    """A pivot row's cells, each with the URL of the entries it counts (none for a zero), and as
+    HTML (`<td>`s): written here in Python, as a template loop over a thousand cells cost most of
+    the page (issue 13)."""
     scope = dict(params)
     if row.year is not None:
         scope["year"] = row.year
     if row.level is not None:
         scope["level"] = row.level
+    total_url = query_url("competitions:pivot-entries", scope)
+    # A cell's URL is the row's with its tier added last (as query_url would write it).
+    tier_url = total_url + ("&" if "?" in total_url else "?") + "tier="
+    cells = [(tier, n, f"{tier_url}{tier}" if n else "") for tier, n in row.cells()]
+    colour = ' class="tier-{}"' if tier_colours else ""
+    html = [
+        f'<td class="num"><a href="{escape(url)}"{colour.format(tier)}>{n}</a></td>' if url else MUTED_ZERO
+        for tier, n, url in cells
+    ]
+    html.append(
+        f'<td class="num"><a href="{escape(total_url)}">{row.total}</a></td>' if row.total else MUTED_ZERO
+    )
     return {
         "label": row.level_label,
-        "cells": [
-            (tier, n, query_url("competitions:pivot-entries", {**scope, "tier": tier}) if n else "")
-            for tier, n in row.cells()
-        ],
+        "cells": cells,
         "total": row.total,
-        "total_url": query_url("competitions:pivot-entries", scope) if row.total else "",
+        "total_url": total_url if row.total else "",
+        "html": mark_safe("".join(html)),
     }
+
+
+MUTED_ZERO = '<td class="num"><span class="muted">0</span></td>'
 
 
 @require_GET
@@ -393,11 +410,11 @@ def pivot_body(request: HttpRequest) -> str:
             {
                 "year": year.year,
                 "levels": [drill_down_cells(row, params) for row in year.levels],
-                "total": drill_down_cells(year.total, params),
+                "total": drill_down_cells(year.total, params, tier_colours=False),
             }
             for year in years
         ],
-        grand=drill_down_cells(grand, params) if len(years) > 1 else None,
+        grand=drill_down_cells(grand, params, tier_colours=False) if len(years) > 1 else None,
         department=filters["department"],
         # Every tier, "other" included: a year's column adds up to the table's total for that year.
         trend_chart=charts.stacked_columns(

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from competitions.aggregates import rebuild, refresh_competitions, verify
 from competitions.importing import import_sheet
-from competitions.models import Award, Entry, TallyKind, TallyTotal, Tier
+from competitions.models import Award, Entry, TallyKind, TallySize, TallyTotal, Tier
 from competitions.tallies import medal_table
 from tests.factories import (
     home_organization,
@@ -114,6 +114,33 @@ def test_deleting_an_entry_in_the_admin_recounts_and_restoring_it_too(results, a
     admin_client.post(reverse("competitions:entry-restore", args=[gold.pk]))
     assert verify() == []
     assert total(TallyKind.STUDENT, results["alice"].pk) == (1, 1, 5)
+
+
+def size(kind) -> int:
+    return TallySize.objects.filter(kind=kind).values_list("rows", flat=True).first() or 0
+
+
+def test_the_stored_sizes_follow_rows_coming_into_and_out_of_the_tables(results, admin_client):
+    # 甲 and 乙 have a gold; 丙's excellence award counts too (tier excellence is in the total).
+    assert size(TallyKind.STUDENT) == 3
+    assert size(TallyKind.ORGANIZATION) == 2
+    admin_client.post(reverse("admin:competitions_entry_delete", args=[results["gold"].pk]), {"post": "yes"})
+    assert size(TallyKind.STUDENT) == 1
+    assert verify() == []
+    # A student with an entry but nothing won is not in the table: the size does not count them.
+    make_entry(results["competition"].events.get(name="焊接"), members=[make_student("丁")], award=None)
+    assert TallyTotal.objects.filter(kind=TallyKind.STUDENT, total=0, points=0).exists()
+    assert size(TallyKind.STUDENT) == 1
+    admin_client.post(reverse("competitions:entry-restore", args=[results["gold"].pk]))
+    assert size(TallyKind.STUDENT) == 3
+    assert verify() == []
+
+
+def test_verify_reports_a_wrong_stored_size_and_the_fix_repairs_it(results):
+    TallySize.objects.filter(kind=TallyKind.STUDENT).update(rows=99)
+    assert verify() == ["size of the all-time student table: stored 99, recount 3"]
+    rebuild()
+    assert verify() == [] and size(TallyKind.STUDENT) == 3
 
 
 def test_deleting_a_whole_competition_in_the_admin_recounts(results, admin_client):
