@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from itertools import islice
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from competitions import tallies
 from competitions.models import (
@@ -32,6 +33,19 @@ COUNTS = TallyCounts.COUNTS
 CHUNK = 500
 # Competitions recounted together when tallies are refreshed (bounds the memory of a large import).
 REFRESH_GROUP = 10
+
+
+# A competition's entries, as a subquery for update() (Competition.entry_count).
+ENTRY_COUNT = Coalesce(
+    Subquery(
+        Entry.objects.filter(event__competition=OuterRef("pk"))
+        .order_by()
+        .values("event__competition")
+        .annotate(n=Count("pk"))
+        .values("n")
+    ),
+    0,
+)
 
 
 def recount(competition_ids: Iterable[int]) -> dict[tuple[int, str, int], list[int]]:
@@ -179,7 +193,9 @@ def refresh_competitions(competition_ids: Iterable[int]) -> None:
     apply_deltas(TallyPeriod, periods, PERIOD_KEY)
     resize(apply_deltas(TallyTotal, totals, TOTAL_KEY))
     # The cached parts of these competitions' pages are keyed by this version.
-    Competition.objects.filter(pk__in=ids).update(results_version=F("results_version") + 1)
+    Competition.objects.filter(pk__in=ids).update(
+        results_version=F("results_version") + 1, entry_count=ENTRY_COUNT
+    )
 
 
 @transaction.atomic
@@ -237,6 +253,7 @@ def rebuild() -> None:
     TallyTotal.objects.all().delete()
     TallySize.objects.all().delete()
     TallySize.objects.bulk_create(TallySize(kind=kind, rows=n) for kind, n in expected_sizes(totals).items())
+    Competition.objects.update(entry_count=ENTRY_COUNT)
     TallyCompetition.objects.bulk_create(
         (
             TallyCompetition(
@@ -275,6 +292,10 @@ def stored(model, key_fields) -> dict[tuple, list[int]]:
     }
 
 
+def count_entries(competition_id: int) -> int:
+    return Entry.objects.filter(event__competition=competition_id).count()
+
+
 def verify() -> list[str]:
     """Every difference between the tally tables and a recount of the entries (empty when equal)."""
     per_competition, periods, totals, _cells = expected_tables()
@@ -290,6 +311,9 @@ def verify() -> list[str]:
             want, have = expected.get(key), actual.get(key)
             if want != have:
                 problems.append(f"{name} {key}: stored {have}, recount {want}")
+    stale = Competition.objects.exclude(entry_count=ENTRY_COUNT).values_list("pk", "entry_count")
+    for pk, stored_count in stale.order_by("pk"):
+        problems.append(f"entries of competition {pk}: stored {stored_count}, counted {count_entries(pk)}")
     sizes = dict(TallySize.objects.values_list("kind", "rows"))
     for kind, want in expected_sizes(totals).items():
         if sizes.get(kind, 0) != want:

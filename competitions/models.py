@@ -262,6 +262,11 @@ class Competition(models.Model):
         editable=False,
         help_text=_("Raised whenever its results change; cached parts of its page are keyed by it."),
     )
+    entry_count = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text=_("Its entries, kept with its tallies; lists of entries count and page by it."),
+    )
 
     objects = CompetitionQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[unranked_organizations, excluded_organizations])

@@ -81,14 +81,19 @@ class Page(Schema):
     page_size: int
 
 
-def page_of(page_schema: type[Page], queryset, paging: Paging) -> Page:
+def page_of(page_schema: type[Page], queryset, paging: Paging, *, count: int | None = None) -> Page:
     """One page of an ordered queryset as `page_schema` (its `items` read from the rows).
 
     Two queries whatever the page size (the count and the rows), plus the queryset's prefetches.
+    `count`: the number of rows on all pages when the caller knows it; the queryset is then this
+    page's rows already.
     """
-    rows = list(paging.slice(queryset))
+    if count is None:
+        rows, count = list(paging.slice(queryset)), queryset.count()
+    else:
+        rows = list(queryset)
     return page_schema.from_orm(
-        {"count": queryset.count(), "page": paging.page, "page_size": paging.size, "items": rows}
+        {"count": count, "page": paging.page, "page_size": paging.size, "items": rows}
     )
 
 

@@ -369,6 +369,40 @@ def test_entry_filters(results, user_client):
     assert entries(college="false") == [silver, bronze]
 
 
+def test_entry_pages_from_the_stored_counts_equal_the_whole_list_cut_into_pages(user_client):
+    """The list by competition only (its count and pages from Competition.entry_count) gives what
+    ordering and cutting every entry gives, at every page size, also where a page spans
+    competitions and where competitions have no entries."""
+    from competitions.api.resources import ENTRY_ORDER
+
+    for year, name, sizes in [
+        (2024, "乙赛", [3, 1]),
+        (2024, "甲赛", [2]),
+        (2023, "丙赛", [0]),
+        (2022, "丁赛", [4]),
+    ]:
+        competition = make_competition(name, year=year)
+        for index, size in enumerate(sizes):
+            event = make_event(competition, name=f"赛项{index}")
+            for rank in range(size, 0, -1):
+                make_entry(event, members=[f"{name}{index}-{rank}"], award=None, rank=rank)
+    make_competition("空赛", year=2025)
+    for params in [{}, {"year": 2024}, {"level": "national"}, {"year": 2021}]:
+        expected = list(
+            Entry.objects.filter(**{f"event__competition__{k}": v for k, v in params.items()})
+            .order_by(*ENTRY_ORDER)
+            .values_list("pk", flat=True)
+        )
+        for size in (1, 2, 3, 5, 100):
+            pages = []
+            for page in range(1, len(expected) // size + 3):
+                response = user_client.get(url("entry-list"), {**params, "page": page, "page_size": size})
+                assert response.json()["count"] == len(expected)
+                pages.append(ids(response))
+            assert [pk for page in pages for pk in page] == expected, (params, size)
+            assert all(len(page) == size for page in pages[: len(expected) // size])
+
+
 def test_people_and_organization_filters(results, user_client):
     make_student("李明", student_number="20230002")
     outside = make_coach("外校教练", organization=results["other"])

@@ -143,6 +143,19 @@ def test_verify_reports_a_wrong_stored_size_and_the_fix_repairs_it(results):
     assert verify() == [] and size(TallyKind.STUDENT) == 3
 
 
+def test_the_stored_entry_count_follows_the_entries_and_verify_checks_it(results, admin_client):
+    competition = results["competition"]
+    competition.refresh_from_db()
+    assert competition.entry_count == 3
+    admin_client.post(reverse("admin:competitions_entry_delete", args=[results["gold"].pk]), {"post": "yes"})
+    competition.refresh_from_db()
+    assert competition.entry_count == 2
+    type(competition).objects.filter(pk=competition.pk).update(entry_count=7)
+    assert verify() == [f"entries of competition {competition.pk}: stored 7, counted 2"]
+    rebuild()
+    assert verify() == []
+
+
 def test_deleting_a_whole_competition_in_the_admin_recounts(results, admin_client):
     competition = results["competition"]
     admin_client.post(
