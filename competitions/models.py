@@ -407,6 +407,10 @@ def confirmation_required() -> bool:
     return settings.RESULTS_NEED_CONFIRMATION
 
 
+# A result confirmed by a second office user (where the office confirms: EntryQuerySet.confirmed).
+CONFIRMED_RESULT = models.Q(confirmed_at__isnull=False)
+
+
 class EntryQuerySet(models.QuerySet):
     def for_year(self, year: int):
         return self.filter(event__competition__year=year)
@@ -422,7 +426,14 @@ class EntryQuerySet(models.QuerySet):
         confirms nothing (confirmation_required(); who may confirm: competitions.confirming)."""
         if not confirmation_required():
             return self.all()
-        return self.filter(confirmed_at__isnull=False)
+        return self.filter(CONFIRMED_RESULT)
+
+    def with_confirmed(self):
+        """Each entry with `confirmed`: whether confirmed() holds it (an expression on the row
+        itself, not a subquery: a list of a million entries reads no more than its page)."""
+        if not confirmation_required():
+            return self.annotate(confirmed=models.Value(True))
+        return self.annotate(confirmed=models.ExpressionWrapper(CONFIRMED_RESULT, models.BooleanField()))
 
     def unconfirmed(self):
         """The results waiting for a second office user (none when confirmation is off)."""

@@ -73,7 +73,7 @@ def entries_to_show(entries: QuerySet[models.Entry], request) -> QuerySet[models
         )
     member_fields += ["student_id", "coach_id"]
     # Whether it counts where only confirmed results may: asked of Entry.objects.confirmed().
-    entries = entries.annotate(confirmed=Exists(models.Entry.objects.confirmed().filter(pk=OuterRef("pk"))))
+    entries = entries.with_confirmed()
     return entries.prefetch_related(
         Prefetch("members", queryset=models.EntryMember.objects.only(*member_fields)),
         Prefetch("coaches", queryset=Coach.objects.only("id", "name")),
