@@ -352,14 +352,45 @@ def best_results(entries: QuerySet[Entry]) -> QuerySet[Entry]:
 
 def best_result_annotations(person: str = "student") -> dict:
     """For annotate() on Student (or Coach, person="coach"): the outer person's best result as
-    `best_order` (a `result_order` number, NO_RESULT when none), `best_award` (the label as
-    written) and `best_competition` — correlated subqueries, so a list costs one query."""
+    `best_order` (a `result_order` number, NO_RESULT when none), a correlated subquery, so that a
+    list filters and sorts by it in its one query. What the result was (its award and
+    competition) is read for the rows shown only: describe_best_results."""
     best = best_results(Entry.objects.filter(**{f"members__{person}": OuterRef("pk")}))
-    return {
-        "best_order": Coalesce(Subquery(best.values("result_order")[:1]), Value(NO_RESULT)),
-        "best_award": Subquery(best.values("award__label")[:1]),
-        "best_competition": Subquery(best.values("event__competition__name")[:1]),
+    return {"best_order": Coalesce(Subquery(best.values("result_order")[:1]), Value(NO_RESULT))}
+
+
+def describe_best_results(people: Iterable, person: str = "student") -> None:
+    """Give each person (with `best_order`, best_result_annotations) `best_award` (the label as
+    written) and `best_competition` (its name) of that best result, None without one: one query
+    per thousand people, the result picked by the same order as best_results (result_order, the
+    better rank, the later year, then the first recorded)."""
+    people = list(people)
+    for each in people:
+        each.best_award = each.best_competition = None
+    awarded = {
+        each.pk: each for each in people if each.best_order is not None and each.best_order < NO_RESULT
     }
+    keys = list(awarded)
+    for start in range(0, len(keys), 1000):
+        rows = EntryMember.objects.filter(
+            **{f"{person}__in": keys[start : start + 1000]}, entry__award__isnull=False
+        ).values_list(
+            f"{person}_id",
+            "entry_id",
+            "entry__rank",
+            "entry__award__label",
+            "entry__award__tier",
+            "entry__event__competition__level",
+            "entry__event__competition__year",
+            "entry__event__competition__name",
+        )
+        best: dict[int, tuple] = {}
+        for key, pk, rank, label, tier, level, year, name in rows:
+            order = (result_order(level, tier), rank is None, rank or 0, -year, pk)
+            if key not in best or order < best[key][0]:
+                best[key] = (order, label, name)
+        for key, (_order, label, name) in best.items():
+            awarded[key].best_award, awarded[key].best_competition = label, name
 
 
 # ---------------------------------------------------------------------------------------------

@@ -53,15 +53,25 @@ class StudentTable(tables.Table):
         empty_text = _("No students match.")
 
     def render_best_result(self, value, record):
+        self.describe_best_results(record)
         return best_result_text(record)
 
     def value_best_result(self, value, record):
+        self.describe_best_results(record)
         return best_result_text(record)
+
+    def describe_best_results(self, record) -> None:
+        """What the best results were, read for the rows shown (a page, or every row of an export)
+        at the first of them: one query, not one per row."""
+        if not hasattr(record, "best_award"):
+            tallies.describe_best_results(row.record for row in self.paginated_rows)
+        if not hasattr(record, "best_award"):  # a row from outside the rows shown
+            tallies.describe_best_results([record])
 
 
 def best_result_text(record) -> str:
     """ "金牌 · 省级 · 2023年广东省职业院校技能大赛": the award as written, its level and competition
-    (from tallies.best_result_annotations); "—" when the student has no award."""
+    (tallies.best_result_annotations, describe_best_results); "—" when the student has no award."""
     found = tallies.result_level_tier(record.best_order)
     if found is None:
         return "—"

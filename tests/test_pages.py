@@ -30,7 +30,7 @@ QUERY_BUDGETS = {
     # competition, photos, 2 ranking settings, unconfirmed count, medal table (stored tallies and
     # names), the events' entry counts (their pages), a page of events + 3
     "competition-detail": 14 + PERMISSIONS,
-    "student-list": 8 + PERMISSIONS,  # department, major and cohort choices (2), count, page
+    "student-list": 9 + PERMISSIONS,  # department, major and cohort choices (2), count, page, best results
     # student, entries + 3 prefetches, the college (print header), honours + their entries
     "student-detail": 10 + PERMISSIONS,
     "coach-list": 5 + PERMISSIONS,  # department choices, count, page

@@ -14,9 +14,12 @@ PERMISSIONS = 2  # base.html reads the user's permissions for the navigation bar
 
 # page → (queries the page itself makes, why)
 BUDGETS = {
-    "student-list": (6 + PERMISSIONS, "department, major and cohort choices (first and last), count, page"),
-    "student-list-csv": (1 + PERMISSIONS, "every matching row (and the role check)"),
-    "student-list-filtered": (8 + PERMISSIONS, "the same, and the chosen department and major looked up"),
+    "student-list": (
+        7 + PERMISSIONS,
+        "department, major and cohort choices (first and last), count, page, the page's best results",
+    ),
+    "student-list-csv": (2 + PERMISSIONS, "every matching row, their best results (and the role check)"),
+    "student-list-filtered": (9 + PERMISSIONS, "the same, and the chosen department and major looked up"),
     "coach-list": (3 + PERMISSIONS, "department choices, count, page"),
     "coach-list-xlsx": (1 + PERMISSIONS, "every matching row (and the role check)"),
     "student-detail": (
@@ -30,9 +33,9 @@ BUDGETS = {
     ),
     "department-list": (2 + PERMISSIONS, "departments with counts, medal table"),
     "department-detail": (
-        9 + PERMISSIONS,
+        10 + PERMISSIONS,
         "department, tallies by year, top students and top coaches (stored tallies, then the "
-        "people), count, page, home college (print header)",
+        "people), count, page, the page's best results, home college (print header)",
     ),
     "skill-list": (3 + PERMISSIONS, "year choices, count, page"),
     "skill-detail": (7 + PERMISSIONS, "skill, years, events, entries, members, coaches, titles"),
