@@ -5,23 +5,21 @@ every plain Select of a form (issue 13)."""
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from competitions.templatetags.fast_tables import esc
 
 
 class FastSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         chosen = {str(v) for v in self.format_value(value)}
         final = {"name": name, **self.build_attrs(self.attrs, attrs)}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option, mark_safe(" selected") if str(option) in chosen else "", label)
-                for option, label in self.flat_choices()
-            ),
+        options = "".join(
+            f'<option value="{esc(option)}"{" selected" if str(option) in chosen else ""}>{esc(label)}</option>'
+            for option, label in self.flat_choices()
         )
-        return format_html("<select{}>{}</select>", flatatt(final), options)
+        return format_html("<select{}>{}</select>", flatatt(final), mark_safe(options))
 
     def flat_choices(self):
         for option, label in self.choices:

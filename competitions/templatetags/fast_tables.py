@@ -6,6 +6,8 @@ page's time (benchmarks/profile_page.py, issue 13).
     {% load fast_tables %}<tbody>{% table_rows table %}</tbody>   (templates/tables/table.html)
 """
 
+import html
+
 import django_tables2.utils
 from django import template
 from django.template.base import render_value_in_context
@@ -14,6 +16,14 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
+
+
+def esc(value) -> str:
+    """conditional_escape() without its lazy-string machinery (a third of the cost of a cell):
+    the same text, for a value that is not a lazy translation."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
 
 
 def static_td_attrs(column) -> str | None:

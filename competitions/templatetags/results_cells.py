@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from competitions.models import MEDAL_TIERS
+from competitions.templatetags.fast_tables import esc
 from competitions.templatetags.lang_marks import chinese_lang, zh, zh_lang
 
 register = template.Library()
@@ -84,12 +85,12 @@ def evidence_marker(entry) -> SafeString:
     )
 
 
-def count_cell(value: int, tier: str = "") -> SafeString:
+def count_cell(value: int, tier: str = "") -> str:
     """A count, right-aligned; zeros are muted so that the medals stand out (tables.CountColumn)."""
     css = f"num tier-{tier}" if tier else "num"
     if value:
-        return format_html('<td class="{}">{}</td>', css, value)
-    return format_html('<td class="{}"><span class="muted">{}</span></td>', css, value)
+        return f'<td class="{css}">{value}</td>'
+    return f'<td class="{css}"><span class="muted">{value}</span></td>'
 
 
 @register.simple_tag
@@ -101,18 +102,14 @@ def medal_table_rows(table) -> SafeString:
     rows_shown = table.page.object_list if getattr(table, "page", None) else table.rows
     for index, record in enumerate(row.record for row in rows_shown):
         url = table.link(record) if table.link and not record.unnamed else None
-        name = (
-            format_html('<a href="{}">{}</a>', url, record.name) if url else conditional_escape(record.name)
-        )
+        name = f'<a href="{esc(url)}">{esc(record.name)}</a>' if url else esc(record.name)
         lang = chinese_lang(record.name)
         cells = [
-            format_html('<td class="num">{}</td>', "—" if record.rank is None else record.rank),
-            format_html("<td{}>{}</td>", format_html(' lang="{}"', lang) if lang else "", name),
+            f'<td class="num">{"—" if record.rank is None else record.rank}</td>',
+            f'<td lang="{lang}">{name}</td>' if lang else f"<td>{name}</td>",
             *(count_cell(getattr(record, tier.value), tier.value) for tier in MEDAL_TIERS),
-            format_html('<td class="num">{}</td>', record.total),
-            format_html('<td class="num">{}</td>', record.points),
+            f'<td class="num">{record.total}</td>',
+            f'<td class="num">{record.points}</td>',
         ]
-        rows.append(
-            format_html('<tr class="{}">{}</tr>', "odd" if index % 2 else "even", mark_safe("".join(cells)))
-        )
+        rows.append(f'<tr class="{"odd" if index % 2 else "even"}">{"".join(cells)}</tr>')
     return mark_safe("\n".join(rows))
