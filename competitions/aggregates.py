@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from itertools import islice
 
 from django.db import connection, transaction
-from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models import Case, Count, F, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
 from competitions import tallies
@@ -118,11 +118,18 @@ def apply_deltas(model, deltas: dict[tuple, list[int]], key_fields: list[str]) -
 
 
 def resize(changes: Counter) -> None:
-    """Add the changes in shown rows (apply_deltas) to TallySize."""
-    for kind, change in changes.items():
-        if change:
-            TallySize.objects.get_or_create(kind=kind)
-            TallySize.objects.filter(kind=kind).update(rows=F("rows") + change)
+    """Add the changes in shown rows (apply_deltas) to TallySize: one UPDATE, and a row created
+    for a kind that has none yet."""
+    changes = {kind: change for kind, change in changes.items() if change}
+    if not changes:
+        return
+    change = Case(*[When(kind=kind, then=Value(n)) for kind, n in changes.items()], default=Value(0))
+    updated = TallySize.objects.filter(kind__in=changes).update(rows=F("rows") + change)
+    if updated < len(changes):
+        existing = set(TallySize.objects.filter(kind__in=changes).values_list("kind", flat=True))
+        TallySize.objects.bulk_create(
+            TallySize(kind=kind, rows=n) for kind, n in changes.items() if kind not in existing
+        )
 
 
 def expected_sizes(totals: dict[tuple, list[int]]) -> dict[str, int]:
@@ -252,7 +259,9 @@ def rebuild() -> None:
     TallyPeriod.objects.all().delete()
     TallyTotal.objects.all().delete()
     TallySize.objects.all().delete()
-    TallySize.objects.bulk_create(TallySize(kind=kind, rows=n) for kind, n in expected_sizes(totals).items())
+    TallySize.objects.bulk_create(
+        TallySize(kind=kind, rows=n) for kind, n in expected_sizes(totals).items() if n
+    )
     Competition.objects.update(entry_count=ENTRY_COUNT)
     TallyCompetition.objects.bulk_create(
         (

@@ -10,9 +10,9 @@ def count_sizes(apps, schema_editor):
     TallySize = apps.get_model("competitions", "TallySize")
     kinds = ["organization", "college", "student", "coach", "department", "skill"]
     shown = TallyTotal.objects.filter(Q(total__gt=0) | Q(points__gt=0))
-    TallySize.objects.bulk_create(
-        TallySize(kind=kind, rows=shown.filter(kind=kind).count()) for kind in kinds
-    )
+    sizes = {kind: shown.filter(kind=kind).count() for kind in kinds}
+    # No rows in a database without tallies (a fresh one stays empty, as a restore needs it).
+    TallySize.objects.bulk_create(TallySize(kind=kind, rows=n) for kind, n in sizes.items() if n)
 
 
 class Migration(migrations.Migration):

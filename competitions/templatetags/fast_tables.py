@@ -8,8 +8,11 @@ page's time (benchmarks/profile_page.py, issue 13).
 
 import html
 
+import django_tables2 as tables
 import django_tables2.utils
 from django import template
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model
 from django.template.base import render_value_in_context
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
@@ -36,6 +39,36 @@ def static_td_attrs(column) -> str | None:
     return column.attrs["td"].as_html()
 
 
+def plain_field(column, record) -> str | None:
+    """The field a column reads straight off a model row, when django-tables2 would do no more than
+    read it (a plain Column: no render method, no link, an accessor that is one field name):
+    None otherwise, and the library works the cell out."""
+    if type(column.column) is not tables.Column or column.link:
+        return None
+    if getattr(column.render, "__func__", None) is not tables.Column.render:
+        return None  # a render_<name> method of the table
+    accessor = str(column.accessor)
+    if not isinstance(record, Model) or "." in accessor or "__" in accessor:
+        return None
+    if callable(getattr(record, accessor, None)):
+        return None  # a method: the library calls it
+    return accessor
+
+
+def plain_value(column, record, accessor: str):
+    """BoundRow.get_cell for a plain_field column: the field's display value when it has choices,
+    the column's default for an empty value."""
+    try:
+        field = record._meta.get_field(accessor)
+    except FieldDoesNotExist:
+        field = None
+    if field is not None and getattr(field, "choices", None):
+        value = getattr(record, f"get_{accessor}_display")()
+    else:
+        value = getattr(record, accessor)
+    return column.default if value in column.column.empty_values else value
+
+
 def cell_text(column, value, context) -> str:
     """A cell's value as the library's template writes it: `{{ cell }}`, or with |localize or
     |unlocalize where the column says."""
@@ -48,11 +81,15 @@ def cell_text(column, value, context) -> str:
 def table_rows(context, table) -> SafeString:
     columns = list(table.columns)
     td = {column.name: static_td_attrs(column) for column in columns}
+    plain = None  # column name → field name, worked out on the first row
     rows = []
     for row in table.paginated_rows:
+        if plain is None:
+            plain = {column.name: plain_field(column, row.record) for column in columns}
         cells = []
         for column in columns:
-            value = row.get_cell(column.name)
+            field = plain[column.name]
+            value = row.get_cell(column.name) if field is None else plain_value(column, row.record, field)
             attrs = td[column.name]
             if attrs is None:  # computed from this row, as BoundRow.items() lets them be
                 column.current_value, column.current_record = value, row.record
