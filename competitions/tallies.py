@@ -671,6 +671,7 @@ class TallyRows:
             self.rows = rows.order_by(*order)
         self.ranked_rows = rows.exclude(key__in=self.placeholders)
         self._length = None
+        self._fetched = None  # (start, stop, rows) of the last slice read
 
     def __len__(self) -> int:
         if self._length is None:  # stored with the rows (TallySize), not counted on every view
@@ -685,7 +686,16 @@ class TallyRows:
         if not isinstance(index, slice):
             return self[index : index + 1][0]
         start = index.start or 0
-        tallies = list(self.rows[start : index.stop])
+        # A page's rows answer a later request for rows within them (the chart's leading rows).
+        fetched = self._fetched
+        if fetched and fetched[0] <= start and index.stop is not None and index.stop <= fetched[1]:
+            return fetched[2][start - fetched[0] : index.stop - fetched[0]]
+        rows = self.read(start, index.stop)
+        self._fetched = (start, start + len(rows), rows) if index.stop is not None else None
+        return rows
+
+    def read(self, start: int, stop: int | None) -> list[MedalRow]:
+        tallies = list(self.rows[start:stop])
         if not tallies:
             return []
         names = group_names(self.by, [tally.key for tally in tallies])
