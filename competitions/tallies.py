@@ -768,10 +768,13 @@ def period_rows(by: str, *, category: str | None = None, key: int | None = None)
 def period_counts(by: str, key: int, *, category: str | None = None) -> dict[tuple[int, str, str], int]:
     """(year, level, tier) → entries of one group with that tier, from the period table."""
     counts: dict[tuple[int, str, str], int] = defaultdict(int)
-    for row in period_rows(by, category=category, key=key):
-        for tier in TIERS:
-            if getattr(row, tier):
-                counts[(row.year, row.level, tier)] += getattr(row, tier)
+    tiers = [str(tier) for tier in TIERS]
+    for year, level, *values in period_rows(by, category=category, key=key).values_list(
+        "year", "level", *tiers
+    ):
+        for tier, value in zip(tiers, values, strict=True):
+            if value:
+                counts[(year, level, tier)] += value
     return dict(counts)
 
 
