@@ -84,7 +84,7 @@ def main() -> None:
     print(f"{args.url}: median {statistics.median(plain):.1f} ms ({statistics.median(times):.1f} ms profiled) "
           f"over {args.requests} requests ({'cold' if args.cold else 'warm'}); {len(captured)} queries:")  # fmt: skip
     for query in captured.captured_queries:
-        print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:160]}")
+        print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}")
     pstats.Stats(profiler).strip_dirs().sort_stats(args.sort).print_stats(args.top)
 
 
