@@ -213,6 +213,10 @@ class EntryFilters(Schema):
 
 
 COMPETITION_FILTERS = ("competition", "year", "level", "category")
+# ENTRY_ORDER's first keys, said of the competitions themselves: ["-year", "name", "pk"].
+COMPETITION_ORDER = [
+    key.replace("event__competition__", "").replace("event__competition_id", "pk") for key in ENTRY_ORDER[:3]
+]
 
 
 def only_competitions_filtered(filters: EntryFilters) -> bool:
@@ -228,7 +232,7 @@ def entries_by_competition(
     to; and the page's slice of those competitions' entries in ENTRY_ORDER. From the stored entry
     counts (Competition.entry_count): the database reads the entries of the page's few
     competitions, not a million to count and sort them (issue 13)."""
-    counts = competitions.order_by("-year", "name", "pk").values_list("pk", "entry_count")  # ENTRY_ORDER's
+    counts = competitions.order_by(*COMPETITION_ORDER).values_list("pk", "entry_count")
     start = (paging.page - 1) * paging.size
     stop = start + paging.size
     chosen, before, seen = [], 0, 0
