@@ -50,8 +50,9 @@ def plain_field(column, record) -> str | None:
     accessor = str(column.accessor)
     if not isinstance(record, Model) or "." in accessor or "__" in accessor:
         return None
-    if callable(getattr(record, accessor, None)):
-        return None  # a method: the library calls it
+    if not hasattr(record, accessor) or callable(getattr(record, accessor)):
+        return None  # a method (the library calls it), or nothing to read
+
     return accessor
 
 
@@ -65,7 +66,7 @@ def plain_value(column, record, accessor: str):
     if field is not None and getattr(field, "choices", None):
         value = getattr(record, f"get_{accessor}_display")()
     else:
-        value = getattr(record, accessor)
+        value = getattr(record, accessor, None)
     return column.default if value in column.column.empty_values else value
 
 

@@ -113,3 +113,36 @@ def medal_table_rows(table) -> SafeString:
         ]
         rows.append(f'<tr class="{"odd" if index % 2 else "even"}">{"".join(cells)}</tr>')
     return mark_safe("\n".join(rows))
+
+
+@register.simple_tag(takes_context=True)
+def entry_rows(context, entries, show_tier: bool = False, show_history: bool = False) -> SafeString:
+    """The rows of an event's results table (_event_entries_table.html), written here in Python:
+    a template loop over a page of results was most of a competition page's first view after a
+    change (issue 13). `show_tier` names each award's tier; `show_history` adds the link to each
+    entry's history (and its evidence, for those who may see it)."""
+    perms = context.get("perms")
+    evidence = show_history and perms is not None and "competitions.view_certificatescan" in perms
+    history = esc(gettext("History"))
+    rows = []
+    for entry in entries:
+        cells = [
+            f'<td class="num">{esc(entry.rank) if entry.rank else "—"}</td>',
+            f"<td>{esc(entry.organization.name)}</td>",
+            f"<td>{people(entry.members.all())}</td>",
+            f"<td>{coaches(entry.coaches.all())}</td>",
+            f"<td>{award(entry, with_tier=show_tier)}</td>",
+            f"<td>{esc(entry.score) if entry.score else '—'}</td>",
+        ]
+        if show_history:
+            url = reverse("competitions:entry-history", args=[entry.pk])
+            marker = evidence_marker(entry) if evidence else ""
+            cells.append(f'<td><a href="{esc(url)}">{history}</a>{marker}</td>')
+        home = ' class="home"' if entry.organization.is_home else ""
+        rows.append(f"<tr{home}>{''.join(cells)}</tr>")
+    if not rows:
+        columns = 7 if show_history else 6
+        rows.append(
+            f'<tr><td colspan="{columns}" class="muted">{esc(gettext("No entries recorded."))}</td></tr>'
+        )
+    return mark_safe("\n".join(rows))
