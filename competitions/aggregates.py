@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from itertools import islice
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, OuterRef, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, F, OuterRef, Sum, Value, When
 
 from competitions import tallies
 from competitions.models import (
@@ -36,16 +35,7 @@ REFRESH_GROUP = 10
 
 
 # A competition's entries, as a subquery for update() (Competition.entry_count).
-ENTRY_COUNT = Coalesce(
-    Subquery(
-        Entry.objects.filter(event__competition=OuterRef("pk"))
-        .order_by()
-        .values("event__competition")
-        .annotate(n=Count("pk"))
-        .values("n")
-    ),
-    0,
-)
+ENTRY_COUNT = tallies.count_of(Entry, event__competition=OuterRef("pk"))
 
 
 def recount(competition_ids: Iterable[int]) -> dict[tuple[int, str, int], list[int]]:
@@ -301,10 +291,6 @@ def stored(model, key_fields) -> dict[tuple, list[int]]:
     }
 
 
-def count_entries(competition_id: int) -> int:
-    return Entry.objects.filter(event__competition=competition_id).count()
-
-
 def verify() -> list[str]:
     """Every difference between the tally tables and a recount of the entries (empty when equal)."""
     per_competition, periods, totals, _cells = expected_tables()
@@ -320,9 +306,9 @@ def verify() -> list[str]:
             want, have = expected.get(key), actual.get(key)
             if want != have:
                 problems.append(f"{name} {key}: stored {have}, recount {want}")
-    stale = Competition.objects.exclude(entry_count=ENTRY_COUNT).values_list("pk", "entry_count")
-    for pk, stored_count in stale.order_by("pk"):
-        problems.append(f"entries of competition {pk}: stored {stored_count}, counted {count_entries(pk)}")
+    stale = Competition.objects.annotate(counted=ENTRY_COUNT).exclude(entry_count=F("counted"))
+    for pk, stored_count, counted in stale.order_by("pk").values_list("pk", "entry_count", "counted"):
+        problems.append(f"entries of competition {pk}: stored {stored_count}, counted {counted}")
     sizes = dict(TallySize.objects.values_list("kind", "rows"))
     for kind, want in expected_sizes(totals).items():
         if sizes.get(kind, 0) != want:

@@ -334,11 +334,18 @@ RESULT_ORDER = Case(
 )
 
 
+def result_sort_key(level: str, tier: str | None, rank: int | None, year: int) -> tuple:
+    """Where a result stands, best first (the order above): by result_order (no award, tier None:
+    last), then the better rank (unranked last), then the later year."""
+    order = NO_RESULT if tier is None else result_order(level, tier)
+    return (order, rank or 10**9, -year)
+
+
 def result_key(entry: Entry) -> tuple:
     """Sorts fetched entries best result first (the order above); entries without an award last."""
     competition = entry.event.competition
-    order = result_order(competition.level, entry.award.tier) if entry.award_id else NO_RESULT
-    return (order, entry.rank or 10**9, -competition.year)
+    tier = entry.award.tier if entry.award_id else None
+    return result_sort_key(competition.level, tier, entry.rank, competition.year)
 
 
 def best_results(entries: QuerySet[Entry]) -> QuerySet[Entry]:
@@ -362,8 +369,8 @@ def best_result_annotations(person: str = "student") -> dict:
 def describe_best_results(people: Iterable, person: str = "student") -> None:
     """Give each person (with `best_order`, best_result_annotations) `best_award` (the label as
     written) and `best_competition` (its name) of that best result, None without one: one query
-    per thousand people, the result picked by the same order as best_results (result_order, the
-    better rank, the later year, then the first recorded)."""
+    per thousand people, the result picked by the same order as best_results (result_sort_key,
+    then the first recorded)."""
     people = list(people)
     for each in people:
         each.best_award = each.best_competition = None
@@ -386,7 +393,7 @@ def describe_best_results(people: Iterable, person: str = "student") -> None:
         )
         best: dict[int, tuple] = {}
         for key, pk, rank, label, tier, level, year, name in rows:
-            order = (result_order(level, tier), rank is None, rank or 0, -year, pk)
+            order = (*result_sort_key(level, tier, rank, year), pk)
             if key not in best or order < best[key][0]:
                 best[key] = (order, label, name)
         for key, (_order, label, name) in best.items():
@@ -717,6 +724,13 @@ class TallyRows:
             previous = key
             row.rank = rank
         return rows
+
+
+def count_of(model, **filters) -> Coalesce:
+    """How many `model` rows point at the outer row, as a subquery (no join that multiplies rows):
+    `count_of(EntryMember, student=OuterRef("pk"))`."""
+    rows = model.objects.filter(**filters).order_by().values(*filters).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows), 0)
 
 
 def stored_count(by: str, field: str = "total", outer: str = "pk") -> Coalesce:

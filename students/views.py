@@ -20,7 +20,6 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -103,7 +102,7 @@ def students_with_results() -> QuerySet[Student]:
     return (
         Student.objects.select_related("department", "major")
         .annotate(
-            n_entries=count_of(EntryMember, student=OuterRef("pk")),
+            n_entries=tallies.count_of(EntryMember, student=OuterRef("pk")),
             **tallies.best_result_annotations("student"),
         )
         .order_by("name_pinyin", "name", "pk")
@@ -331,17 +330,11 @@ def coach_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # Departments
 
 
-def count_of(model, **filters) -> Coalesce:
-    """How many `model` rows point at the outer row, as a subquery (no join that multiplies rows)."""
-    rows = model.objects.filter(**filters).order_by().values(*filters).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(rows), 0)
-
-
 def department_list(request: HttpRequest) -> HttpResponse:
     departments = list(
         Department.objects.annotate(
-            n_students=count_of(Student, department=OuterRef("pk")),
-            n_coaches=count_of(Coach, department=OuterRef("pk")),
+            n_students=tallies.count_of(Student, department=OuterRef("pk")),
+            n_coaches=tallies.count_of(Coach, department=OuterRef("pk")),
         ).order_by("name")
     )
     # From the stored tallies (rule 9; a team of two students of one department counts once for
@@ -405,15 +398,15 @@ def people_with_facts(model: type[Student] | type[Coach], ids: Iterable[int]) ->
     if model is Student:
         latest = Competition.objects.filter(events__entries__members__student=OuterRef("pk"))
         people = Student.objects.select_related("department", "major").annotate(
-            n_entries=count_of(EntryMember, student=OuterRef("pk"))
+            n_entries=tallies.count_of(EntryMember, student=OuterRef("pk"))
         )
     else:
         latest = Competition.objects.filter(
             Q(events__entries__coaches=OuterRef("pk")) | Q(events__entries__members__coach=OuterRef("pk"))
         )
         people = Coach.objects.select_related("department", "organization").annotate(
-            n_coached=count_of(EntryCoach, coach=OuterRef("pk")),
-            n_competed=count_of(EntryMember, coach=OuterRef("pk")),
+            n_coached=tallies.count_of(EntryCoach, coach=OuterRef("pk")),
+            n_competed=tallies.count_of(EntryMember, coach=OuterRef("pk")),
         )
     latest = latest.order_by("-year", F("start_date").desc(nulls_last=True), "-pk")
     return people.annotate(

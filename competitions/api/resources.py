@@ -219,6 +219,15 @@ COMPETITION_ORDER = [
 ]
 
 
+def competition_filters(filters: EntryFilters) -> dict:
+    """The given filters that are about the competition, as lookups on Competition."""
+    return {
+        "pk" if name == "competition" else name: getattr(filters, name)
+        for name in COMPETITION_FILTERS
+        if getattr(filters, name) not in (None, "")
+    }
+
+
 def only_competitions_filtered(filters: EntryFilters) -> bool:
     """Whether the entry filters given are all about the competition (or there are none)."""
     given = {name for name, value in filters.model_dump().items() if value not in (None, "")}
@@ -260,29 +269,19 @@ def entry_list(request, filters: Query[EntryFilters], paging: Query[Paging]):
     organization: DOMAIN rule 9), `false` the others; `student` / `coach`: the entries with that
     student as a member / coached by that coach (users with a role only: 403 for the public).
     """
+    of_competition = competition_filters(filters)
     if not request.auth.confirmed_only and only_competitions_filtered(filters):
-        competitions = models.Competition.objects.all()
-        for name in COMPETITION_FILTERS:
-            if getattr(filters, name) not in (None, ""):
-                competitions = competitions.filter(
-                    **{"pk" if name == "competition" else name: getattr(filters, name)}
-                )
+        competitions = models.Competition.objects.filter(**of_competition)
         count, chosen, rows = entries_by_competition(competitions, paging)
         entries = models.Entry.objects.filter(event__competition__in=chosen).order_by(*ENTRY_ORDER)
         schema = schemas.EntryPage if request.auth.personal else schemas.EntryPagePublic
         page = entries_to_show(entries, request)[rows]
         return schemas.respond(schemas.page_of(schema, page, paging, count=count))
-    entries = visible_entries(request)
-    if filters.competition is not None:
-        entries = entries.filter(event__competition=filters.competition)
+    entries = visible_entries(request).filter(
+        **{f"event__competition__{field}": value for field, value in of_competition.items()}
+    )
     if filters.event is not None:
         entries = entries.filter(event=filters.event)
-    if filters.year is not None:
-        entries = entries.filter(event__competition__year=filters.year)
-    if filters.level:
-        entries = entries.filter(event__competition__level=filters.level)
-    if filters.category:
-        entries = entries.filter(event__competition__category=filters.category)
     if filters.organization is not None:
         entries = entries.filter(organization=filters.organization)
     if filters.tier:

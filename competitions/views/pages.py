@@ -2,8 +2,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, OuterRef, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
@@ -38,11 +37,8 @@ class CompetitionListView(BoundedPaginationMixin, SingleTableMixin, FilterView):
     def get_queryset(self):
         # Counts as correlated subqueries from the tally tables: with the list's index giving the
         # order, the database works them out for the page's rows only, however many competitions.
-        events = (
-            Event.objects.filter(competition=OuterRef("pk")).values("competition").annotate(n=Count("id"))
-        )
         return Competition.objects.order_by("-year", "name").annotate(
-            n_events=Coalesce(Subquery(events.values("n")), 0),
+            n_events=tallies.count_of(Event, competition=OuterRef("pk")),
             n_medals=tallies.competition_medals(),
         )
 
