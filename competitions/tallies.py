@@ -580,9 +580,13 @@ def competition_medal_table(
     verify_tallies): a few hundred rows instead of a grouped count of thousands of entries."""
     if by not in TABLES:
         raise ValueError(f"by must be one of {', '.join(TABLES)}, not {by!r}")
-    stored = list(TallyCompetition.objects.filter(competition_id=competition.pk, kind=GROUPINGS[by].kind))
-    names = group_names(by, [tally.key for tally in stored])
-    rows = [MedalRow.of(tally.key, names.get(tally.key, "?"), tally) for tally in stored]
+    stored = list(
+        TallyCompetition.objects.filter(competition_id=competition.pk, kind=GROUPINGS[by].kind).values_list(
+            "key", *COUNTS
+        )
+    )
+    names = group_names(by, [key for key, *_counts in stored])
+    rows = [MedalRow.of(key, names.get(key, "?"), counts) for key, *counts in stored]
     return ranked_table(rows, by=by, order=order, unranked=unranked)
 
 

@@ -7,6 +7,7 @@ page's time (benchmarks/profile_page.py, issue 13).
 """
 
 import html
+from functools import lru_cache
 
 import django_tables2 as tables
 import django_tables2.utils
@@ -14,6 +15,7 @@ from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.template.base import render_value_in_context
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -27,6 +29,23 @@ def esc(value) -> str:
     if hasattr(value, "__html__"):
         return value.__html__()
     return html.escape(str(value))
+
+
+# A number no URL of the site holds, standing for the primary key while a URL is reversed once.
+PK_STANDIN = 918_273_645
+
+
+@lru_cache(maxsize=256)
+def _around_pk(name: str, prefix: str, urlconf) -> tuple[str, str]:
+    before, _standin, after = reverse(name, args=[PK_STANDIN], urlconf=urlconf).partition(str(PK_STANDIN))
+    return before, after
+
+
+def pk_url(name: str, pk: int) -> str:
+    """reverse(name, args=[pk]) for a URL whose one argument is an integer key: the URL is reversed
+    once per process (and script prefix) and the key put in its place, ~1 µs instead of ~30."""
+    before, after = _around_pk(name, get_script_prefix(), get_urlconf())
+    return f"{before}{int(pk)}{after}"
 
 
 def static_td_attrs(column) -> str | None:

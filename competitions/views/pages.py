@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from competitions import confirming, evidence, tallies
+from competitions import confirming, result_rows, tallies
 from competitions.filters import CompetitionFilter
 from competitions.models import (
     MEDAL_TIERS,
@@ -153,13 +153,17 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     # The results a page of events at a time: a national selection has hundreds of events.
     events_page = event_page(competition, request.GET)
-    # Each entry's evidence marker (scans and result documents) counted in the same query.
-    entries = evidence.with_evidence_counts(Entry.objects.in_result_order().with_people())
-    events = (
-        competition.events.filter(pk__in=events_page.object_list[0] if events_page.object_list else [])
-        .select_related("skill")
-        .prefetch_related(Prefetch("entries", queryset=entries))
-    )
+
+    def events() -> list[Event]:
+        """The page's events, each with its `results` (result_rows.read, with evidence counts):
+        called by the template inside its cached block, so only when the block is not cached."""
+        ids = events_page.object_list[0] if events_page.object_list else []
+        shown = list(competition.events.filter(pk__in=ids).select_related("skill"))
+        results = result_rows.read(ids)
+        for event in shown:
+            event.results = results[event.pk]
+        return shown
+
     # The medal table first: its leading rows, or every row on asking.
     whole_table = request.GET.get("medals") == "all"
     return render(
