@@ -104,7 +104,9 @@ def test_competition_medal_rows_mark_unranked_and_placeholder_rows_and_escape_na
     rows = [medal_row(1, "甲<校>", 1, gold=2, points=9), medal_row(2, "乙校", None, silver=1), placeholder]
     html = competition_medal_rows(rows)
     lines = html.split("\n")
-    assert lines[0].startswith('<tr><td class="num">1</td><td><span lang="zh-Hans">甲&lt;校&gt;</span></td>')  # Chinese data on an English page
+    assert lines[0].startswith(
+        '<tr><td class="num">1</td><td><span lang="zh-Hans">甲&lt;校&gt;</span></td>'
+    )  # Chinese data on an English page
     assert lines[0].endswith('<td class="num">2</td><td class="num">9</td></tr>')
     assert lines[1].startswith('<tr class="unranked"><td class="num"><span title="Out of the ranking">—')
     assert '<span class="badge">out of the ranking</span>' in lines[1]
