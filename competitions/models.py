@@ -2,6 +2,7 @@ import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -89,6 +90,16 @@ class AwardQuerySet(models.QuerySet):
             ) from None
 
 
+@lru_cache(maxsize=1024)
+def tier_note(tier: str, normalized: str, language: str | None) -> str:
+    """Award.tier_note, remembered per tier, label and interface language (a results page asks it
+    of every row; working it out costs ~50 µs)."""
+    if tier == Tier.OTHER:
+        return ""
+    name = str(Tier(tier).label)
+    return "" if normalize_label(name) == normalized else name
+
+
 class Award(models.Model):
     """One label of the award vocabulary (金牌, 一等奖, Medallion for Excellence ...) and its tier."""
 
@@ -127,10 +138,7 @@ class Award(models.Model):
         """The tier's name where the label does not already say it (一等奖: “Gold”; 金牌: nothing in
         Chinese), shown beside the label so that one award column tells both. A named award (tier
         “other”) is its own label: nothing."""
-        if self.tier == Tier.OTHER:
-            return ""
-        tier = str(self.get_tier_display())
-        return "" if normalize_label(tier) == self.normalized else tier
+        return tier_note(self.tier, self.normalized, get_language())
 
 
 class Organization(models.Model):

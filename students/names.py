@@ -44,8 +44,11 @@ def _pinyin_of(name: str) -> tuple[str, ...]:
     return tuple(word.lower() for part in parts for word in part.split() if word.isalnum())
 
 
+# Remembered per process too: a medal table sorts hundreds of names on every view, and an import
+# matches the same names again and again.
+@lru_cache(maxsize=100_000)
 def pinyin_key(name: str) -> str:
-    return "".join(pinyin_of(name)).replace(" ", "")
+    return "".join(_pinyin_of(name)).replace(" ", "")
 
 
 def initials_key(name: str) -> str:

@@ -35,7 +35,6 @@ import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -166,8 +165,8 @@ def near_reason(model: type[Student] | type[Coach], candidate: Student | Coach, 
         # matching rules (the number is given to it), and the same number is the person sought.
         number = number_of(candidate)
         return SAME_NAME if number and number != sought.number else None
-    key = cached_pinyin_key(sought.name)
-    if key and (candidate.name_pinyin or cached_pinyin_key(candidate.name)) == key:
+    key = pinyin_key(sought.name)
+    if key and (candidate.name_pinyin or pinyin_key(candidate.name)) == key:
         return SAME_PINYIN
     in_scope = candidate.department_id in sought.departments or (
         model is Student and candidate.cohort_year in sought.cohorts
@@ -175,10 +174,6 @@ def near_reason(model: type[Student] | type[Coach], candidate: Student | Coach, 
     if in_scope and one_apart(candidate.name, sought.name):
         return CLOSE_NAME
     return None
-
-
-# Reading pinyin is slow; a batch asks for the same names again and again.
-cached_pinyin_key = lru_cache(maxsize=20_000)(pinyin_key)
 
 
 def chunks(values: Iterable, size: int = CHUNK) -> Iterable[list]:
@@ -208,7 +203,7 @@ def near_matches_of(
     for names in chunks({person.name for person in sought}):
         for person in queryset.filter(name__in=names):
             by_name[person.name].append(person)
-    for keys in chunks({cached_pinyin_key(person.name) for person in sought} - {""}):
+    for keys in chunks({pinyin_key(person.name) for person in sought} - {""}):
         for person in queryset.filter(name_pinyin__in=keys):
             by_pinyin[person.name_pinyin].append(person)
     close: dict[int, list] = {}
@@ -243,13 +238,13 @@ def near_matches_of(
         among_by_name[person.name].append(person)
         if zeros_key(number_of(person)):
             among_by_zeros[zeros_key(number_of(person))].append(person)
-        among_by_pinyin[person.name_pinyin or cached_pinyin_key(person.name)].append(person)
+        among_by_pinyin[person.name_pinyin or pinyin_key(person.name)].append(person)
         if person.department_id or getattr(person, "cohort_year", None):
             among_placed.append(person)
     results = []
     for index, person in enumerate(sought):
         seen, matches, counts = set(person.exclude), [], defaultdict(int)
-        key = cached_pinyin_key(person.name)
+        key = pinyin_key(person.name)
         recorded = (
             by_zeros[zeros_key(person.number)] + by_name[person.name] + by_pinyin[key] + close.get(index, [])
         )
