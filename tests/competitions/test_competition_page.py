@@ -75,3 +75,20 @@ def test_a_long_competition_costs_the_queries_of_a_short_one(
     assert Entry.objects.filter(event__competition=long_competition).count() == 18
     with django_assert_max_num_queries(16):
         user_client.get(long_competition.get_absolute_url(), {"page": 3})
+
+
+def test_the_pages_hold_the_events_in_the_order_they_are_listed(user_client, monkeypatch):
+    """Events recorded out of their listed order (by name) are still paged in that order: page 1
+    holds the first events listed, and the "go to event" list starts with the page's event."""
+    monkeypatch.setattr(pages, "RESULTS_PER_PAGE", 1)
+    competition = make_competition("省赛")
+    for name in ("丙赛项", "甲赛项", "乙赛项"):  # recorded in this order
+        make_entry(make_event(competition, name=name), members=[f"{name}选手"], award="金牌")
+    listed = list(competition.events.values_list("name", flat=True))  # Event's order: by name
+    assert listed != ["丙赛项", "甲赛项", "乙赛项"]
+    for number, name in enumerate(listed, start=1):
+        response = user_client.get(competition.get_absolute_url(), {"page": number})
+        html = response.content.decode()
+        assert [event.name for event in response.context["events_page"].events] == [name]
+        assert f"{name}选手" in html and all(f"{other}选手" not in html for other in listed if other != name)
+        assert f"selected>{name}</option>" in html
