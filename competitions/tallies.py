@@ -847,6 +847,18 @@ def period_table(
     """Every group of a grouping summed over all years (one category, or all), ranked. `names`:
     the groups' names when the caller has them (else one query reads them); `with_other`: groups
     whose awards are all "other" ones are listed too (see is_listed)."""
+    if not category:  # every category: the all-time table holds these sums (TallyTotal), named
+        listed = SHOWN | Q(other__gt=0) if with_other else SHOWN
+        stored = TallyTotal.objects.filter(kind=GROUPINGS[by].kind).filter(listed)
+        if names is None:
+            table = [
+                MedalRow(*values) for values in stored.annotate(name=group_name(by)).values_list(*ROW_FIELDS)
+            ]
+        else:
+            counts = stored.values_list("key", *ROW_FIELDS[2:])
+            table = [MedalRow(key, names.get(key, "?"), *values) for key, *values in counts]
+        mark_placeholders(table, by)
+        return rank_rows(table, order)
     grouped = (
         period_rows(by, category=category)
         .values("key")

@@ -19,7 +19,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -42,6 +41,7 @@ from competitions.pagination import BoundedPaginationMixin
 from competitions.recording import change_weights
 from competitions.tables import LeaderboardTable, PagedRows, TallyEntryTable
 from competitions.tallies import ORDERS, MedalRow, TallyRows
+from competitions.templatetags.fast_tables import esc
 from competitions.views.pages import ORDER_LABELS
 from competitions.widgets import fast_selects
 from students.models import Department
@@ -354,11 +354,11 @@ def drill_down_cells(row: reports.PivotRow, params: dict, *, tier_colours: bool 
     cells = [(tier, n, f"{tier_url}{tier}" if n else "") for tier, n in row.cells()]
     colour = ' class="tier-{}"' if tier_colours else ""
     html = [
-        f'<td class="num"><a href="{escape(url)}"{colour.format(tier)}>{n}</a></td>' if url else MUTED_ZERO
+        f'<td class="num"><a href="{esc(url)}"{colour.format(tier)}>{n}</a></td>' if url else MUTED_ZERO
         for tier, n, url in cells
     ]
     html.append(
-        f'<td class="num"><a href="{escape(total_url)}">{row.total}</a></td>' if row.total else MUTED_ZERO
+        f'<td class="num"><a href="{esc(total_url)}">{row.total}</a></td>' if row.total else MUTED_ZERO
     )
     return {
         "label": row.level_label,

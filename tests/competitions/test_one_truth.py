@@ -27,7 +27,7 @@ from hypothesis.extra.django import TestCase
 
 from competitions import roles, tallies
 from competitions.aggregates import refresh_competitions, verify
-from competitions.models import Entry, Skill, TallyTotal
+from competitions.models import Category, Entry, Skill, TallyTotal
 from tests.factories import (
     make_coach,
     make_competition,
@@ -287,6 +287,17 @@ class TestEveryReaderEqualsOneRecount(TestCase):
             assert stored == without_entries(expected), by
             period = {row.key: as_counts(row) for row in tallies.period_table(by)}
             assert period == without_entries(expected), by
+            # Every category (read from the all-time table) is the sum of each category's table
+            # (summed from the period table), "other" awards listed too, with the same names.
+            every_category = tallies.period_table(by, with_other=True)
+            summed: dict[int, dict] = {}
+            for category in Category.values:
+                for row in tallies.period_table(by, category=category, with_other=True):
+                    counts = summed.setdefault(row.key, dict.fromkeys(as_counts(row), 0))
+                    for name, value in as_counts(row).items():
+                        counts[name] += value
+            assert {row.key: as_counts(row) for row in every_category} == summed, by
+            assert {row.key: row.name for row in every_category} == tallies.group_names(by, summed), by
             # Stored entries counts (with or without an award), for every group.
             every = self.keyed(objects, by, truth.table(by, with_empty=True))
             kind = tallies.GROUPINGS[by].kind
