@@ -15,7 +15,7 @@ Every list is a page (`?page=`, `?page_size=` up to schemas.MAX_PAGE_SIZE) with 
 stable order, and costs the same number of queries for 3 rows or 100.
 """
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
@@ -234,6 +234,9 @@ def only_competitions_filtered(filters: EntryFilters) -> bool:
     return given <= set(COMPETITION_FILTERS)
 
 
+COMPETITION_BATCH = 50
+
+
 def entries_by_competition(
     competitions: QuerySet[models.Competition], paging: schemas.Paging
 ) -> tuple[int, list[int], slice]:
@@ -245,13 +248,23 @@ def entries_by_competition(
     start = (paging.page - 1) * paging.size
     stop = start + paging.size
     chosen, before, seen = [], 0, 0
-    for pk, n in counts:
-        if n and seen < stop and seen + n > start:
-            if not chosen:
-                before = seen  # entries of the competitions ahead of the page's first
-            chosen.append(pk)
-        seen += n
-    return seen, chosen, slice(start - before, stop - before)
+    # The competitions in batches (usually one: as many as the page's last entry's position),
+    # until the page is filled: the list's index gives them in order without sorting every
+    # competition (7 ms on PostgreSQL at 3,400 competitions); the total is one sum.
+    offset, batch = 0, max(COMPETITION_BATCH, stop)
+    while seen < stop:
+        rows = list(counts[offset : offset + batch])
+        for pk, n in rows:
+            if n and seen < stop and seen + n > start:
+                if not chosen:
+                    before = seen  # entries of the competitions ahead of the page's first
+                chosen.append(pk)
+            seen += n
+        if len(rows) < batch:
+            break
+        offset, batch = offset + batch, batch * 4
+    total = competitions.aggregate(n=Sum("entry_count"))["n"] or 0
+    return total, chosen, slice(start - before, stop - before)
 
 
 @router.get(
@@ -273,7 +286,10 @@ def entry_list(request, filters: Query[EntryFilters], paging: Query[Paging]):
     if not request.auth.confirmed_only and only_competitions_filtered(filters):
         competitions = models.Competition.objects.filter(**of_competition)
         count, chosen, rows = entries_by_competition(competitions, paging)
-        entries = models.Entry.objects.filter(event__competition__in=chosen).order_by(*ENTRY_ORDER)
+        # Within one competition its keys are all equal: ordered without them, the database reads
+        # the page's events in order and stops at the page (not a sort of all 5,000 entries).
+        order = ENTRY_ORDER[len(COMPETITION_ORDER) :] if len(chosen) == 1 else ENTRY_ORDER
+        entries = models.Entry.objects.filter(event__competition__in=chosen).order_by(*order)
         schema = schemas.EntryPage if request.auth.personal else schemas.EntryPagePublic
         page = entries_to_show(entries, request)[rows]
         return schemas.respond(schemas.page_of(schema, page, paging, count=count))

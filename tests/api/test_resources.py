@@ -369,11 +369,17 @@ def test_entry_filters(results, user_client):
     assert entries(college="false") == [silver, bronze]
 
 
-def test_entry_pages_from_the_stored_counts_equal_the_whole_list_cut_into_pages(user_client):
-    """The list by competition only (its count and pages from Competition.entry_count) gives what
-    ordering and cutting every entry gives, at every page size, also where a page spans
-    competitions and where competitions have no entries."""
+@pytest.mark.parametrize("batch", [1, 2, 50])
+def test_entry_pages_from_the_stored_counts_equal_the_whole_list_cut_into_pages(
+    user_client, monkeypatch, batch
+):
+    """The list by competition only (its count and pages from Competition.entry_count, the
+    competitions read in growing batches) gives what ordering and cutting every entry gives, at
+    every page size, also where a page spans competitions and where competitions have no entries."""
+    from competitions.api import resources
     from competitions.api.resources import ENTRY_ORDER
+
+    monkeypatch.setattr(resources, "COMPETITION_BATCH", batch)
 
     for year, name, sizes in [
         (2024, "乙赛", [3, 1]),
