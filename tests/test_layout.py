@@ -54,8 +54,9 @@ def test_no_import_cycles():
     assert cycles == []
 
 
-# What counting looks like in code: tier-filtered counts, the home flag in a filter, medal sums.
-COUNTING = re.compile(r"Count\([^)]*tier|organization__is_home|award__tier__in=MEDAL_TIERS\)\s*\)")
+# What counting looks like in code: tier-filtered counts, the home flag in a filter (a lookup
+# given a value; reading the flag to show it is not counting), medal sums.
+COUNTING = re.compile(r"Count\([^)]*tier|organization__is_home\s*=|award__tier__in=MEDAL_TIERS\)\s*\)")
 
 
 def test_only_tallies_counts_medals():

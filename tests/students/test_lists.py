@@ -245,3 +245,22 @@ def test_the_lists_link_each_department_to_its_page(user_client, students):
     make_coach("林老师")
     content = user_client.get(reverse("students:coach-list")).content.decode()
     assert f'<a href="{url}">机器人系</a>' in content
+
+
+def test_a_search_reads_every_prefix_in_one_query_and_falls_back_when_it_matches_many(
+    monkeypatch, django_assert_num_queries
+):
+    from students import models
+
+    for name in ("张三", "张四", "赵五", "钱六"):
+        make_student(name)
+    make_student("郑泽鑫", student_number="ZH001")
+    people = models.Student.objects.order_by("pk")
+    with django_assert_num_queries(2):  # the prefixes' one UNION, then the people
+        assert [p.name for p in people.search("zhang")] == ["张三", "张四"]
+    # "zh": the pinyin of 张三, 张四, 赵五 and 郑泽鑫, and (upper-cased) 郑泽鑫's student number.
+    expected = ["张三", "张四", "赵五", "郑泽鑫"]
+    assert [p.name for p in people.search("zh")] == expected
+    monkeypatch.setattr(models, "SEARCH_LIMIT", 2)  # more matches than that: the plain OR
+    with django_assert_num_queries(2):
+        assert [p.name for p in people.search("zh")] == expected
