@@ -157,7 +157,13 @@ class OfficeDay:
 
     def open_entries_form(self, event_name: str) -> None:
         self.open_competition()
-        event = self.page.locator("#events article.event", has=self.page.locator("h3", has_text=event_name))
+        page = self.page
+        event = page.locator("#events article.event", has=page.locator("h3", has_text=event_name))
+        if not event.count():  # on another page of events: the "go to event" list opens it
+            jump = page.locator("form.event-jump")
+            jump.locator("select[name=event]").select_option(label=event_name)
+            jump.locator("button[type=submit]").click()
+            page.wait_for_url(re.compile(r"[?&]event=\d+"))
         event.locator("a[href$='/entries/']").first.click()
         self.page.wait_for_url(re.compile(r"/competitions/events/\d+/entries/"))
 
@@ -321,7 +327,8 @@ class OfficeDay:
 
         # The competition page says how many results wait for a second office user.
         page.locator("main .breadcrumb a[href^='/competitions/']").last.click()
-        page.wait_for_url(re.compile(rf"{re.escape(competition.get_absolute_url())}(#events)?$"))
+        # Back to the competition, on the page of events holding the event edited.
+        page.wait_for_url(re.compile(rf"{re.escape(competition.get_absolute_url())}\?event=\d+#event-\d+$"))
         notice = page.locator("#confirmation")
         expect(notice).to_have_class(re.compile(r"\bwarning\b"))
         expect(notice).to_contain_text(str(count))
@@ -474,7 +481,9 @@ class OfficeDay:
 
         # The deleted entries of the event: from its heading on the competition page.
         page.locator(f"main .breadcrumb a[href^='{self.competition.get_absolute_url()}']").click()
-        page.wait_for_url(re.compile(rf"{re.escape(self.competition.get_absolute_url())}(#events)?$"))
+        page.wait_for_url(
+            re.compile(rf"{re.escape(self.competition.get_absolute_url())}\?event=\d+#event-\d+$")
+        )
         deleted_url = reverse("competitions:deleted-entries", args=[deleted.event_id])
         self.event("移动机器人").locator(f"h3 a[href='{deleted_url}']").click()
         page.wait_for_url(re.compile(rf"{re.escape(deleted_url)}$"))
