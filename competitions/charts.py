@@ -49,11 +49,6 @@ class Bar:
         return sum(self.counts.get(tier, 0) for tier in tiers)
 
 
-def join(parts) -> SafeString:
-    """Parts of a chart, each escaped unless it is markup already (as format_html_join would)."""
-    return mark_safe("".join(esc(part) for part in parts))
-
-
 def number(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 

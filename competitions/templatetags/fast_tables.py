@@ -41,6 +41,17 @@ def _around_pk(name: str, prefix: str, urlconf) -> tuple[str, str]:
     return before, after
 
 
+@lru_cache(maxsize=256)
+def _page_url(name: str, prefix: str, urlconf) -> str:
+    return reverse(name, urlconf=urlconf)
+
+
+def page_url(name: str) -> str:
+    """reverse(name) of a URL without arguments, remembered per process and script prefix (the
+    tallies page asks for the same few for every one of its hundreds of cells)."""
+    return _page_url(name, get_script_prefix(), get_urlconf())
+
+
 def pk_url(name: str, pk: int) -> str:
     """reverse(name, args=[pk]) for a URL whose one argument is an integer key: the URL is reversed
     once per process (and script prefix) and the key put in its place, ~1 µs instead of ~30."""

@@ -5,7 +5,6 @@ Every filter comes through a form with declared fields; nothing from the query s
 filter() unvalidated. Tables are django-tables2 tables, exportable as CSV or XLSX only.
 """
 
-from functools import lru_cache
 from urllib.parse import urlencode
 
 from django import forms
@@ -17,7 +16,7 @@ from django.core.validators import MaxValueValidator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
@@ -41,7 +40,7 @@ from competitions.pagination import BoundedPaginationMixin
 from competitions.recording import change_weights
 from competitions.tables import LeaderboardTable, PagedRows, TallyEntryTable
 from competitions.tallies import ORDERS, MedalRow, TallyRows
-from competitions.templatetags.fast_tables import esc
+from competitions.templatetags.fast_tables import esc, page_url
 from competitions.views.pages import ORDER_LABELS
 from competitions.widgets import fast_selects
 from students.models import Department
@@ -85,17 +84,10 @@ def all_choice(choices) -> list[tuple[str, str]]:
     return [("", gettext_lazy("All")), *choices]
 
 
-@lru_cache(maxsize=64)
-def page_url(name: str, prefix: str) -> str:
-    """reverse() of a URL name without arguments, under a script prefix: the tallies page asks for
-    the same few for every one of its hundreds of cells."""
-    return reverse(name)
-
-
 def query_url(name: str, params: dict) -> str:
     """The URL of a page with the non-empty parameters, in a stable order."""
     query = urlencode({key: value for key, value in params.items() if value not in (None, "", False)})
-    path = page_url(name, get_script_prefix())
+    path = page_url(name)
     return f"{path}?{query}" if query else path
 
 
