@@ -7,8 +7,10 @@ milliseconds a page (issue 13). `templatetags.results_cells.entry_rows` writes t
 already fetched with `EntryQuerySet.with_people` becomes a row through `ResultRow.of`.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
 
 from competitions import evidence
 from competitions.models import Award, Entry, EntryCoach, EntryMember
@@ -83,12 +85,23 @@ def read(event_ids: Iterable[int]) -> dict[int, list[ResultRow]]:
         by_event[event].append(row)
     if not rows:
         return by_event
-    members = EntryMember.objects.filter(entry__event__in=event_ids).order_by("entry_id", "position")
-    for entry, name, student, coach in members.values_list("entry_id", "name", "student_id", "coach_id"):
-        rows[entry].members.append(Member(name, student, coach))
-    coaches = EntryCoach.objects.filter(entry__event__in=event_ids).order_by(
-        "entry_id", "coach__name_pinyin", "coach__name", "coach_id"
-    )
-    for entry, coach, name in coaches.values_list("entry_id", "coach_id", "coach__name"):
-        rows[entry].coaches.append(Coach(coach, name))
+    members = EntryMember.objects.filter(entry__event__in=event_ids)
+    for entry, member in read_members(members):
+        rows[entry].members.append(member)
+    for entry, coach in read_coaches(EntryCoach.objects.filter(entry__event__in=event_ids)):
+        rows[entry].coaches.append(coach)
     return by_event
+
+
+def read_members(members: QuerySet[EntryMember]) -> Iterator[tuple[int, Member]]:
+    """(entry id, Member) of these members, each entry's by position: one query."""
+    ordered = members.order_by("entry_id", "position")
+    for entry, name, student, coach in ordered.values_list("entry_id", "name", "student_id", "coach_id"):
+        yield entry, Member(name, student, coach)
+
+
+def read_coaches(coaches: QuerySet[EntryCoach]) -> Iterator[tuple[int, Coach]]:
+    """(entry id, Coach) of these entries' coaches, each entry's as Coach orders them: one query."""
+    ordered = coaches.order_by("entry_id", "coach__name_pinyin", "coach__name", "coach_id")
+    for entry, coach, name in ordered.values_list("entry_id", "coach_id", "coach__name"):
+        yield entry, Coach(coach, name)

@@ -120,7 +120,7 @@ class TimelineTable(tables.Table):
         return name_list(member.name for member in record.people)
 
     def value_coaches(self, record):
-        return name_list(coach.name for coach in record.coaches.all())
+        return name_list(coach.name for coach in record.coach_rows)
 
     def value_tier(self, record):
         return record.award.get_tier_display() if record.award_id else None

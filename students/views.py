@@ -12,7 +12,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -31,17 +30,21 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from competitions import tallies
+from competitions import result_rows, tallies
 from competitions.exports import SpreadsheetExport, export_filename, sheet_title
 from competitions.honours import honours_of
 from competitions.importing import is_conflict
 from competitions.models import (
     MEDAL_TIERS,
+    Award,
     Competition,
     Entry,
     EntryCoach,
     EntryMember,
+    Event,
     Level,
+    Organization,
+    Photo,
     Skill,
     Tier,
 )
@@ -199,31 +202,105 @@ def quick_search(request: HttpRequest) -> JsonResponse:
 # Histories
 
 
+# A history's entries, read as values (issue 13): the columns its pages show, not every column of
+# five joined tables; each competition, event, skill, organization and award one instance however
+# many entries share it.
+HISTORY_FIELDS = (
+    "pk",
+    "rank",
+    "score",
+    "organization_id",
+    "organization__name",
+    "award_id",
+    "award__label",
+    "award__normalized",
+    "award__tier",
+    "event_id",
+    "event__name",
+    "event__skill_id",
+    "event__skill__name",
+    "event__competition_id",
+    "event__competition__name",
+    "event__competition__year",
+    "event__competition__level",
+    "event__competition__start_date",
+    "event__competition__end_date",
+)
+
+
 def history(entries: QuerySet[Entry], *, person: Student | Coach | None = None) -> list[Entry]:
     """Entries as a history page shows them: newest competition first, with people and photos.
 
-    The same rows as EntryQuerySet.with_people, and the students' departments (coach pages list them).
-    Each entry gets `people`: its named members, leaving out `person` (whose page this is),
-    so a student's page lists the team mates only.
+    Each entry has its event (with competition and skill), organization and award as instances,
+    and, read in three more queries whatever the number of entries: `member_rows` (every named
+    member, result_rows.Member), `people` (the same leaving out `person`, whose page this is, so a
+    student's page lists the team mates only), `coach_rows` (result_rows.Coach) and `photo_rows`
+    (Photo, as Photo orders them).
     """
-    members = EntryMember.objects.select_related("student__department", "coach")
-    rows = list(
-        entries.select_related("organization", "award", "event__competition", "event__skill")
-        .prefetch_related(Prefetch("members", queryset=members), "coaches", "photos")
-        .order_by(
-            "-event__competition__year",
-            "-event__competition__start_date",
-            "event__competition__name",
-            "event__name",
-            "id",
-        )
+    ordered = entries.order_by(
+        "-event__competition__year",
+        "-event__competition__start_date",
+        "event__competition__name",
+        "event__name",
+        "id",
     )
-    for entry in rows:
-        entry.people = [member for member in entry.members.all() if not is_member(member, person)]
-    return rows
+    shared: dict[tuple[type, int], object] = {}
+
+    def one(model, pk, **values):
+        """The one instance of `model` with this key on this page."""
+        if pk is None:
+            return None
+        instance = shared.get((model, pk))
+        if instance is None:
+            instance = shared[(model, pk)] = model(pk=pk, **values)
+        return instance
+
+    rows: dict[int, Entry] = {}
+    for values in ordered.values_list(*HISTORY_FIELDS):
+        (pk, rank, score, organization, organization_name, award, label, normalized, tier, event,
+         event_name, skill, skill_name, competition, name, year, level, start, end) = values  # fmt: skip
+        entry = Entry(
+            pk=pk,
+            rank=rank,
+            score=score,
+            organization=one(Organization, organization, name=organization_name),
+            award=one(Award, award, label=label, normalized=normalized, tier=tier),
+            event=one(
+                Event,
+                event,
+                name=event_name,
+                skill=one(Skill, skill, name=skill_name),
+                competition=one(
+                    Competition,
+                    competition,
+                    name=name,
+                    year=year,
+                    level=level,
+                    start_date=start,
+                    end_date=end,
+                ),
+            ),
+        )
+        entry.member_rows, entry.people, entry.coach_rows, entry.photo_rows = [], [], [], []
+        rows[pk] = entry
+    if rows:
+        for pk, member in result_rows.read_members(EntryMember.objects.filter(entry__in=list(rows))):
+            rows[pk].member_rows.append(member)
+            if not is_member(member, person):
+                rows[pk].people.append(member)
+        for pk, coach in result_rows.read_coaches(EntryCoach.objects.filter(entry__in=list(rows))):
+            rows[pk].coach_rows.append(coach)
+        tags = Photo.entries.through.objects.filter(entry__in=list(rows)).order_by(
+            "entry_id", "photo__competition_id", "photo_id"
+        )
+        for pk, photo, image, thumbnail, caption in tags.values_list(
+            "entry_id", "photo_id", "photo__image", "photo__thumbnail", "photo__caption"
+        ):
+            rows[pk].photo_rows.append(Photo(pk=photo, image=image, thumbnail=thumbnail, caption=caption))
+    return list(rows.values())
 
 
-def is_member(member: EntryMember, person: Student | Coach | None) -> bool:
+def is_member(member: result_rows.Member, person: Student | Coach | None) -> bool:
     if isinstance(person, Student):
         return member.student_id == person.pk
     if isinstance(person, Coach):
@@ -295,11 +372,16 @@ class CoachedStudent:
 
 def coached_students(entries: Iterable[Entry]) -> list[CoachedStudent]:
     """The home students in these entries, with their entries; the best results first."""
+    entries = list(entries)
+    ids = {member.student_id for entry in entries for member in entry.member_rows if member.student_id}
+    students = Student.objects.select_related("department").in_bulk(ids)  # one query
     found: dict[int, CoachedStudent] = {}
     for entry in entries:
-        for member in entry.members.all():
+        for member in entry.member_rows:
             if member.student_id:
-                found.setdefault(member.student_id, CoachedStudent(member.student)).entries.append(entry)
+                found.setdefault(
+                    member.student_id, CoachedStudent(students[member.student_id])
+                ).entries.append(entry)
     return sorted(
         found.values(),
         key=lambda row: (tallies.result_key(row.best)[:2], -len(row.entries), pinyin_key(row.student.name)),

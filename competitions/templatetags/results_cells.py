@@ -8,6 +8,7 @@ costs microseconds a cell instead of an {% include %} each (issue 13).
 """
 
 from django import template
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
@@ -175,4 +176,51 @@ def entry_rows(context, entries, show_tier: bool = False, show_history: bool = F
         rows.append(
             f'<tr><td colspan="{columns}" class="muted">{esc(gettext("No entries recorded."))}</td></tr>'
         )
+    return mark_safe("\n".join(rows))
+
+
+@register.simple_tag
+def history_rows(entries) -> SafeString:
+    """The rows of a person's timeline (students/_history.html), written here in Python: a year row
+    before each year's entries, then one row per entry. `entries`: students.views.history."""
+    photo_title = esc(gettext("Open the photo"))
+    photo_alt = gettext("Photo")
+    rows = []
+    year = None
+    for entry in entries:
+        competition, event = entry.event.competition, entry.event
+        if competition.year != year:
+            year = competition.year
+            rows.append(f'<tr class="year-row"><th colspan="10" scope="colgroup">{esc(year)}</th></tr>')
+        dates = ""
+        if competition.start_date:
+            dates = date_format(competition.start_date, "DATE_FORMAT")
+            if competition.end_date and competition.end_date != competition.start_date:
+                dates += f" – {date_format(competition.end_date, 'DATE_FORMAT')}"
+            dates = f'<div class="cell-note">{esc(dates)}</div>'
+        skill = ""
+        if event.skill.name != event.name:
+            url = pk_url("competitions:skill-detail", event.skill_id)
+            skill = f'<div class="cell-note"><a href="{url}">{zh(event.skill.name)}</a></div>'
+        photos = "".join(
+            f'<a href="{pk_url("competitions:photo-detail", photo.pk)}" class="timeline-photo" '
+            f'title="{photo_title}"><img src="{esc(photo.preview.url)}" '
+            f'alt="{esc(photo.caption or photo_alt)}" loading="lazy"></a>'
+            for photo in entry.photo_rows
+        )
+        photos = f'<div class="timeline-photos">{photos}</div>' if photos else NOBODY
+        cells = [
+            f'<td><a href="{pk_url("competitions:competition-detail", competition.pk)}">'
+            f"{zh(competition.name)}</a>{dates}</td>",
+            f"<td>{esc(competition.get_level_display())}</td>",
+            f"<td>{zh(event.name)}{skill}</td>",
+            f"<td>{zh(entry.organization.name)}</td>",
+            f"<td>{people(entry.people)}</td>",
+            f"<td>{coaches(entry.coach_rows)}</td>",
+            f"<td>{award(entry)}</td>",
+            f'<td class="num">{esc(entry.rank) if entry.rank else "—"}</td>',
+            f"<td>{esc(entry.score) if entry.score else '—'}</td>",
+            f'<td class="photos-cell">{photos}</td>',
+        ]
+        rows.append(f"<tr>{''.join(cells)}</tr>")
     return mark_safe("\n".join(rows))

@@ -130,6 +130,25 @@ def test_the_timeline_lists_every_entry_newest_first_with_people_awards_and_phot
     assert timeline.count('class="year-row"') == 4
 
 
+
+def test_the_timeline_gives_each_competitions_dates_one_day_once(user_client, career):
+    import datetime
+
+    days = Competition.objects.filter(name="第47届世界技能大赛")
+    days.update(start_date=datetime.date(2024, 9, 10), end_date=datetime.date(2024, 9, 15))
+    Competition.objects.filter(name="全国技能大赛").update(
+        start_date=datetime.date(2022, 5, 6), end_date=datetime.date(2022, 5, 6)
+    )
+    response = user_client.get(career["student"].get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    content = response.content.decode()
+    timeline = content[content.index('id="timeline"') :]
+    assert '<div class="cell-note">Sept. 10, 2024 – Sept. 15, 2024</div>' in timeline
+    assert '<div class="cell-note">May 6, 2022</div>' in timeline
+    # Entries of a competition without dates show none; each competition links to its page.
+    assert timeline.count('<div class="cell-note">') - timeline.count('<div class="cell-note"><a') == 2
+    world = days.get()
+    assert f'<a href="{world.get_absolute_url()}"><span lang="zh-Hans">第47届世界技能大赛</span></a>' in timeline
+
 def test_the_student_page_prints_without_navigation_or_forms():
     css = (Path(__file__).resolve().parents[2] / "static/css/site.css").read_text()
     hidden = css[css.index("@media print") :].split("{")[1]  # the first rule's selectors
