@@ -130,7 +130,6 @@ def test_the_timeline_lists_every_entry_newest_first_with_people_awards_and_phot
     assert timeline.count('class="year-row"') == 4
 
 
-
 def test_the_timeline_gives_each_competitions_dates_one_day_once(user_client, career):
     import datetime
 
@@ -147,7 +146,10 @@ def test_the_timeline_gives_each_competitions_dates_one_day_once(user_client, ca
     # Entries of a competition without dates show none; each competition links to its page.
     assert timeline.count('<div class="cell-note">') - timeline.count('<div class="cell-note"><a') == 2
     world = days.get()
-    assert f'<a href="{world.get_absolute_url()}"><span lang="zh-Hans">第47届世界技能大赛</span></a>' in timeline
+    assert (
+        f'<a href="{world.get_absolute_url()}"><span lang="zh-Hans">第47届世界技能大赛</span></a>' in timeline
+    )
+
 
 def test_the_student_page_prints_without_navigation_or_forms():
     css = (Path(__file__).resolve().parents[2] / "static/css/site.css").read_text()
