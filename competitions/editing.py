@@ -20,10 +20,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from competitions import confirming
 from competitions.aggregates import results_changed
+from competitions.auditing import bulk_create_audited
 from competitions.models import (
     Award,
     AwardRule,
@@ -434,8 +434,8 @@ def save_event_entries(
             new_members += [member_row(entry, position, m) for position, m in enumerate(plan.members, 1)]
         if plan.replace_coaches:
             new_coaches += [EntryCoach(entry=entry, coach=coach) for coach in plan.coaches]
-    bulk_create_with_history(new_members, EntryMember, default_user=user)
-    bulk_create_with_history(new_coaches, EntryCoach, default_user=user)
+    bulk_create_audited(new_members, EntryMember, user=user)
+    bulk_create_audited(new_coaches, EntryCoach, user=user)
     # The tally tables follow every result change; the event's version was raised above.
     results_changed([event.competition_id], event_ids=())
     return Saved(added=added, changed=changed, deleted=len(deleted), notes=notes)
@@ -531,5 +531,5 @@ def create_competition(*, competition: Competition, events: Sequence[EventSpec],
                 is_selection=spec.is_selection,
             )
         )
-    bulk_create_with_history(created, Event, default_user=user)
+    bulk_create_audited(created, Event, user=user)
     return competition

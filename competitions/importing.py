@@ -25,10 +25,10 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from simple_history.utils import bulk_create_with_history
 
 from competitions import confirming, punctuation
 from competitions.aggregates import results_changed
+from competitions.auditing import bulk_create_audited
 from competitions.models import (
     Award,
     Category,
@@ -896,7 +896,7 @@ def apply_plan(plan: ImportPlan, *, user=None, confirmed_by=None, progress=None)
     report = progress_of(progress)
 
     def create(model, objects):
-        return bulk_create_with_history(objects, model, batch_size=1000, default_user=user)
+        return bulk_create_audited(objects, model, user=user)
 
     Organization.objects.bulk_create(plan.new_organizations)
     Skill.objects.bulk_create(plan.new_skills)

@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from competitions import confirming
 from competitions.aggregates import lock_tallies, results_changed
+from competitions.auditing import bulk_create_audited
 from competitions.models import (
     Award,
     CertificateScan,
@@ -85,10 +85,10 @@ def record_entry(
     entry = Entry(event=event, organization=organization, award=award, rank=rank, score=score, notes=notes)
     confirming.stamp(entry, confirmed_by=confirmed_by)  # recorded by the request's user, if any
     entry.save()
-    bulk_create_with_history(
+    bulk_create_audited(
         [member_row(entry, position, member) for position, member in enumerate(members, start=1)], EntryMember
     )
-    bulk_create_with_history(
+    bulk_create_audited(
         [EntryCoach(entry=entry, coach=coach) for coach in dict.fromkeys(coaches)], EntryCoach
     )
     results_changed([event.competition_id], event_ids=[event.pk])
