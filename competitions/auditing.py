@@ -49,6 +49,8 @@ def write_history(objects, model, *, user=None) -> None:
 
     groups: dict[tuple, list] = {}
     for instance in objects:
+        if instance.pk is None:  # a database that does not return the ids of a bulk insert
+            raise ValueError(f"{model.__name__} rows must be saved, with their ids, before their history")
         person = user_of(instance)
         key = (
             getattr(person, "pk", None),
