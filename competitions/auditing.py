@@ -70,14 +70,17 @@ def write_history(objects, model, *, user=None) -> None:
     targets = ", ".join([*(target for target, _ in columns), *(quote(f.column) for f in extra)])
     sources = ", ".join(source for _, source in columns)
     pk = quote(model._meta.pk.column)
+    insert = (
+        f"INSERT INTO {quote(history._meta.db_table)} ({targets}) "
+        f"SELECT {sources}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} WHERE {pk} "
+    )
     with connection.cursor() as cursor:
         for (user_id, reason, date), pks in groups.items():
             for start in range(0, len(pks), HISTORY_BATCH):
                 chunk = pks[start : start + HISTORY_BATCH]
-                marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(
-                    f"INSERT INTO {quote(history._meta.db_table)} ({targets}) "
-                    f"SELECT {sources}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
-                    f"WHERE {pk} IN ({marks}) ORDER BY {pk}",
-                    [extra[0].get_db_prep_save(date, connection), user_id, reason, "+", *chunk],
-                )
+                params = [extra[0].get_db_prep_save(date, connection), user_id, reason, "+"]
+                if connection.vendor == "postgresql":  # one array parameter, not thousands to parse
+                    cursor.execute(f"{insert} = ANY(%s) ORDER BY {pk}", [*params, chunk])
+                else:
+                    marks = ", ".join(["%s"] * len(chunk))
+                    cursor.execute(f"{insert} IN ({marks}) ORDER BY {pk}", [*params, *chunk])
