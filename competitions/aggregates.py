@@ -44,9 +44,10 @@ def recount(competition_ids: Iterable[int]) -> dict[tuple[int, str, int], list[i
     ids = list(competition_ids)
     rows: dict[tuple[int, str, int], list[int]] = {}
     for start in range(0, len(ids), CHUNK):
-        entries = Entry.objects.filter(event__competition__in=ids[start : start + CHUNK])
+        chunk = ids[start : start + CHUNK]
+        entries = Entry.objects.filter(event__competition__in=chunk)
         for by, grouping in tallies.GROUPINGS.items():
-            counts = tallies.grouped_counts(entries, by, per_competition=True)
+            counts = tallies.grouped_counts(entries, by, per_competition=True, competitions=chunk)
             for (competition_id, key), values in counts.items():
                 rows[(competition_id, str(grouping.kind), key)] = values
     return rows
