@@ -915,10 +915,10 @@ def apply_plan(plan: ImportPlan, *, user=None, confirmed_by=None, progress=None)
     for start in range(0, len(rows), APPLY_BATCH):
         batch = rows[start : start + APPLY_BATCH]
         new = [
-            Entry(
-                event=row.event,
-                organization=row.organization,
-                award=row.award,
+            Entry(  # ids, not objects: cheaper by a relation descriptor per field per row
+                event_id=row.event.pk,
+                organization_id=row.organization.pk,
+                award_id=row.award.pk if row.award is not None else None,
                 rank=row.rank,
                 score=row.score,
                 notes=row.notes,
@@ -933,7 +933,7 @@ def apply_plan(plan: ImportPlan, *, user=None, confirmed_by=None, progress=None)
             members.extend(
                 member_row(entry, position, member) for position, member in enumerate(row.members, 1)
             )
-            coaches.extend(EntryCoach(entry=entry, coach=coach) for coach in row.coaches)
+            coaches.extend(EntryCoach(entry_id=entry.pk, coach_id=coach.pk) for coach in row.coaches)
         create(EntryMember, members)
         create(EntryCoach, coaches)
         report("applying", start + len(batch), len(rows))

@@ -3,12 +3,14 @@ own bulk_create_with_history writes, row for row."""
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Value
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from competitions.auditing import bulk_create_audited
-from competitions.models import Award, Entry, EntryMember, Event
-from tests.factories import home_organization, make_event
+from competitions.auditing import bulk_create_audited, insert_objects
+from competitions.models import Award, Entry, EntryMember, Event, Organization
+from tests.factories import home_organization, make_event, make_student
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +95,76 @@ def test_history_can_be_switched_off(settings):
     settings.SIMPLE_HISTORY_ENABLED = False
     created = bulk_create_audited(entries(make_event(is_team=True), None), Entry)
     assert len(created) == 3 and Entry.objects.count() == 3 and not Entry.history.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# insert_objects: bulk_create's rows, prepared column by column
+
+
+def saved_values(model, objects, ignore=("id", "event_id", "entry_id", "created_at", "updated_at")):
+    rows = model.objects.filter(pk__in=[obj.pk for obj in objects]).order_by("pk").values()
+    return [{key: value for key, value in row.items() if key not in ignore} for row in rows]
+
+
+def test_inserted_rows_are_bulk_creates_rows_value_for_value():
+    office = get_user_model().objects.create(username="office")
+    ours = insert_objects(entries(make_event(is_team=True), office, count=7), Entry, batch_size=3)
+    theirs = Entry.objects.bulk_create(entries(make_event(is_team=True), office, count=7), batch_size=3)
+    assert [entry.pk for entry in ours] == sorted(entry.pk for entry in ours)
+    assert all(not entry._state.adding and entry._state.db == "default" for entry in ours)
+    assert saved_values(Entry, ours) == saved_values(Entry, theirs)
+    # Each object got its own row's id, not another's: the rows read back in the objects' order.
+    for entry, stored in zip(
+        ours, Entry.objects.filter(pk__in=[e.pk for e in ours]).order_by("pk"), strict=True
+    ):
+        assert (entry.pk, entry.rank, entry.score, entry.notes) == (
+            stored.pk,
+            stored.rank,
+            stored.score,
+            stored.notes,
+        )
+    # auto_now_add and auto_now are filled as bulk_create fills them.
+    for entry in Entry.objects.filter(pk__in=[e.pk for e in ours]):
+        assert entry.created_at is not None and abs(entry.updated_at - timezone.now()).total_seconds() < 60
+
+
+def test_members_inserted_with_ids_or_with_parents_saved_after_assignment():
+    event = make_event(is_team=True)
+    entry = Entry(event=event, organization=home_organization())  # assigned while unsaved
+    student = make_student()
+    insert_objects([entry], Entry)
+    members = [
+        EntryMember(entry=entry, event_id=event.pk, position=1, student=student, name=student.name),
+        EntryMember(entry_id=entry.pk, event_id=event.pk, position=2, name="  outside  "),
+    ]
+    insert_objects(members, EntryMember)
+    assert list(entry.members.order_by("position").values_list("position", "student_id", "name")) == [
+        (1, student.pk, student.name),
+        (2, None, "  outside  "),
+    ]
+
+
+def test_an_unsaved_related_object_is_refused_as_bulk_create_refuses_it():
+    organization = Organization(name="未保存单位")
+    with pytest.raises(ValueError, match="unsaved related object 'organization'"):
+        insert_objects([Entry(event=make_event(), organization=organization)], Entry)
+    assert not Entry.objects.exists()
+
+
+def test_an_expression_or_an_object_with_an_id_goes_through_bulk_create():
+    event = make_event()
+    with_expression = Entry(event=event, organization=home_organization(), score=Value("88"))
+    [saved] = insert_objects([with_expression], Entry)
+    assert Entry.objects.get(pk=saved.pk).score == "88"
+    with_id = Entry(pk=987654, event=event, organization=home_organization())
+    insert_objects([with_id], Entry)
+    assert Entry.objects.filter(pk=987654).exists()
+
+
+def test_a_failing_batch_leaves_no_row_behind():
+    event = make_event()
+    good = [Entry(event=event, organization=home_organization(), rank=1) for _ in range(3)]
+    bad = Entry(event_id=event.pk, organization_id=home_organization().pk, rank=-1)  # the rank check
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_objects([*good, bad], Entry, batch_size=2)
+    assert not Entry.objects.exists()
