@@ -8,7 +8,8 @@
 #   ENTRIES=1000000 DURATION=60s AGAINST=28c8b15 bash benchmarks/load.sh
 #
 # The databases are the page benchmark's (bench_<tree>_<entries>, kept between runs; REBUILD=1
-# builds them again). REDIS_URL (default redis://127.0.0.1:6379/12) is flushed before each tree.
+# builds them again). REDIS_URL (default redis://127.0.0.1:6379/12) is flushed before each tree; then
+# every page is requested once per worker (WARMUP=N rounds instead, 0 for none) before the clock starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
@@ -78,6 +79,14 @@ PY
         --bind "127.0.0.1:${PORT}" --log-level warning --no-control-socket &
     GUNICORN=$!
     for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:${PORT}/accounts/login/" && break; sleep 0.2; done
+    # Warm-up, as the page benchmark's warm figures: every page once per worker before the clock
+    # starts (the shared cache filled, each worker's templates and connection ready). WARMUP=0 skips it
+    # and measures from an empty cache.
+    for _ in $(seq "${WARMUP:-${WORKERS}}"); do
+        for path in ${PATHS//,/ }; do
+            curl -s -o /dev/null --max-time 60 -H "Cookie: ${COOKIE}" "http://127.0.0.1:${PORT}${path}" || true
+        done
+    done
 
     cat > "${LUA}" <<LUA
 local paths = {}

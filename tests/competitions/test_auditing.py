@@ -3,8 +3,9 @@ own bulk_create_with_history writes, row for row."""
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Value
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -168,3 +169,15 @@ def test_a_failing_batch_leaves_no_row_behind():
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_objects([*good, bad], Entry, batch_size=2)
     assert not Entry.objects.exists()
+
+
+def test_postgresql_gets_one_array_a_column_not_a_placeholder_a_value():
+    event, organization = make_event(), home_organization()
+    with CaptureQueriesContext(connection) as queries:
+        insert_objects([Entry(event=event, organization=organization, rank=n) for n in range(1, 6)], Entry)
+    [insert] = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("INSERT")]
+    if connection.vendor == "postgresql":
+        assert "UNNEST(" in insert and "VALUES" not in insert
+    else:
+        assert insert.count("), (") == 4  # five rows of placeholders
+    assert sorted(Entry.objects.values_list("rank", flat=True)) == [1, 2, 3, 4, 5]
