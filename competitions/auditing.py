@@ -103,8 +103,8 @@ def insert_objects(objects, model, *, batch_size: int = 1000) -> list:
                 sql = insert + f"SELECT * FROM UNNEST({', '.join(unnest)})" + returning
                 params = [list(column) for column in zip(*batch, strict=True)]
             else:  # a row of placeholders a row
-                one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-                sql = insert + "VALUES " + ", ".join([one] * len(batch)) + returning
+                marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+                sql = insert + "VALUES " + ", ".join([marks] * len(batch)) + returning
                 params = [value for row in batch for value in row]
             cursor.execute(sql, params)
             ids = cursor.fetchall()
