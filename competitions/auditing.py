@@ -110,7 +110,7 @@ def insert_objects(objects, model, *, batch_size: int = 1000) -> list:
             ids = cursor.fetchall()
             if len(ids) != len(batch):
                 raise RuntimeError(f"{model.__name__}: {len(batch)} rows inserted, {len(ids)} ids returned")
-            for obj, (pk_value,) in zip(objects[start : start + size], ids, strict=True):
+            for obj, (pk_value,) in zip(objects[start : start + size], ids, strict=False):  # checked above
                 obj.pk = pk_value
                 obj._state.adding = False
                 obj._state.db = connection.alias
