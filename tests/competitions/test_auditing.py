@@ -171,13 +171,46 @@ def test_a_failing_batch_leaves_no_row_behind():
     assert not Entry.objects.exists()
 
 
-def test_postgresql_gets_one_array_a_column_not_a_placeholder_a_value():
+def test_postgresql_streams_the_rows_by_copy_with_ids_from_the_tables_own_sequence():
     event, organization = make_event(), home_organization()
     with CaptureQueriesContext(connection) as queries:
-        insert_objects([Entry(event=event, organization=organization, rank=n) for n in range(1, 6)], Entry)
-    [insert] = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("INSERT")]
+        ours = insert_objects(
+            [Entry(event=event, organization=organization, rank=n) for n in range(1, 6)], Entry
+        )
+    inserts = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("INSERT")]
     if connection.vendor == "postgresql":
-        assert "UNNEST(" in insert and "VALUES" not in insert
+        assert not inserts  # COPY, which the query log does not show
+        assert any("nextval(" in query["sql"] for query in queries.captured_queries)
     else:
+        [insert] = inserts
         assert insert.count("), (") == 4  # five rows of placeholders
     assert sorted(Entry.objects.values_list("rank", flat=True)) == [1, 2, 3, 4, 5]
+    # The ids came from the table's sequence: the next row saved the usual way gets a new one.
+    later = Entry.objects.create(event=event, organization=organization, rank=6)
+    assert later.pk > max(entry.pk for entry in ours)
+    assert Entry.objects.get(pk=ours[2].pk).rank == 3
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["tab\there", "two\nlines", "back\\slash", "\\N", "\\.", "  padded  ", "comma, \"quote\" 'single'", "选手·张三"],
+)
+def test_text_comes_back_as_written_whatever_copys_escapes(name):
+    event = make_event(is_team=True)
+    [entry] = insert_objects([Entry(event=event, organization=home_organization())], Entry)
+    [member] = insert_objects(
+        [EntryMember(entry_id=entry.pk, event_id=event.pk, position=1, name=name)], EntryMember
+    )
+    assert EntryMember.objects.get(pk=member.pk).name == name
+    assert EntryMember.objects.get(pk=member.pk).student_id is None  # None stays NULL
+
+
+def test_a_clash_is_djangos_integrity_error_and_leaves_nothing_behind():
+    event = make_event(is_team=True)
+    [entry] = insert_objects([Entry(event=event, organization=home_organization())], Entry)
+    twice = [
+        EntryMember(entry_id=entry.pk, event_id=event.pk, position=1, name=name) for name in ("甲", "乙")
+    ]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_objects(twice, EntryMember)
+    assert not EntryMember.objects.exists()
