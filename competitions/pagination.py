@@ -4,11 +4,15 @@ django-tables2's RequestConfig hands `?per_page=` to the paginator as it comes: 
 empty and the page a 500, and 1000000 puts every row on one page. Here a size that is not a whole
 number from 1 up gives the page's own default size, and a larger one is cut to MAX_PER_PAGE.
 Every table view takes BoundedPaginationMixin; a function view configures its table with
-BoundedRequestConfig.
+BoundedRequestConfig. The mixin takes the number of rows on all pages from the count the database
+keeps when the table shows every row of a counted table (students.counting).
 """
 
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django_tables2 import RequestConfig, Table
+from django_tables2.data import TableQuerysetData
+
+from students.counting import count_of
 
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 50
@@ -55,4 +59,7 @@ class BoundedPaginationMixin:
 
     def get_table(self, **kwargs):
         table = self.get_table_class()(data=self.get_table_data(), **kwargs)
-        return BoundedRequestConfig(self.request, paginate=self.get_table_pagination(table)).configure(table)
+        paginate = self.get_table_pagination(table)
+        if paginate and isinstance(table.data, TableQuerysetData):  # the rows on all pages
+            table.data._length = count_of(table.data.data)  # kept by the database where it is counted
+        return BoundedRequestConfig(self.request, paginate=paginate).configure(table)

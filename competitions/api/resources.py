@@ -24,6 +24,7 @@ from ninja.errors import HttpError
 import competitions.api.schemas as schemas
 from competitions import models, tallies
 from competitions.api.schemas import Id, Paging, SearchText, Year
+from students import counting
 from students.models import Coach, Department, Major, Student
 
 router = Router()
@@ -425,7 +426,9 @@ def student_list(request, filters: Query[StudentFilters], paging: Query[Paging])
     if filters.cohort_year is not None:
         students = students.filter(cohort_year=filters.cohort_year)
     students = students.order_by("name_pinyin", "name", "id")
-    return schemas.page_of(schemas.StudentPage, students, paging)
+    # Every student's count is kept by the database (students.counting): a COUNT(*) reads them all.
+    count = counting.count_of(students)
+    return schemas.page_of(schemas.StudentPage, paging.slice(students), paging, count=count)
 
 
 def tier_counts(entries: list[models.Entry]) -> list[dict]:

@@ -193,7 +193,16 @@ def test_postgresql_streams_the_rows_by_copy_with_ids_from_the_tables_own_sequen
 
 @pytest.mark.parametrize(
     "name",
-    ["tab\there", "two\nlines", "back\\slash", "\\N", "\\.", "  padded  ", "comma, \"quote\" 'single'", "选手·张三"],
+    [
+        "tab\there",
+        "two\nlines",
+        "back\\slash",
+        "\\N",
+        "\\.",
+        "  padded  ",
+        "comma, \"quote\" 'single'",
+        "选手·张三",
+    ],
 )
 def test_text_comes_back_as_written_whatever_copys_escapes(name):
     event = make_event(is_team=True)

@@ -1,0 +1,103 @@
+"""The students' count kept by the database (students.counting): equal to a COUNT(*) whatever
+wrote the rows, and what the API's unfiltered student list reports."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from students.counting import COUNTED, exact_count
+from students.merging import merge_students
+from students.models import Student
+from tests.factories import make_department, make_student
+
+pytestmark = pytest.mark.django_db
+
+
+def counted_by_triggers() -> bool:
+    return connection.vendor == "postgresql" and Student._meta.db_table in COUNTED
+
+
+def stored_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(n), 0) FROM row_counts WHERE table_name = %s", ["students_student"]
+        )
+        return cursor.fetchone()[0]
+
+
+def test_the_count_follows_every_way_of_writing_students():
+    seen = []
+
+    def check():
+        seen.append(Student.objects.count())
+        assert exact_count(Student) == seen[-1] and type(exact_count(Student)) is int
+        if counted_by_triggers():
+            assert stored_count() == seen[-1]  # the triggers' count, not a COUNT(*) after all
+
+    check()
+    first = make_student("甲")
+    check()
+    Student.objects.bulk_create([Student(name=f"批量{n}") for n in range(5)])
+    check()
+    first.name = "甲乙"
+    first.save()  # an update changes nothing
+    check()
+    first.delete()
+    check()
+    Student.objects.filter(name__in=["批量0", "批量1"]).delete()
+    check()
+    with connection.cursor() as cursor:  # raw SQL is counted too
+        cursor.execute(
+            f"INSERT INTO {Student._meta.db_table} (name, name_pinyin, name_initials, class_name, training_level, photo) "
+            "VALUES (%s, '', '', '', %s, '')",
+            ["原始", Student.TrainingLevel.values[0]],
+        )
+    check()
+    assert seen == [0, 1, 6, 6, 5, 3, 4]
+
+
+def test_a_merge_and_a_truncate_are_counted():
+    kept, gone = make_student("王五"), make_student("王五")
+    merge_students(keep=kept, remove=gone, user=None)
+    assert exact_count(Student) == Student.objects.count() == 1
+    if counted_by_triggers():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks pending in the test's transaction
+            cursor.execute(f"TRUNCATE {Student._meta.db_table} CASCADE")
+        assert exact_count(Student) == 0
+        make_student("赵六")
+        assert exact_count(Student) == stored_count() == 1
+
+
+def test_the_api_lists_every_student_with_the_kept_count_and_filters_with_their_own(user_client):
+    department = make_department("机电系")
+    for n in range(7):
+        make_student(f"学生{n}", department=department if n < 3 else None)
+    path = reverse("api-v1:student-list")
+    with CaptureQueriesContext(connection) as queries:
+        every = user_client.get(path, {"page_size": 5}).json()
+    assert every["count"] == 7 and len(every["items"]) == 5
+    if counted_by_triggers():  # no COUNT(*) over the students
+        assert not any("COUNT(" in query["sql"].upper() for query in queries.captured_queries)
+    filtered = user_client.get(path, {"department": department.pk}).json()
+    assert filtered["count"] == 3 and len(filtered["items"]) == 3
+    searched = user_client.get(path, {"q": "学生1"}).json()
+    assert searched["count"] == 1
+    make_student("新生")
+    assert user_client.get(path).json()["count"] == 8
+
+
+def test_the_student_list_pages_every_student_by_the_kept_count(user_client):
+    for n in range(5):
+        make_student(f"列表{n}", class_name="一班" if n < 2 else "二班")
+    path = reverse("students:student-list")
+    with CaptureQueriesContext(connection) as queries:
+        last = user_client.get(path, {"per_page": 2, "page": 3})
+    assert last.status_code == 200
+    assert [row.record.name for row in last.context["table"].page.object_list] == ["列表4"]
+    assert last.context["table"].paginator.count == 5
+    if counted_by_triggers():
+        assert not any("COUNT(*)" in query["sql"].upper() for query in queries.captured_queries)
+    filtered = user_client.get(path, {"class_name": "一班", "per_page": 50})
+    assert filtered.context["table"].paginator.count == 2
