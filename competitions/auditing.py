@@ -10,6 +10,7 @@ type), read from the database rather than rebuilt in Python. Every bulk creation
 
 from django.conf import settings
 from django.db import connection, connections, transaction
+from django.db.backends.postgresql.psycopg_any import is_psycopg3
 from django.db.models import Field
 from django.utils import timezone
 
@@ -129,7 +130,9 @@ def copyable(fields) -> bool:
     values: under the conditions of Django's own bulk insert there as one typed array a column
     (postgresql.compiler.SQLInsertCompiler), no column with its own placeholder SQL and every column
     of a type the backend knows. False elsewhere."""
-    if connection.vendor != "postgresql" or any(hasattr(field, "get_placeholder_sql") for field in fields):
+    if connection.vendor != "postgresql" or not fields or not is_psycopg3:  # cursor.copy() is psycopg 3's
+        return False
+    if any(hasattr(field, "get_placeholder_sql") for field in fields):
         return False
     return all(
         (field.target_field if field.is_relation else field).get_internal_type() in connection.data_types

@@ -3,31 +3,33 @@
 PostgreSQL counts a table's rows by reading them all: 17-22 ms for 200,000 students at the
 benchmark's size, the whole cost of the API's student list (issue 13). For the tables named in
 COUNTED, statement triggers keep the count in `row_counts` instead, whoever writes the rows (a
-form, the admin, an import, a merge, a restore, raw SQL): each INSERT, DELETE or COPY adds its
-number of rows to one of SLOTS rows of the table (chosen by the connection, so that two writers
-seldom wait for each other), TRUNCATE clears them. `exact_count` sums the slots. SQLite counts a
-table from its smallest index quickly enough, and is asked directly; so is any table not counted.
+form, the admin, an import, a merge, a restore, raw SQL): each INSERT, DELETE or COPY appends its
+number of rows as a row of its own (an append takes no lock another writer could wait for), and
+TRUNCATE leaves one row of 0. `exact_count` sums them, and folds them into one row when they pile up.
+With no row at all (the triggers not installed) it counts the table. SQLite counts a table from
+its smallest index quickly enough, and is asked directly; so is any table not counted.
 """
 
-from django.db import connection
+from django.db import connections, transaction
 from django.db.models import Model, QuerySet
 
 # Tables whose rows are counted by triggers (PostgreSQL), installed by their app's migration.
 COUNTED = {"students_student"}
-SLOTS = 8
+# Rows of one table's counts after which a read folds them into one.
+FOLD_AT = 100
 
-TABLE = """
-CREATE TABLE IF NOT EXISTS row_counts (
-    table_name text NOT NULL, slot integer NOT NULL, n bigint NOT NULL, PRIMARY KEY (table_name, slot)
-)
-"""
-FUNCTION = f"""
-CREATE OR REPLACE FUNCTION row_counts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+TABLE = "CREATE TABLE IF NOT EXISTS row_counts (table_name text NOT NULL, n bigint NOT NULL)"
+INDEX = "CREATE INDEX IF NOT EXISTS row_counts_table ON row_counts (table_name)"
+# The function finds row_counts by the search path it was created under, not the writer's.
+FUNCTION = """
+CREATE OR REPLACE FUNCTION row_counts_changed() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
 DECLARE
     changed bigint;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM row_counts WHERE table_name = TG_TABLE_NAME;
+        INSERT INTO row_counts VALUES (TG_TABLE_NAME, 0);
         RETURN NULL;
     ELSIF TG_OP = 'INSERT' THEN
         SELECT count(*) INTO changed FROM new_rows;
@@ -35,8 +37,7 @@ BEGIN
         SELECT -count(*) INTO changed FROM old_rows;
     END IF;
     IF changed <> 0 THEN
-        INSERT INTO row_counts VALUES (TG_TABLE_NAME, mod(pg_backend_pid(), {SLOTS}), changed)
-        ON CONFLICT (table_name, slot) DO UPDATE SET n = row_counts.n + EXCLUDED.n;
+        INSERT INTO row_counts VALUES (TG_TABLE_NAME, changed);
     END IF;
     RETURN NULL;
 END $$
@@ -48,8 +49,8 @@ def install(schema_editor, table: str) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     quoted = schema_editor.quote_name(table)
-    schema_editor.execute(TABLE)
-    schema_editor.execute(FUNCTION)
+    for statement in (TABLE, INDEX, FUNCTION):
+        schema_editor.execute(statement)
     for operation, transition in (("INSERT", "NEW TABLE AS new_rows"), ("DELETE", "OLD TABLE AS old_rows")):
         schema_editor.execute(
             f"CREATE TRIGGER {table}_counted_{operation.lower()} AFTER {operation} ON {quoted} "
@@ -61,11 +62,11 @@ def install(schema_editor, table: str) -> None:
     )
     schema_editor.execute("DELETE FROM row_counts WHERE table_name = %s", [table])
     # The triggers' lock on the table holds other writers off until the migration commits.
-    schema_editor.execute(f"INSERT INTO row_counts SELECT %s, 0, count(*) FROM {quoted}", [table])
+    schema_editor.execute(f"INSERT INTO row_counts SELECT %s, count(*) FROM {quoted}", [table])
 
 
 def uninstall(schema_editor, table: str) -> None:
-    """Stop counting `table` (a migration's backward step)."""
+    """Stop counting `table` (a migration's backward step): with no row left, it is counted."""
     if schema_editor.connection.vendor != "postgresql":
         return
     quoted = schema_editor.quote_name(table)
@@ -74,28 +75,42 @@ def uninstall(schema_editor, table: str) -> None:
     schema_editor.execute("DELETE FROM row_counts WHERE table_name = %s", [table])
 
 
-def exact_count(model: type[Model]) -> int:
-    """How many rows `model`'s table holds: the stored count where triggers keep one, else COUNT(*)."""
+def exact_count(model: type[Model], using: str = "default") -> int:
+    """How many rows `model`'s table holds: the kept count where triggers keep one, else COUNT(*)."""
     table = model._meta.db_table
+    connection = connections[using]
     if connection.vendor != "postgresql" or table not in COUNTED:
-        return model._base_manager.count()
+        return model._base_manager.using(using).count()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT coalesce(sum(n), 0)::bigint FROM row_counts WHERE table_name = %s", [table])
-        return cursor.fetchone()[0]
+        cursor.execute("SELECT sum(n)::bigint, count(*) FROM row_counts WHERE table_name = %s", [table])
+        total, rows = cursor.fetchone()
+        if total is None:  # not installed (or uninstalled): count the rows
+            return model._base_manager.using(using).count()
+        if rows > FOLD_AT:  # one row for the many: rows appended meanwhile are not seen, so kept
+            with transaction.atomic(using=using):
+                cursor.execute(
+                    "WITH folded AS (DELETE FROM row_counts WHERE table_name = %s RETURNING n) "
+                    "INSERT INTO row_counts SELECT %s, coalesce(sum(n), 0) FROM folded",
+                    [table, table],
+                )
+        return total
 
 
 def count_of(queryset: QuerySet) -> int:
-    """`queryset.count()`, from the kept count when the queryset is every row of a counted table
-    (no filter, no grouping, no DISTINCT, no slice: ordering, annotations and select_related
-    joins do not change how many rows there are)."""
+    """`queryset.count()`, from the kept count when the queryset is every row of a counted table:
+    no filter, join, grouping, DISTINCT, extra table, set-returning annotation or slice (ordering,
+    subquery annotations and select_related do not change how many rows there are)."""
     query = queryset.query
     if (
         query.where
+        or len(query.alias_map) > 1
+        or query.extra_tables
         or query.distinct
         or query.group_by is not None
         or query.combinator
         or query.is_sliced
+        or any(getattr(annotation, "set_returning", False) for annotation in query.annotations.values())
         or queryset.model._meta.db_table not in COUNTED
     ):
         return queryset.count()
-    return exact_count(queryset.model)
+    return exact_count(queryset.model, using=queryset.db)
