@@ -4,24 +4,25 @@ PostgreSQL counts a table's rows by reading them all: 17-22 ms for 200,000 stude
 benchmark's size, the whole cost of the API's student list (issue 13). For the tables named in
 COUNTED, statement triggers keep the count in `row_counts` instead, whoever writes the rows (a
 form, the admin, an import, a merge, a restore, raw SQL): each INSERT, DELETE or COPY appends its
-number of rows as a row of its own (an append takes no lock another writer could wait for), and
-TRUNCATE leaves one row of 0. `exact_count` sums them, and folds them into one row when they pile up.
-With no row at all (the triggers not installed) it counts the table. SQLite counts a table from
+number of rows as a row of its own (an append takes no lock another writer could wait for); past
+FOLD_AT rows, the writer folds the rows no other transaction holds into one (SKIP LOCKED: no writer
+waits for another); TRUNCATE leaves one row of 0. `exact_count` sums them, one query; with no row
+at all (the triggers not installed) it counts the table. SQLite counts a table from
 its smallest index quickly enough, and is asked directly; so is any table not counted.
 """
 
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import Model, QuerySet
 
 # Tables whose rows are counted by triggers (PostgreSQL), installed by their app's migration.
 COUNTED = {"students_student"}
-# Rows of one table's counts after which a read folds them into one.
+# Rows of one table's counts after which the writer folds them into one.
 FOLD_AT = 100
 
 TABLE = "CREATE TABLE IF NOT EXISTS row_counts (table_name text NOT NULL, n bigint NOT NULL)"
 INDEX = "CREATE INDEX IF NOT EXISTS row_counts_table ON row_counts (table_name)"
 # The function finds row_counts by the search path it was created under, not the writer's.
-FUNCTION = """
+FUNCTION = f"""
 CREATE OR REPLACE FUNCTION row_counts_changed() RETURNS trigger LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 DECLARE
@@ -38,6 +39,14 @@ BEGIN
     END IF;
     IF changed <> 0 THEN
         INSERT INTO row_counts VALUES (TG_TABLE_NAME, changed);
+    END IF;
+    IF (SELECT count(*) FROM row_counts WHERE table_name = TG_TABLE_NAME) > {FOLD_AT} THEN
+        WITH folded AS (
+            DELETE FROM row_counts WHERE ctid IN (
+                SELECT ctid FROM row_counts WHERE table_name = TG_TABLE_NAME FOR UPDATE SKIP LOCKED
+            ) RETURNING n
+        )
+        INSERT INTO row_counts SELECT TG_TABLE_NAME, sum(n) FROM folded HAVING count(*) > 0;
     END IF;
     RETURN NULL;
 END $$
@@ -82,18 +91,11 @@ def exact_count(model: type[Model], using: str = "default") -> int:
     if connection.vendor != "postgresql" or table not in COUNTED:
         return model._base_manager.using(using).count()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT sum(n)::bigint, count(*) FROM row_counts WHERE table_name = %s", [table])
-        total, rows = cursor.fetchone()
-        if total is None:  # not installed (or uninstalled): count the rows
-            return model._base_manager.using(using).count()
-        if rows > FOLD_AT:  # one row for the many: rows appended meanwhile are not seen, so kept
-            with transaction.atomic(using=using):
-                cursor.execute(
-                    "WITH folded AS (DELETE FROM row_counts WHERE table_name = %s RETURNING n) "
-                    "INSERT INTO row_counts SELECT %s, coalesce(sum(n), 0) FROM folded",
-                    [table, table],
-                )
-        return total
+        cursor.execute("SELECT sum(n)::bigint FROM row_counts WHERE table_name = %s", [table])
+        (total,) = cursor.fetchone()
+    if total is None:  # not installed (or uninstalled): count the rows
+        return model._base_manager.using(using).count()
+    return total
 
 
 def count_of(queryset: QuerySet) -> int:
