@@ -27,6 +27,7 @@ from competitions.models import (
     TallySize,
     TallyTotal,
 )
+from students import counting
 
 COUNTS = TallyCounts.COUNTS
 CHUNK = 500
@@ -243,7 +244,9 @@ def expected_tables():
 
 @transaction.atomic
 def rebuild() -> None:
-    """Recount every table from the entries (after bulk loads, or to repair)."""
+    """Recount every table from the entries (after bulk loads, or to repair), and the kept row
+    counts (students.counting)."""
+    counting.recount()
     lock_tallies()
     per_competition, periods, totals, cells = expected_tables()
     TallyCompetition.objects.all().delete()
@@ -314,4 +317,4 @@ def verify() -> list[str]:
     for kind, want in expected_sizes(totals).items():
         if sizes.get(kind, 0) != want:
             problems.append(f"size of the all-time {kind} table: stored {sizes.get(kind, 0)}, recount {want}")
-    return problems
+    return problems + counting.verify()

@@ -11,7 +11,7 @@ at all (the triggers not installed) it counts the table. SQLite counts a table f
 its smallest index quickly enough, and is asked directly; so is any table not counted.
 """
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Model, QuerySet
 
 # Tables whose rows are counted by triggers (PostgreSQL), installed by their app's migration.
@@ -116,3 +116,42 @@ def count_of(queryset: QuerySet) -> int:
     ):
         return queryset.count()
     return exact_count(queryset.model, using=queryset.db)
+
+
+def kept_tables(using: str = "default") -> list[str]:
+    """The COUNTED tables whose counts are kept on this database (none on SQLite)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT table_name FROM row_counts WHERE table_name = ANY(%s)", [sorted(COUNTED)]
+        )
+        return sorted(name for (name,) in cursor.fetchall())
+
+
+def verify(using: str = "default") -> list[str]:
+    """Every kept count that differs from a COUNT(*) of its table (empty when all are equal): a
+    restore that bypassed the triggers, or one that brought the kept rows and fired them too."""
+    connection = connections[using]
+    problems = []
+    for table in kept_tables(using):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT sum(n)::bigint FROM row_counts WHERE table_name = %s", [table])
+            (kept,) = cursor.fetchone()
+            cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
+            (counted,) = cursor.fetchone()
+        if kept != counted:
+            problems.append(f"rows of {table}: kept {kept}, counted {counted}")
+    return problems
+
+
+def recount(using: str = "default") -> None:
+    """Set every kept count to a COUNT(*) of its table, with the table's writers held off meanwhile."""
+    connection = connections[using]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        for table in kept_tables(using):
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(f"LOCK TABLE {quoted} IN SHARE MODE")
+            cursor.execute("DELETE FROM row_counts WHERE table_name = %s", [table])
+            cursor.execute(f"INSERT INTO row_counts SELECT %s, count(*) FROM {quoted}", [table])

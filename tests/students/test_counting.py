@@ -1,7 +1,10 @@
 """The students' count kept by the database (students.counting): equal to a COUNT(*) whatever
 wrote the rows, and what the API's unfiltered student list reports."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
@@ -150,3 +153,20 @@ def test_a_queryset_that_is_not_every_row_is_counted_by_the_database():
     assert count_of(Student.objects.values("department").distinct()) == 2
     joined = Student.objects.annotate(entry_name=F("memberships__name"))
     assert joined.count() == 3 and count_of(joined) == 3  # Django's count, not the students'
+
+
+def test_verify_tallies_reports_a_wrong_kept_count_and_fix_repairs_it():
+    make_student("戊")
+    make_student("己")
+    assert counting.verify() == []
+    if not counted_by_triggers():
+        return  # SQLite keeps no count: nothing to go wrong
+    with connection.cursor() as cursor:  # as a data-only restore that fired the triggers as well
+        cursor.execute("INSERT INTO row_counts VALUES (%s, 2)", ["students_student"])
+    assert exact_count(Student) == 4
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_tallies", stdout=out)
+    assert "rows of students_student: kept 4, counted 2" in out.getvalue()
+    call_command("verify_tallies", "--fix", stdout=StringIO())
+    assert exact_count(Student) == 2 and counting.verify() == []
