@@ -53,6 +53,19 @@ END $$
 """
 
 
+def seed(execute, table: str, quoted: str) -> None:
+    """Replace `table`'s kept rows by one holding a COUNT(*) of it (`execute`: a cursor's or a
+    schema editor's); the caller holds its writers off."""
+    execute("DELETE FROM row_counts WHERE table_name = %s", [table])
+    execute(f"INSERT INTO row_counts SELECT %s, count(*) FROM {quoted}", [table])
+
+
+def kept_sum(cursor, table: str) -> int | None:
+    """The sum of `table`'s kept rows; None when none is kept."""
+    cursor.execute("SELECT sum(n)::bigint FROM row_counts WHERE table_name = %s", [table])
+    return cursor.fetchone()[0]
+
+
 def install(schema_editor, table: str) -> None:
     """Count `table`'s rows from now on, starting from its rows now (a migration's forward step)."""
     if schema_editor.connection.vendor != "postgresql":
@@ -69,9 +82,8 @@ def install(schema_editor, table: str) -> None:
         f"CREATE TRIGGER {table}_counted_truncate AFTER TRUNCATE ON {quoted} "
         "FOR EACH STATEMENT EXECUTE FUNCTION row_counts_changed()"
     )
-    schema_editor.execute("DELETE FROM row_counts WHERE table_name = %s", [table])
     # The triggers' lock on the table holds other writers off until the migration commits.
-    schema_editor.execute(f"INSERT INTO row_counts SELECT %s, count(*) FROM {quoted}", [table])
+    seed(schema_editor.execute, table, quoted)
 
 
 def uninstall(schema_editor, table: str) -> None:
@@ -91,8 +103,7 @@ def exact_count(model: type[Model], using: str = "default") -> int:
     if connection.vendor != "postgresql" or table not in COUNTED:
         return model._base_manager.using(using).count()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT sum(n)::bigint FROM row_counts WHERE table_name = %s", [table])
-        (total,) = cursor.fetchone()
+        total = kept_sum(cursor, table)
     if total is None:  # not installed (or uninstalled): count the rows
         return model._base_manager.using(using).count()
     return total
@@ -137,8 +148,7 @@ def verify(using: str = "default") -> list[str]:
     problems = []
     for table in kept_tables(using):
         with connection.cursor() as cursor:
-            cursor.execute("SELECT sum(n)::bigint FROM row_counts WHERE table_name = %s", [table])
-            (kept,) = cursor.fetchone()
+            kept = kept_sum(cursor, table)
             cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
             (counted,) = cursor.fetchone()
         if kept != counted:
@@ -153,5 +163,4 @@ def recount(using: str = "default") -> None:
         for table in kept_tables(using):
             quoted = connection.ops.quote_name(table)
             cursor.execute(f"LOCK TABLE {quoted} IN SHARE MODE")
-            cursor.execute("DELETE FROM row_counts WHERE table_name = %s", [table])
-            cursor.execute(f"INSERT INTO row_counts SELECT %s, count(*) FROM {quoted}", [table])
+            seed(cursor.execute, table, quoted)
