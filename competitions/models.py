@@ -16,6 +16,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from competitions import links
 from students.models import Coach, Student
 
 
@@ -309,7 +310,7 @@ class Competition(models.Model):
         return gettext("%(name)s (%(detail)s)") % {"name": self.name, "detail": self.year}
 
     def get_absolute_url(self) -> str:
-        return reverse("competitions:competition-detail", args=[self.pk])
+        return links.pk_url("competitions:competition-detail", self.pk)
 
     def weights(self) -> dict[str, int]:
         return {tier: getattr(self, f"weight_{tier}") for tier in Tier.values}

@@ -4,9 +4,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from competitions import links
 from students.names import initials_key, pinyin_key
 
 
@@ -157,7 +157,7 @@ class Student(Person):
         ]
 
     def get_absolute_url(self) -> str:
-        return reverse("students:student-detail", args=[self.pk])
+        return links.pk_url("students:student-detail", self.pk)
 
     def save(self, *args, **kwargs):
         self.student_number = (self.student_number or "").strip() or None
@@ -184,7 +184,7 @@ class Coach(Person):
         verbose_name_plural = _("coaches")
 
     def get_absolute_url(self) -> str:
-        return reverse("students:coach-detail", args=[self.pk])
+        return links.pk_url("students:coach-detail", self.pk)
 
 
 class StudentNumberAlias(models.Model):

@@ -1,9 +1,8 @@
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from competitions import tallies
+from competitions import links, tallies
 from competitions.models import Level
 from competitions.templatetags.lang_marks import chinese_lang
 from students.models import Coach, Student
@@ -17,7 +16,7 @@ CHINESE = {"td": {"lang": chinese_lang}}
 def department_url(record) -> str | None:
     if record.department_id is None:
         return None
-    return reverse("students:department-detail", args=[record.department_id])
+    return links.pk_url("students:department-detail", record.department_id)
 
 
 def name_list(names) -> str:

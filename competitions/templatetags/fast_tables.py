@@ -7,7 +7,6 @@ page's time (benchmarks/profile_page.py, issue 13).
 """
 
 import html
-from functools import lru_cache
 
 import django_tables2 as tables
 import django_tables2.utils
@@ -15,10 +14,10 @@ from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.template.base import render_value_in_context
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django_tables2.columns.base import LinkTransform
 
 register = template.Library()
 
@@ -29,34 +28,6 @@ def esc(value) -> str:
     if hasattr(value, "__html__"):
         return value.__html__()
     return html.escape(str(value))
-
-
-# A number no URL of the site holds, standing for the primary key while a URL is reversed once.
-PK_STANDIN = 918_273_645
-
-
-@lru_cache(maxsize=256)
-def _around_pk(name: str, prefix: str, urlconf) -> tuple[str, str]:
-    before, _standin, after = reverse(name, args=[PK_STANDIN], urlconf=urlconf).partition(str(PK_STANDIN))
-    return before, after
-
-
-@lru_cache(maxsize=256)
-def _page_url(name: str, prefix: str, urlconf) -> str:
-    return reverse(name, urlconf=urlconf)
-
-
-def page_url(name: str) -> str:
-    """reverse(name) of a URL without arguments, remembered per process and script prefix (the
-    tallies page asks for the same few for every one of its hundreds of cells)."""
-    return _page_url(name, get_script_prefix(), get_urlconf())
-
-
-def pk_url(name: str, pk: int) -> str:
-    """reverse(name, args=[pk]) for a URL whose one argument is an integer key: the URL is reversed
-    once per process (and script prefix) and the key put in its place, ~1 µs instead of ~30."""
-    before, after = _around_pk(name, get_script_prefix(), get_urlconf())
-    return f"{before}{int(pk)}{after}"
 
 
 def static_td_attrs(column) -> str | None:
@@ -71,9 +42,11 @@ def static_td_attrs(column) -> str | None:
 
 def plain_field(column, record) -> str | None:
     """The field a column reads straight off a model row, when django-tables2 would do no more than
-    read it (a plain Column: no render method, no link, an accessor that is one field name):
-    None otherwise, and the library works the cell out."""
-    if type(column.column) is not tables.Column or column.link:
+    read it, and link it (a plain Column: no render method, no link with `a` attributes of its own,
+    an accessor that is one field name): None otherwise, and the library works the cell out."""
+    if type(column.column) is not tables.Column:
+        return None
+    if column.link and (type(column.link) is not LinkTransform or column.link.attrs):
         return None
     if getattr(column.render, "__func__", None) is not tables.Column.render:
         return None  # a render_<name> method of the table
@@ -86,9 +59,11 @@ def plain_field(column, record) -> str | None:
     return accessor
 
 
-def plain_value(column, record, accessor: str):
+def plain_cell(column, row, accessor: str):
     """BoundRow.get_cell for a plain_field column: the field's display value when it has choices,
-    the column's default for an empty value."""
+    the column's default for an empty value, and the link around a value where the column has one
+    (its URL worked out by the library's LinkTransform; the `<a>` written as it writes it)."""
+    record = row.record
     try:
         field = record._meta.get_field(accessor)
     except FieldDoesNotExist:
@@ -97,7 +72,16 @@ def plain_value(column, record, accessor: str):
         value = getattr(record, f"get_{accessor}_display")()
     else:
         value = getattr(record, accessor, None)
-    return column.default if value in column.column.empty_values else value
+    if value in column.column.empty_values:
+        return column.default
+    if not column.link:
+        return value
+    url = column.link.compose_url(
+        value=value, record=record, column=column.column, bound_column=column, bound_row=row, table=row._table
+    )
+    if url is None:
+        return value
+    return mark_safe(f'<a href="{esc(url)}">{esc(value)}</a>')
 
 
 def cell_text(column, value, context) -> str:
@@ -120,7 +104,7 @@ def table_rows(context, table) -> SafeString:
         cells = []
         for column in columns:
             field = plain[column.name]
-            value = row.get_cell(column.name) if field is None else plain_value(column, row.record, field)
+            value = row.get_cell(column.name) if field is None else plain_cell(column, row, field)
             attrs = td[column.name]
             if attrs is None:  # computed from this row, as BoundRow.items() lets them be
                 column.current_value, column.current_record = value, row.record

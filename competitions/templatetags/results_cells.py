@@ -12,9 +12,10 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
+from competitions.links import pk_url
 from competitions.models import MEDAL_TIERS
 from competitions.result_rows import ResultRow
-from competitions.templatetags.fast_tables import esc, pk_url
+from competitions.templatetags.fast_tables import esc
 from competitions.templatetags.lang_marks import chinese_lang, zh, zh_lang
 
 register = template.Library()

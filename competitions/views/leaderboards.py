@@ -35,12 +35,13 @@ from competitions.exports import (
     workbook_bytes,
     xlsx_response,
 )
+from competitions.links import page_url
 from competitions.models import Category, Competition, Entry, Level, Organization, Skill, Tier
 from competitions.pagination import BoundedPaginationMixin
 from competitions.recording import change_weights
 from competitions.tables import LeaderboardTable, PagedRows, TallyEntryTable
 from competitions.tallies import ORDERS, MedalRow, TallyRows
-from competitions.templatetags.fast_tables import esc, page_url
+from competitions.templatetags.fast_tables import esc
 from competitions.views.pages import ORDER_LABELS
 from competitions.widgets import fast_selects
 from students.models import Department

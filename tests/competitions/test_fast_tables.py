@@ -21,10 +21,16 @@ class Sample(tables.Table):
     level = tables.Column()
     edition = tables.Column(localize=False)
     note = tables.Column(empty_values=(), verbose_name="Note")
+    # Links the fast path makes: a callable's URL (escaped; None: no link; an empty value: the
+    # default, unlinked), a choice's label linked to the record; one with `a` attributes it leaves
+    # to the library.
+    host = tables.Column(linkify=lambda record, value: None if value == "无" else f"/host?a=1&b=<{value}>")
+    category = tables.Column(linkify=True)
+    notes = tables.Column(linkify=True, attrs={"a": {"class": "x", "title": lambda record: record.year}})
 
     class Meta:
         model = Competition
-        fields = ["name", "year", "level", "edition"]
+        fields = ["name", "year", "level", "edition", "host", "category", "notes"]
         row_attrs = {"data-id": lambda record: record.pk}
         empty_text = "Nothing <here>"
 
@@ -41,13 +47,27 @@ def body(template: str, table) -> str:
 
 
 def test_the_rows_equal_the_library_templates_rows():
-    make_competition("甲<赛>", year=2023)
-    make_competition("乙赛", year=2024, edition=12345)
-    table = Sample(Competition.objects.order_by("year"))
-    library = body('{% render_table table "django_tables2/bootstrap5.html" %}', table)
-    ours = body('{% render_table table "tables/table.html" %}', table)
+    first = make_competition("甲<赛>", year=2023, host="广州&<深圳>", notes="备注")
+    make_competition("乙赛", year=2024, edition=12345, host="无")
+    make_competition("丙赛", year=2025, host="")
+    rows = Competition.objects.order_by("year")
+    # A table each: a row's even/odd class counts on across renders of one table.
+    library = body('{% render_table table "django_tables2/bootstrap5.html" %}', Sample(rows))
+    ours = body('{% render_table table "tables/table.html" %}', Sample(rows))
     assert "甲&lt;赛&gt;" in ours and 'data-year="2024"' in ours and "<b>乙赛</b>" in ours
+    assert f'<a href="{first.get_absolute_url()}">甲&lt;赛&gt;</a>' in ours
+    assert '<a href="/host?a=1&amp;b=&lt;广州&amp;&lt;深圳&gt;&gt;">广州&amp;&lt;深圳&gt;</a>' in ours
+    assert ">无<" in ours and 'class="x"' in ours
     assert ours == library
+
+
+def test_plain_and_linked_columns_take_the_fast_path():
+    record = make_competition("甲赛")
+    table = Sample([record])
+    fields = {column.name: fast_tables.plain_field(column, record) for column in table.columns}
+    assert fields["name"] == "name" and fields["host"] == "host" and fields["category"] == "category"
+    assert fields["notes"] is None  # its link has attributes of its own
+    assert fields["note"] is None  # a render method
 
 
 def test_an_empty_table_says_so_escaped():

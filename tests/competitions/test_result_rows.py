@@ -5,11 +5,10 @@ import pytest
 from django.template import Context, Template
 from django.urls import reverse, set_script_prefix
 
-from competitions import evidence, result_rows
+from competitions import evidence, links, result_rows
 from competitions.models import CertificateScan, Entry
 from competitions.result_rows import ResultRow
 from competitions.tallies import MedalRow
-from competitions.templatetags import fast_tables
 from competitions.templatetags.results_cells import competition_medal_rows
 from tests.factories import make_coach, make_competition, make_entry, make_event, make_student
 
@@ -78,16 +77,14 @@ def test_the_competition_page_shows_the_rows_escaped_and_linked(two_events, clie
 )
 def test_pk_url_is_reverse(name):
     for pk in (1, 7, 918, 123456789):
-        assert fast_tables.pk_url(name, pk) == reverse(name, args=[pk])
+        assert links.pk_url(name, pk) == reverse(name, args=[pk])
 
 
 def test_pk_url_follows_the_script_prefix():
     try:
         set_script_prefix("/college/")
-        assert fast_tables.pk_url("students:student-detail", 5) == reverse(
-            "students:student-detail", args=[5]
-        )
-        assert fast_tables.pk_url("students:student-detail", 5).startswith("/college/")
+        assert links.pk_url("students:student-detail", 5) == reverse("students:student-detail", args=[5])
+        assert links.pk_url("students:student-detail", 5).startswith("/college/")
     finally:
         set_script_prefix("/")
 
