@@ -130,8 +130,8 @@ def competition_list(request, filters: Query[CompetitionFilters], paging: Query[
     if filters.q:
         competitions = competitions.filter(name__icontains=filters.q.strip())
     if request.auth.personal:
-        return schemas.respond(schemas.page_of(schemas.CompetitionPage, competitions, paging))
-    return schemas.respond(schemas.page_of(schemas.CompetitionPagePublic, competitions, paging))
+        return schemas.page_of(schemas.CompetitionPage, competitions, paging)
+    return schemas.page_of(schemas.CompetitionPagePublic, competitions, paging)
 
 
 @router.get(
@@ -293,7 +293,7 @@ def entry_list(request, filters: Query[EntryFilters], paging: Query[Paging]):
         entries = models.Entry.objects.filter(event__competition__in=chosen).order_by(*order)
         schema = schemas.EntryPage if request.auth.personal else schemas.EntryPagePublic
         page = entries_to_show(entries, request)[rows]
-        return schemas.respond(schemas.page_of(schema, page, paging, count=count))
+        return schemas.page_of(schema, page, paging, count=count)
     entries = visible_entries(request).filter(
         **{f"event__competition__{field}": value for field, value in of_competition.items()}
     )
@@ -318,8 +318,8 @@ def entry_list(request, filters: Query[EntryFilters], paging: Query[Paging]):
             )
     entries = entries_to_show(entries.order_by(*ENTRY_ORDER), request)
     if request.auth.personal:
-        return schemas.respond(schemas.page_of(schemas.EntryPage, entries, paging))
-    return schemas.respond(schemas.page_of(schemas.EntryPagePublic, entries, paging))
+        return schemas.page_of(schemas.EntryPage, entries, paging)
+    return schemas.page_of(schemas.EntryPagePublic, entries, paging)
 
 
 # ---------------------------------------------------------------------------------------------

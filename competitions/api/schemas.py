@@ -18,6 +18,7 @@ from django.http import HttpResponse
 from django.utils.translation import get_language
 from ninja import Field, Schema
 
+import competitions.api.dumping as dumping
 from competitions.models import Category, Level, Organization, Tier
 from students.models import Student
 
@@ -83,8 +84,10 @@ class Page(Schema):
     page_size: int
 
 
-def page_of(page_schema: type[Page], queryset, paging: Paging, *, count: int | None = None) -> Page:
-    """One page of an ordered queryset as `page_schema` (its `items` read from the rows).
+def page_of(page_schema: type[Page], queryset, paging: Paging, *, count: int | None = None) -> HttpResponse:
+    """One page of an ordered queryset as `page_schema` (its `items` read from the rows), as the
+    answer: written by competitions.api.dumping, as the schema would write it, without ninja's
+    validation of every attribute. The view has chosen the schema its viewer may see (`respond`).
 
     Two queries whatever the page size (the count and the rows), plus the queryset's prefetches.
     `count`: the number of rows on all pages when the caller knows it; the queryset is then this
@@ -94,9 +97,8 @@ def page_of(page_schema: type[Page], queryset, paging: Paging, *, count: int | N
         rows, count = list(paging.slice(queryset)), queryset.count()
     else:
         rows = list(queryset)
-    return page_schema.from_orm(
-        {"count": count, "page": paging.page, "page_size": paging.size, "items": rows}
-    )
+    page = {"count": count, "page": paging.page, "page_size": paging.size, "items": rows}
+    return dumping.json_response(dumping.dump(page_schema, page))
 
 
 def respond(data: Schema) -> HttpResponse:
