@@ -29,6 +29,12 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true", help="clear the cache before each request")
     parser.add_argument("--top", type=int, default=30, help="how many functions to print")
     parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"])
+    parser.add_argument(
+        "--callees", metavar="NAME", help="also print what the functions matching NAME called"
+    )
+    parser.add_argument(
+        "--callers", metavar="NAME", help="also print what called the functions matching NAME"
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -85,7 +91,12 @@ def main() -> None:
           f"over {args.requests} requests ({'cold' if args.cold else 'warm'}); {len(captured)} queries:")  # fmt: skip
     for query in captured.captured_queries:
         print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}")
-    pstats.Stats(profiler).strip_dirs().sort_stats(args.sort).print_stats(args.top)
+    stats = pstats.Stats(profiler).strip_dirs().sort_stats(args.sort)
+    stats.print_stats(args.top)
+    if args.callees:
+        stats.print_callees(args.callees)
+    if args.callers:
+        stats.print_callers(args.callers)
 
 
 if __name__ == "__main__":

@@ -74,9 +74,15 @@ def nice_step(maximum: int, lines: int = 4) -> int:
     return int(10 * magnitude)
 
 
-def tier_title(bar: Bar, tiers: Sequence[str]) -> str:
-    parts = [f"{Tier(tier).label} {bar.counts.get(tier, 0)}" for tier in tiers if bar.counts.get(tier, 0)]
-    return punctuation.labelled(bar.label, punctuation.items(parts) or "0")
+def tier_labels(tiers: Sequence[str]) -> dict[str, str]:
+    """The tiers' labels in the request's language, translated once for a chart."""
+    return {tier: str(Tier(tier).label) for tier in tiers}
+
+
+def tier_title(bar: Bar, tiers: Sequence[str], labels: Mapping[str, str] | None = None, labelled=None) -> str:
+    labels = labels or tier_labels(tiers)
+    parts = [f"{labels[tier]} {bar.counts[tier]}" for tier in tiers if bar.counts.get(tier, 0)]
+    return (labelled or punctuation.labelled)(bar.label, punctuation.items(parts) or "0")
 
 
 def legend_width(tiers: Sequence[str]) -> float:
@@ -126,7 +132,7 @@ def stacked_columns(bars: Sequence[Bar], *, title: str, tiers: Sequence[str] = M
     scale_top = step * math.ceil(max(totals) / step)
     scale = plot_height / scale_top
     baseline = top + plot_height
-    tier_labels = {tier: str(Tier(tier).label) for tier in tiers}
+    tier_names, labelled = tier_labels(tiers), punctuation.labeller()
     # Written with f-strings and esc, as stacked_bars (the same markup as format_html wrote).
     parts = []
     for value in range(0, scale_top + 1, step):
@@ -144,14 +150,14 @@ def stacked_columns(bars: Sequence[Bar], *, title: str, tiers: Sequence[str] = M
             if not count:
                 continue
             y -= count * scale
-            tip = esc(punctuation.labelled(bar.label, f"{tier_labels[tier]} {count}"))
+            tip = esc(labelled(bar.label, f"{tier_names[tier]} {count}"))
             segments.append(
                 f'<rect x="{number(x)}" y="{number(y)}" width="{column}" height="{number(count * scale)}" '
                 f'fill="{TIER_FILLS[tier]}"><title>{tip}</title></rect>'
             )
         middle = number(x + column / 2)
         parts.append(
-            f'<g class="chart-bar"><title>{esc(tier_title(bar, tiers))}</title>{"".join(segments)}'
+            f'<g class="chart-bar"><title>{esc(tier_title(bar, tiers, tier_names, labelled))}</title>{"".join(segments)}'
             f'<text x="{middle}" y="{number(y - 4)}" class="chart-value" text-anchor="middle">{total}</text>'
             f'<text x="{middle}" y="{baseline + 16}" class="chart-axis" text-anchor="middle">{esc(bar.label)}</text></g>'
         )
@@ -175,7 +181,7 @@ def stacked_bars(
     height = top + len(bars) * row + 30
     scale = plot_width / max(totals)
     parts = []
-    tier_labels = {tier: str(Tier(tier).label) for tier in tiers}
+    tier_names, labelled = tier_labels(tiers), punctuation.labeller()
     # Written with f-strings and esc (format_html per element was most of a leaderboard's chart).
     for index, (bar, total, label) in enumerate(zip(bars, totals, labels, strict=True)):
         y = top + index * row
@@ -185,7 +191,7 @@ def stacked_bars(
             count = bar.counts.get(tier, 0)
             if not count:
                 continue
-            tip = esc(punctuation.labelled(bar.label, f"{tier_labels[tier]} {count}"))
+            tip = esc(labelled(bar.label, f"{tier_names[tier]} {count}"))
             segments.append(
                 f'<rect x="{number(x)}" y="{y + 2}" width="{number(count * scale)}" height="16" '
                 f'fill="{TIER_FILLS[tier]}"><title>{tip}</title></rect>'
@@ -196,7 +202,7 @@ def stacked_bars(
             name = f'<a href="{esc(bar.url)}">{name}</a>'
         parts.append(
             mark_safe(
-                f'<g class="chart-bar"><title>{esc(tier_title(bar, tiers))}</title>{name}{"".join(segments)}'
+                f'<g class="chart-bar"><title>{esc(tier_title(bar, tiers, tier_names, labelled))}</title>{name}{"".join(segments)}'
                 f'<text x="{number(x + 6)}" y="{y + 15}" class="chart-value">{total}</text></g>'
             )
         )

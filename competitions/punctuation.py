@@ -2,7 +2,7 @@
 "A、B" and "label：value" in Chinese. Messages built from parts join them here, never with a bare
 ", " or ": " (the separators are translated in the catalogue)."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.utils.translation import gettext, pgettext
 
@@ -19,4 +19,10 @@ def clauses(parts: Iterable[str]) -> str:
 
 def labelled(label: str, value) -> str:
     """A value after its label: "New events: 2" / "新赛项：2"."""
-    return gettext("%(label)s: %(value)s") % {"label": label, "value": value}
+    return labeller()(label, value)
+
+
+def labeller() -> Callable[[str, object], str]:
+    """labelled() for many labels at once (a chart's hundreds of bars): translated once."""
+    template = gettext("%(label)s: %(value)s")
+    return lambda label, value: template % {"label": label, "value": value}

@@ -593,3 +593,21 @@ def test_the_cached_tallies_page_changes_with_the_results(user_client):
     make_entry(make_event(make_competition("新赛事", year=2031)), members=[make_student()], award="金牌")
     assert "2031" not in first
     assert "2031" in user_client.get(PIVOT).content.decode()
+
+
+def test_query_urls_quote_as_urlencode_does():
+    from urllib.parse import urlencode
+
+    from competitions.views.leaderboards import query_url
+
+    params = {
+        "q": "机器人 & 3D=打印",
+        "year": 2023,
+        "level": "national",
+        "empty": "",
+        "none": None,
+        "on": True,
+    }
+    expected = urlencode({key: value for key, value in params.items() if value not in (None, "", False)})
+    assert query_url("competitions:pivot", params) == f"{reverse('competitions:pivot')}?{expected}"
+    assert query_url("competitions:pivot", {"off": False}) == reverse("competitions:pivot")
