@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.db import connections
 from django.db.models import Max, Min
 from django.utils.translation import gettext_lazy as _
 
@@ -13,11 +14,15 @@ YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 def cohort_years() -> list[tuple[int, int]]:
     """Every year from the newest cohort to the oldest: two index look-ups, however many students."""
-    # Two queries on purpose: SQLite answers a lone MIN or MAX from the index, but not both at once.
-    first = Student.objects.aggregate(first=Min("cohort_year"))["first"]
+    students = Student.objects.all()
+    if connections[students.db].vendor == "sqlite":
+        # Two queries there: SQLite answers a lone MIN or MAX from the index, but not both at once.
+        first = students.aggregate(first=Min("cohort_year"))["first"]
+        last = students.aggregate(last=Max("cohort_year"))["last"] if first is not None else None
+    else:  # PostgreSQL reads both ends of the index in one query
+        first, last = students.aggregate(first=Min("cohort_year"), last=Max("cohort_year")).values()
     if first is None:
         return []
-    last = Student.objects.aggregate(last=Max("cohort_year"))["last"]
     return [(year, year) for year in range(last, first - 1, -1)]
 
 

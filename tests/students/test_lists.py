@@ -264,3 +264,14 @@ def test_a_search_reads_every_prefix_in_one_query_and_falls_back_when_it_matches
     monkeypatch.setattr(models, "SEARCH_LIMIT", 2)  # more matches than that: the plain OR
     with django_assert_num_queries(2):
         assert [p.name for p in people.search("zh")] == expected
+
+
+def test_the_cohort_year_filter_offers_every_year_from_the_newest_to_the_oldest():
+    from students.filters import cohort_years
+
+    assert cohort_years() == []
+    make_student("甲", cohort_year=2019)
+    make_student("乙", cohort_year=None)
+    assert cohort_years() == [(2019, 2019)]
+    make_student("丙", cohort_year=2022)
+    assert cohort_years() == [(2022, 2022), (2021, 2021), (2020, 2020), (2019, 2019)]
