@@ -41,6 +41,9 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DJANGO_SECRET_KEY", "profile")
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+    # The API's rate limits would refuse a profile's requests (as benchmarks/pages.py raises them).
+    os.environ.setdefault("API_RATE_PER_TOKEN", "1000000/min")
+    os.environ.setdefault("API_RATE_PER_ADDRESS", "1000000/min")
     import django
 
     django.setup()
