@@ -11,14 +11,13 @@ language (LocaleMiddleware: Accept-Language, or the language chosen in the app).
 """
 
 from datetime import date
-from functools import lru_cache
 from typing import Annotated, Literal
 
 from django.http import HttpResponse
-from django.utils.translation import get_language
 from ninja import Field, Schema
 
 import competitions.api.dumping as dumping
+from competitions import labels
 from competitions.models import Category, Level, Organization, Tier
 from students.models import Student
 
@@ -115,15 +114,9 @@ def respond(data: Schema) -> HttpResponse:
 # Small references, shared by both views
 
 
-@lru_cache(maxsize=1024)
-def _choice_label(model, field: str, value, language: str | None) -> str:
-    return str(dict(model._meta.get_field(field).flatchoices).get(value, value))
-
-
 def choice_label(obj, field: str) -> str:
-    """obj.get_<field>_display(), remembered per model, value and language: a page of fifty
-    entries asked it a hundred times, at ~50 µs each (Django rebuilds the choices every time)."""
-    return _choice_label(type(obj), field, getattr(obj, field), get_language())
+    """obj.get_<field>_display() as text (competitions.labels, remembered per value and language)."""
+    return str(labels.display(obj, field))
 
 
 class Ref(Schema):

@@ -19,6 +19,8 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django_tables2.columns.base import LinkTransform
 
+from competitions import labels
+
 register = template.Library()
 
 
@@ -69,7 +71,7 @@ def plain_cell(column, row, accessor: str):
     except FieldDoesNotExist:
         field = None
     if field is not None and getattr(field, "choices", None):
-        value = getattr(record, f"get_{accessor}_display")()
+        value = labels.display(record, accessor)
     else:
         value = getattr(record, accessor, None)
     if value in column.column.empty_values:

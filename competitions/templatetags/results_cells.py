@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
+from competitions import labels
 from competitions.links import pk_url
 from competitions.models import MEDAL_TIERS
 from competitions.result_rows import ResultRow
@@ -213,7 +214,7 @@ def history_rows(entries) -> SafeString:
         cells = [
             f'<td><a href="{pk_url("competitions:competition-detail", competition.pk)}">'
             f"{zh(competition.name)}</a>{dates}</td>",
-            f"<td>{esc(competition.get_level_display())}</td>",
+            f"<td>{esc(labels.display(competition, 'level'))}</td>",
             f"<td>{zh(event.name)}{skill}</td>",
             f"<td>{zh(entry.organization.name)}</td>",
             f"<td>{people(entry.people)}</td>",
