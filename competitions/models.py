@@ -312,6 +312,20 @@ class Competition(models.Model):
     def get_absolute_url(self) -> str:
         return links.pk_url("competitions:competition-detail", self.pk)
 
+    def read_ranking_exceptions(self) -> None:
+        """Set `unranked` and `excluded`: the organizations shown without a rank and those left out
+        of the competition's table (its two settings), each by name, read in one query."""
+        columns = [field.attname for field in Organization._meta.concrete_fields]
+        lists = []
+        for kind, setting in enumerate([self.unranked_organizations, self.excluded_organizations]):
+            rows = setting.through.objects.filter(competition_id=self.pk).annotate(kind=Value(kind))
+            lists.append(rows.values_list("kind", *(f"organization__{column}" for column in columns)))
+        self.unranked, self.excluded = [], []
+        rows = lists[0].union(lists[1], all=True).order_by("organization__name", "organization__id")
+        for kind, *values in rows:
+            organization = Organization.from_db(rows.db, columns, values)
+            (self.excluded if kind else self.unranked).append(organization)
+
     def weights(self) -> dict[str, int]:
         return {tier: getattr(self, f"weight_{tier}") for tier in Tier.values}
 

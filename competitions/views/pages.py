@@ -127,14 +127,8 @@ def event_page(competition: Competition, params) -> Page:
 
 
 def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    competition = get_object_or_404(
-        Competition.objects.prefetch_related(
-            "photos",
-            Prefetch("unranked_organizations", to_attr="unranked"),
-            Prefetch("excluded_organizations", to_attr="excluded"),
-        ),
-        pk=pk,
-    )
+    competition = get_object_or_404(Competition.objects.prefetch_related("photos"), pk=pk)
+    competition.read_ranking_exceptions()
     by = choice(request.GET.get("by"), TABLES, "organization")
     order = choice(request.GET.get("order"), ORDERS, "tiers")
     selection_only = request.GET.get("selection") == "1"

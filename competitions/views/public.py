@@ -204,8 +204,7 @@ def public_medal_table(competition: Competition) -> list[tallies.MedalRow]:
 
 def competition_context(competition: Competition, number: int) -> dict:
     """Everything the public competition page shows, in a fixed number of queries."""
-    competition.unranked = list(competition.unranked_organizations.all())
-    competition.excluded = list(competition.excluded_organizations.all())
+    competition.read_ranking_exceptions()
     # What a public page may say of an entry: no notes, scores, coaches or student records.
     entries = (
         Entry.objects.confirmed()
