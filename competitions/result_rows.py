@@ -2,15 +2,16 @@
 
 A competition page shows a page of results (about forty entries, with members, coaches, award and
 evidence counts). Read as model instances with prefetches, that cost ~0.2 ms an entry in the ORM
-alone; read here as three value queries (entries with their awards, members, coaches) it costs a few
-milliseconds a page (issue 13). `templatetags.results_cells.entry_rows` writes the rows; an Entry
+alone; read here as two value queries (entries with their awards; members and coaches together) it
+costs a few milliseconds a page (issue 13). `templatetags.results_cells.entry_rows` writes the rows; an Entry
 already fetched with `EntryQuerySet.with_people` becomes a row through `ResultRow.of`.
 """
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import BigIntegerField, F, Value
+from django.db.models.functions import Cast
 
 from competitions import evidence
 from competitions.models import Award, Entry, EntryCoach, EntryMember
@@ -64,7 +65,7 @@ class ResultRow:
 
 def read(event_ids: Iterable[int]) -> dict[int, list[ResultRow]]:
     """The results of these events, by event, each in result order (EntryQuerySet.in_result_order),
-    members by position, coaches as Coach orders them: three queries, whatever the number of rows."""
+    members by position, coaches as Coach orders them: two queries, whatever the number of rows."""
     event_ids = list(event_ids)
     by_event: dict[int, list[ResultRow]] = {pk: [] for pk in event_ids}
     if not event_ids:
@@ -85,23 +86,51 @@ def read(event_ids: Iterable[int]) -> dict[int, list[ResultRow]]:
         by_event[event].append(row)
     if not rows:
         return by_event
-    members = EntryMember.objects.filter(entry__event__in=event_ids)
-    for entry, member in read_members(members):
-        rows[entry].members.append(member)
-    for entry, coach in read_coaches(EntryCoach.objects.filter(entry__event__in=event_ids)):
-        rows[entry].coaches.append(coach)
+    for entry, person in read_people(entry__event__in=event_ids):
+        if isinstance(person, Member):
+            rows[entry].members.append(person)
+        else:
+            rows[entry].coaches.append(person)
     return by_event
 
 
-def read_members(members: QuerySet[EntryMember]) -> Iterator[tuple[int, Member]]:
-    """(entry id, Member) of these members, each entry's by position: one query."""
-    ordered = members.order_by("entry_id", "position")
-    for entry, name, student, coach in ordered.values_list("entry_id", "name", "student_id", "coach_id"):
-        yield entry, Member(name, student, coach)
-
-
-def read_coaches(coaches: QuerySet[EntryCoach]) -> Iterator[tuple[int, Coach]]:
-    """(entry id, Coach) of these entries' coaches, each entry's as Coach orders them: one query."""
-    ordered = coaches.order_by("entry_id", "coach__name_pinyin", "coach__name", "coach_id")
-    for entry, coach, name in ordered.values_list("entry_id", "coach_id", "coach__name"):
-        yield entry, Coach(coach, name)
+def read_people(**entries) -> Iterator[tuple[int, Member | Coach]]:
+    """(entry id, Member or Coach) of the entries matching the filter (`entry__in=...`,
+    `entry__event__in=...`): each entry's members by position, then its coaches as Coach orders
+    them (pinyin, name), in one query (a UNION ALL of the two tables)."""
+    columns = (
+        "entry_id",
+        "kind",
+        "by_position",
+        "by_pinyin",
+        "by_name",
+        "person_name",
+        "member_student",
+        "member_teacher",
+    )
+    members = EntryMember.objects.filter(**entries).annotate(
+        kind=Value(0),
+        by_position=F("position"),
+        by_pinyin=Value(""),
+        by_name=Value(""),
+        person_name=F("name"),
+        member_student=F("student_id"),
+        member_teacher=F("coach_id"),
+    )
+    coaches = EntryCoach.objects.filter(**entries).annotate(
+        kind=Value(1),
+        by_position=Value(0),
+        by_pinyin=F("coach__name_pinyin"),
+        by_name=F("coach__name"),
+        person_name=F("coach__name"),
+        member_student=Cast(Value(None), BigIntegerField()),
+        member_teacher=F("coach_id"),
+    )
+    # Without the models' own orderings: a part of a UNION may not be ordered (SQLite).
+    people = (
+        members.order_by().values_list(*columns).union(coaches.order_by().values_list(*columns), all=True)
+    )
+    for entry, kind, _position, _pinyin, _name, name, student, coach in people.order_by(
+        *columns[:5], "member_teacher"
+    ):
+        yield entry, Coach(coach, name) if kind else Member(name, student, coach)

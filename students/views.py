@@ -284,12 +284,13 @@ def history(entries: QuerySet[Entry], *, person: Student | Coach | None = None) 
         entry.member_rows, entry.people, entry.coach_rows, entry.photo_rows = [], [], [], []
         rows[pk] = entry
     if rows:
-        for pk, member in result_rows.read_members(EntryMember.objects.filter(entry__in=list(rows))):
-            rows[pk].member_rows.append(member)
-            if not is_member(member, person):
-                rows[pk].people.append(member)
-        for pk, coach in result_rows.read_coaches(EntryCoach.objects.filter(entry__in=list(rows))):
-            rows[pk].coach_rows.append(coach)
+        for pk, someone in result_rows.read_people(entry__in=list(rows)):
+            if isinstance(someone, result_rows.Coach):
+                rows[pk].coach_rows.append(someone)
+            else:
+                rows[pk].member_rows.append(someone)
+                if not is_member(someone, person):
+                    rows[pk].people.append(someone)
         tags = Photo.entries.through.objects.filter(entry__in=list(rows)).order_by(
             "entry_id", "photo__competition_id", "photo_id"
         )

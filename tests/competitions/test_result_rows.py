@@ -38,7 +38,7 @@ def as_models(events) -> dict[int, list[ResultRow]]:
 
 
 def test_the_rows_read_as_values_equal_the_rows_of_the_entries(two_events, django_assert_num_queries):
-    with django_assert_num_queries(3):  # entries with their awards, members, coaches
+    with django_assert_num_queries(2):  # entries with their awards; members and coaches together
         read = result_rows.read([event.pk for event in two_events])
     assert read == as_models(two_events)
     first, second = (read[event.pk] for event in two_events)
@@ -117,3 +117,23 @@ def test_competition_medal_rows_link_people():
         Context({"rows": [medal_row(student.pk, student.name, 1, gold=1)], "by": "student"})
     )
     assert f'<a href="{student.get_absolute_url()}"><span lang="zh-Hans">郑泽鑫</span></a>' in html
+
+
+def test_people_come_members_by_position_then_coaches_by_pinyin_in_one_query(django_assert_num_queries):
+    event = make_event(name="团体赛", is_team=True, max_team_size=12)
+    names = [f"选手{n}" for n in range(12)]  # positions 0-11: ten sorts after nine, not after one
+    twins = [make_coach("同名"), make_coach("同名")]
+    coaches = [make_coach("安老师"), *twins, make_coach("张老师")]
+    entry = make_entry(event, members=names, coaches=list(reversed(coaches)))
+    other = make_entry(event, members=["别队"], coaches=[coaches[0]])
+    with django_assert_num_queries(1):
+        people = list(result_rows.read_people(entry__event=event))
+    mine = [person for pk, person in people if pk == entry.pk]
+    assert [person.name for person in mine[:12]] == names
+    assert all(isinstance(person, result_rows.Member) for person in mine[:12])
+    assert [person.pk for person in mine[12:]] == [coach.pk for coach in coaches]  # 安, 同名 ×2 by id, 张
+    assert [(pk, person.name) for pk, person in people if pk == other.pk] == [
+        (other.pk, "别队"),
+        (other.pk, "安老师"),
+    ]
+    assert [pk for pk, _person in people] == sorted(pk for pk, _person in people)
