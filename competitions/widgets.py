@@ -3,6 +3,7 @@
 same attributes (id, aria-* from the bound field), escaped. `fast_selects(form)` puts it in place of
 every plain Select of a form (issue 13)."""
 
+import django_filters
 from django import forms
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
@@ -29,6 +30,9 @@ class FastSelect(forms.Select):
             field = self.choices.field
             if field.empty_label is not None:
                 yield "", field.empty_label
+            if isinstance(field, NamedChoiceField):  # the keys and labels only, not whole rows
+                yield from self.choices.queryset.values_list(field.to_field_name or "pk", field.label_field)
+                return
             for instance in list(self.choices.queryset):
                 yield field.prepare_value(instance), field.label_from_instance(instance)
             return
@@ -37,6 +41,23 @@ class FastSelect(forms.Select):
                 yield from label
             else:
                 yield ("" if option is None else getattr(option, "value", option)), label
+
+
+class NamedChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField whose options are labelled by one column of the rows (`label_field`):
+    FastSelect reads just the keys and that column, not whole objects (a leaderboard's skill list
+    has hundreds)."""
+
+    label_field = "name"
+
+    def label_from_instance(self, obj) -> str:
+        return str(getattr(obj, self.label_field))
+
+
+class NamedChoiceFilter(django_filters.ModelChoiceFilter):
+    """django-filter's ModelChoiceFilter with a NamedChoiceField."""
+
+    field_class = NamedChoiceField
 
 
 def fast_selects(form: forms.BaseForm) -> forms.BaseForm:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from competitions import tallies
 from competitions.models import Level, Tier
-from competitions.widgets import FastSelectsFilterSet
+from competitions.widgets import FastSelectsFilterSet, NamedChoiceFilter
 from students.models import Coach, Department, Major, Student
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -49,7 +49,7 @@ class StudentFilter(PersonSearchFilter):
     best result (the view's `best_order`, tallies.best_result_annotations), so they agree with the
     list's "Best result" column."""
 
-    department = django_filters.ModelChoiceFilter(
+    department = NamedChoiceFilter(
         queryset=Department.objects.all(), label=_("Department"), empty_label=_("All")
     )
     major = MajorFilter(
@@ -103,7 +103,7 @@ class StudentFilter(PersonSearchFilter):
 
 
 class CoachFilter(PersonSearchFilter):
-    department = django_filters.ModelChoiceFilter(
+    department = NamedChoiceFilter(
         queryset=Department.objects.all(), label=_("Department"), empty_label=_("All")
     )
     home = django_filters.ChoiceFilter(

@@ -36,7 +36,7 @@ from competitions.exports import (
     workbook_bytes,
     xlsx_response,
 )
-from competitions.links import page_url
+from competitions.links import page_url, pk_url
 from competitions.models import Category, Competition, Entry, Level, Organization, Skill, Tier
 from competitions.pagination import BoundedPaginationMixin
 from competitions.recording import change_weights
@@ -44,7 +44,7 @@ from competitions.tables import LeaderboardTable, PagedRows, TallyEntryTable
 from competitions.tallies import ORDERS, MedalRow, TallyRows
 from competitions.templatetags.fast_tables import esc
 from competitions.views.pages import ORDER_LABELS
-from competitions.widgets import fast_selects
+from competitions.widgets import NamedChoiceField, fast_selects
 from students.models import Department
 from students.names import pinyin_key
 
@@ -150,7 +150,7 @@ class LeaderboardForm(forms.Form):
     category = forms.ChoiceField(
         label=gettext_lazy("Category"), choices=all_choice(Category.choices), required=False
     )
-    skill = forms.ModelChoiceField(
+    skill = NamedChoiceField(
         label=gettext_lazy("Skill"),
         queryset=Skill.objects.all(),
         required=False,
@@ -257,9 +257,9 @@ class LeaderboardView(BoundedPaginationMixin, ExportMixin, SingleTableMixin, Tem
 
     def link(self, row: MedalRow) -> str | None:
         if self.subject == "students":
-            return reverse("students:student-detail", args=[row.key])
+            return pk_url("students:student-detail", row.key)
         if self.subject == "coaches":
-            return reverse("students:coach-detail", args=[row.key])
+            return pk_url("students:coach-detail", row.key)
         if self.subject == "departments":
             return query_url("competitions:pivot", {"department": row.key})
         if self.subject == "skills":
@@ -305,7 +305,7 @@ leaderboard = LeaderboardView.as_view()
 
 
 class TallyForm(forms.Form):
-    department = forms.ModelChoiceField(
+    department = NamedChoiceField(
         label=gettext_lazy("Department"),
         queryset=Department.objects.all(),
         required=False,

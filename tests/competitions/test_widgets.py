@@ -37,3 +37,25 @@ def test_only_plain_selects_are_replaced():
     form = fast_selects(Other())
     assert type(form.fields["many"].widget) is forms.SelectMultiple
     assert type(form.fields["radio"].widget) is forms.RadioSelect
+
+
+def test_a_named_choice_field_reads_keys_and_labels_only_and_writes_what_django_writes(
+    db, django_assert_num_queries
+):
+    from competitions.widgets import NamedChoiceField
+
+    class Named(forms.Form):
+        skill = NamedChoiceField(queryset=Skill.objects.order_by("name"), required=False, empty_label="Any")
+
+    chosen = Skill.objects.create(name="焊接 <&>")
+    Skill.objects.create(name="数控车")
+    plain = str(Named({"skill": chosen.pk})["skill"])
+    fast = fast_selects(Named({"skill": chosen.pk}))
+    assert fast.is_valid()  # its own query (the chosen row)
+    with django_assert_num_queries(1):
+        html = str(fast["skill"])
+    assert [option.split("</option>")[0] for option in html.split("<option ")[1:]] == [
+        option.split("</option>")[0] for option in plain.split("<option ")[1:]
+    ]
+    assert "焊接 &lt;&amp;&gt;" in html and f'value="{chosen.pk}" selected' in html
+    assert Named({"skill": chosen.pk}).is_valid() and not Named({"skill": 10**9}).is_valid()
