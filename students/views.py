@@ -49,6 +49,7 @@ from competitions.models import (
     Tier,
 )
 from competitions.pagination import BoundedPaginationMixin, BoundedRequestConfig
+from competitions.querysets import built_once
 from students.filters import CoachFilter, StudentFilter
 from students.forms import MergeForm
 from students.merging import check_merge, merge_coaches, merge_students
@@ -96,6 +97,7 @@ class ExportableListMixin(ExportMixin):
 # Lists
 
 
+@built_once
 def students_with_results() -> QuerySet[Student]:
     """Students with what the student table shows: entries and their best result (one result,
     by tallies' order: see tallies.best_result_annotations), all in the list's one query.

@@ -2,7 +2,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
@@ -20,6 +20,7 @@ from competitions.models import (
     Event,
 )
 from competitions.pagination import BoundedPaginationMixin
+from competitions.querysets import built_once
 from competitions.tables import CompetitionTable
 from competitions.tallies import ORDERS, TABLES
 from competitions.templatetags.fast_tables import esc
@@ -35,12 +36,18 @@ class CompetitionListView(BoundedPaginationMixin, SingleTableMixin, FilterView):
     table_pagination = {"per_page": 25}
 
     def get_queryset(self):
-        # Counts as correlated subqueries from the tally tables: with the list's index giving the
-        # order, the database works them out for the page's rows only, however many competitions.
-        return Competition.objects.order_by("-year", "name").annotate(
-            n_events=tallies.count_of(Event, competition=OuterRef("pk")),
-            n_medals=tallies.competition_medals(),
-        )
+        return competitions_with_counts()
+
+
+@built_once
+def competitions_with_counts() -> QuerySet[Competition]:
+    """Competitions, newest first, with their numbers of events and medals: correlated subqueries
+    from the tally tables, which the database works out for the page's rows only (the list's index
+    gives the order), however many competitions."""
+    return Competition.objects.order_by("-year", "name").annotate(
+        n_events=tallies.count_of(Event, competition=OuterRef("pk")),
+        n_medals=tallies.competition_medals(),
+    )
 
 
 # What a competition's medal table can be grouped by and ordered by (tallies.TABLES and ORDERS).
