@@ -92,15 +92,16 @@ def quoted(text: str) -> str:
     return quote_plus(text)
 
 
-def query_url(name: str, params: dict) -> str:
+def query_url(name: str, params: dict, *, path: str | None = None) -> str:
     """The URL of a page with the non-empty parameters, in a stable order (as urlencode writes
-    the values: keys and values as text, quoted with quote_plus)."""
+    the values: keys and values as text, quoted with quote_plus). `path`: page_url(name), when the
+    caller asks for hundreds of the page's URLs."""
     query = "&".join(
         f"{quoted(str(key))}={quoted(str(value))}"
         for key, value in params.items()
         if value not in (None, "", False)
     )
-    path = page_url(name)
+    path = path or page_url(name)
     return f"{path}?{query}" if query else path
 
 
@@ -344,16 +345,18 @@ class DrillDownForm(TallyForm):
         }
 
 
-def drill_down_cells(row: reports.PivotRow, params: dict, *, tier_colours: bool = True) -> dict:
+def drill_down_cells(
+    row: reports.PivotRow, params: dict, *, tier_colours: bool = True, path: str | None = None
+) -> dict:
     """A pivot row's cells, each with the URL of the entries it counts (none for a zero), and as
     HTML (`<td>`s): written here in Python, as a template loop over a thousand cells cost most of
-    the page (issue 13)."""
+    the page (issue 13). `path`: the entries page's, worked out once for all the rows."""
     scope = dict(params)
     if row.year is not None:
         scope["year"] = row.year
     if row.level is not None:
         scope["level"] = row.level
-    total_url = query_url("competitions:pivot-entries", scope)
+    total_url = query_url("competitions:pivot-entries", scope, path=path)
     # A cell's URL is the row's with its tier added last (as query_url would write it).
     tier_url = total_url + ("&" if "?" in total_url else "?") + "tier="
     cells = [(tier, n, f"{tier_url}{tier}" if n else "") for tier, n in row.cells()]
@@ -433,12 +436,13 @@ def pivot_body(request: HttpRequest) -> str:
             tallies.college_entries(**filters), by="skill", order="total", with_other=True
         )
     years, grand = reports.pivot_table(counts)
+    entries = page_url("competitions:pivot-entries")
     context.update(
         years=[
             {
                 "year": year.year,
-                "levels": [drill_down_cells(row, params) for row in year.levels],
-                "total": drill_down_cells(year.total, params, tier_colours=False),
+                "levels": [drill_down_cells(row, params, path=entries) for row in year.levels],
+                "total": drill_down_cells(year.total, params, tier_colours=False, path=entries),
             }
             for year in years
         ],
