@@ -103,7 +103,6 @@ def read_people(**entries) -> Iterator[tuple[int, Member | Coach]]:
         "kind",
         "by_position",
         "by_pinyin",
-        "by_name",
         "person_name",
         "member_student",
         "member_teacher",
@@ -112,7 +111,6 @@ def read_people(**entries) -> Iterator[tuple[int, Member | Coach]]:
         kind=Value(0),
         by_position=F("position"),
         by_pinyin=Value(""),
-        by_name=Value(""),
         person_name=F("name"),
         member_student=F("student_id"),
         member_teacher=F("coach_id"),
@@ -121,7 +119,6 @@ def read_people(**entries) -> Iterator[tuple[int, Member | Coach]]:
         kind=Value(1),
         by_position=Value(0),
         by_pinyin=F("coach__name_pinyin"),
-        by_name=F("coach__name"),
         person_name=F("coach__name"),
         member_student=Cast(Value(None), BigIntegerField()),
         member_teacher=F("coach_id"),
@@ -130,7 +127,8 @@ def read_people(**entries) -> Iterator[tuple[int, Member | Coach]]:
     people = (
         members.order_by().values_list(*columns).union(coaches.order_by().values_list(*columns), all=True)
     )
-    for entry, kind, _position, _pinyin, _name, name, student, coach in people.order_by(
+    # A member's position is unique in its entry; pinyin, name and id order the coaches.
+    for entry, kind, _position, _pinyin, name, student, coach in people.order_by(
         *columns[:5], "member_teacher"
     ):
         yield entry, Coach(coach, name) if kind else Member(name, student, coach)
