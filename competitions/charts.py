@@ -8,7 +8,7 @@ when its bars link to pages.
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
@@ -79,10 +79,11 @@ def tier_labels(tiers: Sequence[str]) -> dict[str, str]:
     return {tier: str(Tier(tier).label) for tier in tiers}
 
 
-def tier_title(bar: Bar, tiers: Sequence[str], labels: Mapping[str, str] | None = None, labelled=None) -> str:
-    labels = labels or tier_labels(tiers)
+def tier_title(bar: Bar, tiers: Sequence[str], labels: Mapping[str, str], labelled: Callable) -> str:
+    """A bar's title: its label, then each tier's count ("Gold 2, Silver 1"), with the chart's
+    tier_labels and punctuation.labeller."""
     parts = [f"{labels[tier]} {bar.counts[tier]}" for tier in tiers if bar.counts.get(tier, 0)]
-    return (labelled or punctuation.labelled)(bar.label, punctuation.items(parts) or "0")
+    return labelled(bar.label, punctuation.items(parts) or "0")
 
 
 def legend_width(tiers: Sequence[str]) -> float:
