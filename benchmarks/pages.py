@@ -17,7 +17,9 @@ of its passes: whichever tree goes first in a run measures slower, even against 
 Databases are kept between runs under var/bench/ (SQLite) or as bench_<tree>_<size> on the
 PostgreSQL server DATABASE_URL points at: built once (migrate, generate_synthetic, and a
 5,000-entry national selection imported through the import), migrated by their own code on every
-run. `--against REV` checks REV out under var/bench/src-<commit>/ and measures it on its own
+run; on a tree that stores page parts when results change (competitions.fragments), its
+`precompute_pages` then writes those of the measured competitions and the pivot, as the task a
+write of results queues would have (no task worker runs here). `--against REV` checks REV out under var/bench/src-<commit>/ and measures it on its own
 databases, built and migrated by its own code, with the same requests in the same run.
 `--rebuild` builds the databases again.
 """
@@ -188,6 +190,8 @@ def prepare(tree: Tree, url: str) -> None:
     manage(tree, url, "migrate", "-v0")
     manage(tree, url, "collectstatic", "--noinput", "-v0", debug=False)
     manage(tree, url, "compilemessages", "--ignore=.venv", "--ignore=var", "-v0", quiet=True)
+    if (tree.root / "competitions" / "management" / "commands" / "precompute_pages.py").exists():
+        run_child(tree, url, "--precompute")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,19 +234,39 @@ def add_national(seed: int = 5) -> dict:
     return {"entries": NATIONAL_ENTRIES}
 
 
+def measured_competitions() -> tuple[int, int | None]:
+    """The largest synthetic competition and the national selection (the import benchmark's own
+    competitions are not synthetic)."""
+    from django.db.models import Count
+
+    from competitions.models import Competition
+
+    synthetic = Competition.objects.filter(is_illustrative=True)
+    largest = synthetic.annotate(n=Count("events__entries")).order_by("-n").values_list("pk", flat=True)[0]
+    national = Competition.objects.filter(name=NATIONAL).values_list("pk", flat=True).first()
+    return largest, national
+
+
+def precompute_child() -> dict:
+    """The page parts a change of results leaves for the first views (a tree with
+    competitions.fragments: its task writes them after every write of results), written by the
+    tree's own command for the measured competitions and the pivot, as the task would have."""
+    from django.core.management import call_command
+
+    ids = [pk for pk in measured_competitions() if pk is not None]
+    call_command("precompute_pages", *(f"--competition={pk}" for pk in ids), verbosity=0)
+    return {"competitions": ids}
+
+
 def page_urls() -> dict[str, str]:
     """The measured pages: the largest synthetic competition, the most decorated student ..."""
     from django.db.models import Count
     from django.urls import reverse
 
-    from competitions.models import Competition, EntryMember
+    from competitions.models import EntryMember
     from students.models import Student
 
-    # The largest synthetic competition (the national selection and the import benchmark's own
-    # competitions are not synthetic).
-    synthetic = Competition.objects.filter(is_illustrative=True)
-    largest = synthetic.annotate(n=Count("events__entries")).order_by("-n").values_list("pk", flat=True)[0]
-    national = Competition.objects.filter(name=NATIONAL).values_list("pk", flat=True).first()
+    largest, national = measured_competitions()
     decorated = (
         EntryMember.objects.filter(student__isnull=False, entry__award__isnull=False)
         .values("student")
@@ -533,6 +557,7 @@ def main() -> None:
     parser.add_argument("--pages", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--national", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--import-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--precompute", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.code:
         setup_django(args.code)
@@ -540,6 +565,8 @@ def main() -> None:
             result = add_national()
         elif args.import_child:
             result = import_child(args.import_child)
+        elif args.precompute:
+            result = precompute_child()
         else:
             result = measure_pages(args.requests)
         print(json.dumps(result))

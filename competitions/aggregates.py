@@ -15,7 +15,7 @@ from itertools import islice
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, OuterRef, Sum, Value, When
 
-from competitions import tallies
+from competitions import fragments, tallies
 from competitions.models import (
     Competition,
     Entry,
@@ -207,6 +207,8 @@ def results_changed(competition_ids: Iterable[int], *, event_ids: Iterable[int] 
     """
     ids = set(competition_ids)
     refresh_competitions(ids)
+    # Their first views after the change read pages written by a background task (fragments).
+    fragments.schedule(ids)
     if event_ids is None:
         events = Event.objects.filter(competition__in=ids)
     else:

@@ -20,3 +20,5 @@ class CompetitionsConfig(AppConfig):
         from competitions.templatetags import fast_tables
 
         fast_tables.install()
+        # Queues the writing of stored page parts after every write of results.
+        from competitions import precompute  # noqa: F401

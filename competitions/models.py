@@ -1100,6 +1100,30 @@ class TallySize(models.Model):
         return f"{self.kind}: {self.rows}"
 
 
+class StoredFragment(models.Model):
+    """A part of a page written when results change (competitions.fragments), so that the first
+    view after the change reads it instead of rendering it: the competition page's first results
+    block and the pivot's default body. The key holds every version the part depends on (the
+    code's, the results', the language, the viewer's permissions), so a stored part is never stale,
+    only unused; the next precompute of its competition removes it."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    competition = models.ForeignKey(
+        Competition, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    render_version = models.CharField(max_length=16)
+    html = models.TextField()
+    made = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("precomputed page part")
+        verbose_name_plural = _("precomputed page parts")
+        default_permissions = ()  # written by the precompute only, never by hand
+
+    def __str__(self) -> str:
+        return self.key
+
+
 def new_import_token() -> str:
     return uuid.uuid4().hex
 

@@ -9,16 +9,16 @@ from functools import lru_cache
 from urllib.parse import quote_plus, urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from django.views.generic import TemplateView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from competitions import aggregates, charts, confirming, reports, tallies
+from competitions import aggregates, charts, confirming, fragments, reports, tallies
 from competitions.exports import (
     SpreadsheetExport,
     cjk_font_family,
@@ -410,20 +410,28 @@ def pivot(request: HttpRequest) -> HttpResponse:
     The body is the same for everyone until a result changes: it is cached under the tallies'
     version, the query and the language, and the frame (navigation, forms) is rendered per user.
     """
-    key = f"pivot:{aggregates.tallies_version()}:{get_language()}:{request.GET.urlencode()}"
-    body = cache.get(key)
-    if body is None:
-        body = pivot_body(request)
-        cache.set(key, body, 600)
+    query = request.GET.urlencode()
+    key = fragments.pivot_key(aggregates.tallies_version(), get_language(), query)
+    # The default body is stored when results change (fragments.precompute); the others are cached.
+    body = fragments.read(key, lambda: pivot_body(request.GET), stored=not query)
     return render(request, "competitions/pivot.html", {"body": body})
 
 
-def pivot_body(request: HttpRequest) -> str:
+def precomputed_pivots() -> list[tuple[str, None, str]]:
+    """(key, None, html) of the pivot's default body in every language (fragments.precompute)."""
+    version, parts = aggregates.tallies_version(), []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            parts.append((fragments.pivot_key(version, language, ""), None, pivot_body(QueryDict())))
+    return parts
+
+
+def pivot_body(params: QueryDict) -> str:
     home = Organization.home()
-    form = fast_selects(TallyForm(request.GET))
+    form = fast_selects(TallyForm(params))
     context = {"form": form, "home": home, "tiers": list(Tier), "years": [], "grand": None}
     if home is None or not form.is_valid():
-        return render_to_string("competitions/pivot_body.html", context, request)
+        return render_to_string("competitions/pivot_body.html", context)
     filters, params = form.filters(), form.params()
     # The stored period tallies hold these counts already (a few rows however long the history).
     department = filters["department"]
@@ -471,7 +479,7 @@ def pivot_body(request: HttpRequest) -> str:
             title=_("Awards by department"),
             tiers=charts.ALL_TIERS,
         )
-    return render_to_string("competitions/pivot_body.html", context, request)
+    return render_to_string("competitions/pivot_body.html", context)
 
 
 class PivotEntriesView(BoundedPaginationMixin, ExportMixin, SingleTableMixin, TemplateView):

@@ -1,16 +1,19 @@
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.safestring import mark_safe
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from competitions import confirming, result_rows, tallies
+from competitions import confirming, fragments, result_rows, tallies
 from competitions.filters import CompetitionFilter
 from competitions.models import (
     MEDAL_TIERS,
@@ -170,13 +173,7 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The results a page of events at a time: a national selection has hundreds of events.
     events_page = event_page(competition, request.GET)
 
-    def events() -> list[Event]:
-        """The page's events, each with its `results` (result_rows.read, with evidence counts):
-        called by the template inside its cached block, so only when the block is not cached."""
-        results = result_rows.read(event.pk for event in events_page.events)
-        for event in events_page.events:
-            event.results = results[event.pk]
-        return events_page.events
+    events_html = read_events(competition, events_page, fragments.granted(request.user))
 
     # The medal table first: its leading rows, or every row on asking.
     whole_table = request.GET.get("medals") == "all"
@@ -187,7 +184,7 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "competition": competition,
             "unconfirmed": unconfirmed,
             "public": public,
-            "events": events,
+            "events_html": events_html,
             "events_page": events_page,
             "event_page_numbers": events_page.paginator.get_elided_page_range(events_page.number),
             "medal_rows": medal_rows if whole_table else medal_rows[:MEDAL_ROWS],
@@ -203,6 +200,42 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "order_choices": [(key, ORDER_LABELS[key]) for key in ORDERS],
         },
     )
+
+
+def with_results(events: list[Event]) -> list[Event]:
+    """The events, each with its `results` (result_rows.read, with evidence counts): two queries."""
+    results = result_rows.read(event.pk for event in events)
+    for event in events:
+        event.results = results[event.pk]
+    return events
+
+
+def render_events(events: list[Event], granted: fragments.Granted) -> str:
+    """A page of events with their results, as a viewer with these permissions sees them."""
+    return render_to_string("competitions/_competition_events.html", {"events": events, "perms": granted})
+
+
+def read_events(competition: Competition, page: Page, granted: fragments.Granted) -> SafeString:
+    """The page's results block: cached, or stored when results changed (page 1, fragments), or
+    rendered here."""
+    key = fragments.events_key(competition, page.number, get_language(), granted)
+    return fragments.read(
+        key, lambda: render_events(with_results(page.events), granted), stored=page.number == 1
+    )
+
+
+def precomputed_events(competition_ids: list[int]) -> Iterator[tuple[str, int, str]]:
+    """(key, competition id, html) of each competition's first page of results, in every language
+    for every role (fragments.precompute)."""
+    variants = fragments.role_variants()
+    for competition in Competition.objects.filter(pk__in=competition_ids).order_by("pk"):
+        page = event_page(competition, {})
+        events = with_results(page.events)
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                for granted in variants:
+                    key = fragments.events_key(competition, page.number, language, granted)
+                    yield key, competition.pk, render_events(events, granted)
 
 
 @public_page

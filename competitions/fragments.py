@@ -1,0 +1,173 @@
+"""Page parts written when results change, so that the first view after a change reads them.
+
+The competition page's first page of results and the pivot's default body cost 7-15 ms to render
+(benchmarks/profile_page.py, issue 13), and the cache that keeps them holds them only once someone
+has looked: the first view after a result changes, exactly when the office and the teachers look,
+rendered them. Now every write of results ends (competitions.aggregates.results_changed) by
+announcing its competitions on commit (`results_committed`), and competitions.precompute queues a
+task that renders those parts for every language and every
+role's permissions and stores them (models.StoredFragment); a view reads its part from Django's
+cache, else from the stored parts, else renders it (and caches it, never stores it: a view writes
+nothing, so a reader never waits for a long import's write lock).
+
+A key holds everything the part depends on: the code's version (templates, translations and the
+modules that write the HTML, `code_version`), the results' version, the page, the language and the
+viewer's permissions. So a stored part is never stale, only unused, and the next precompute of its
+competition deletes the unused ones; `manage.py precompute_pages` writes them all again after an
+upgrade (when the code's version changes).
+"""
+
+import hashlib
+from collections.abc import Callable, Iterable
+from functools import cache
+
+import django
+from django.conf import settings
+from django.core.cache import cache as django_cache
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils.safestring import SafeString, mark_safe
+
+from competitions.models import StoredFragment
+
+# How long a rendered part stays in Django's cache (its key changes with every result anyway).
+CACHE_SECONDS = 600
+
+# The permissions the competition page's results depend on (its edit links and the certificates'
+# column, results_cells.entry_rows).
+EVENT_PERMS = (
+    "competitions.change_entry",
+    "competitions.change_event",
+    "competitions.view_certificatescan",
+)
+
+# What the code's version is made of: whatever writes the stored HTML or its words.
+CODE_FILES = (
+    "templates/**/*.html",
+    "competitions/**/*.py",
+    "students/**/*.py",
+    "config/*.py",
+    "locale/**/*.mo",
+)
+
+
+@cache
+def code_version() -> str:
+    """A digest of the templates, translations and code that write a stored part (and of the static
+    files' manifest, whose hashed names the parts link to): a new release never reads the parts of
+    the one before. Read once per process."""
+    digest = hashlib.blake2b(django.get_version().encode(), digest_size=8)
+    root = settings.BASE_DIR
+    paths = sorted({path for pattern in CODE_FILES for path in root.glob(pattern)})
+    manifest = settings.STATIC_ROOT and (settings.STATIC_ROOT / "staticfiles.json")
+    if manifest and manifest.exists():
+        paths.append(manifest)
+    for path in paths:
+        digest.update(str(path.relative_to(root) if path.is_relative_to(root) else path).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class Granted(frozenset):
+    """Permissions (as "app.codename") as a template asks for them: `"app.codename" in granted`,
+    and `granted.app.codename` like Django's `perms`."""
+
+    def __getitem__(self, app: str) -> "GrantedApp":
+        return GrantedApp(self, app)
+
+
+class GrantedApp:
+    def __init__(self, granted: Granted, app: str):
+        self.granted, self.app = granted, app
+
+    def __getitem__(self, codename: str) -> bool:
+        return f"{self.app}.{codename}" in self.granted
+
+
+def granted(user, names: Iterable[str] = EVENT_PERMS) -> Granted:
+    """Which of these permissions the user has."""
+    return Granted(name for name in names if user.has_perm(name))
+
+
+def role_variants(names: Iterable[str] = EVENT_PERMS) -> set[Granted]:
+    """The sets of these permissions the roles give (a superuser's: all of them): the parts stored
+    for each. A user with permissions of their own beyond a role's has theirs rendered on view."""
+    from django.contrib.auth.models import Group
+
+    names = tuple(names)
+    variants = {Granted(names)}
+    for group in Group.objects.prefetch_related("permissions__content_type"):
+        held = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+        variants.add(Granted(name for name in names if name in held))
+    return variants
+
+
+def flags(granted: Granted, names: Iterable[str] = EVENT_PERMS) -> str:
+    return "".join("1" if name in granted else "0" for name in names)
+
+
+def events_key(competition, page: int, language: str, granted: Granted) -> str:
+    """The key of a page of a competition's results as a viewer with these permissions sees it."""
+    version = code_version()
+    return (
+        f"events:{version}:{competition.pk}:{competition.results_version}:{page}:{language}:{flags(granted)}"
+    )
+
+
+def pivot_key(tallies_version: str, language: str, query: str) -> str:
+    return f"pivot:{code_version()}:{tallies_version}:{language}:{query}"
+
+
+def read(key: str, render: Callable[[], str], *, stored: bool) -> SafeString:
+    """The part under `key`: from the cache, else (when `stored`, the parts a precompute writes) from
+    the stored parts, else rendered; then cached."""
+    html = django_cache.get(key)
+    if html is None:
+        if stored:
+            html = next(iter(StoredFragment.objects.filter(key=key).values_list("html", flat=True)), None)
+        if html is None:
+            html = render()
+        django_cache.set(key, html, CACHE_SECONDS)
+    return mark_safe(html)
+
+
+def store(
+    parts: Iterable[tuple[str, int | None, str]], competition_ids: Iterable[int], *, pivot: bool
+) -> int:
+    """Store (key, competition id or None, html) parts, and delete the stored parts of these
+    competitions (and of the pivot, when `pivot`) that they replace; returns how many were stored."""
+    version = code_version()
+    rows = {
+        key: StoredFragment(key=key, competition_id=owner, html=html, render_version=version)
+        for key, owner, html in parts
+    }
+    with transaction.atomic():
+        StoredFragment.objects.bulk_create(
+            rows.values(),
+            update_conflicts=True,
+            unique_fields=["key"],
+            update_fields=["html", "render_version", "made"],
+        )
+        old = StoredFragment.objects.filter(competition__in=list(competition_ids))
+        if pivot:
+            old = old | StoredFragment.objects.filter(competition__isnull=True)
+        old.exclude(key__in=list(rows)).delete()
+    return len(rows)
+
+
+# Sent once a write of results has committed, with the `competition_ids` it changed:
+# competitions.precompute queues the writing of their parts.
+results_committed = Signal()
+
+
+def schedule(competition_ids: Iterable[int]) -> None:
+    """Announce these competitions' changed results once the current transaction commits."""
+    ids = sorted(set(competition_ids))
+    if ids:
+        transaction.on_commit(lambda: results_committed.send(sender=None, competition_ids=ids))
+
+
+def forget_other_versions() -> int:
+    """Delete the stored parts of other releases of the code; returns how many."""
+    deleted, _ = StoredFragment.objects.exclude(render_version=code_version()).delete()
+    return deleted

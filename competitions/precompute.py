@@ -1,0 +1,42 @@
+"""Writing the stored page parts (competitions.fragments) in the background: once a write of
+results has committed (`fragments.results_committed`), a task renders its competitions' first page
+of results and the pivot's default body, in every language for every role, and stores them.
+
+Connected in CompetitionsConfig.ready. A queue that is down costs only the speed of the first view
+after the change (which then renders its part itself): the write itself has committed already.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from django.dispatch import receiver
+from django.tasks import task
+
+from competitions import fragments
+from competitions.views import leaderboards, pages
+
+logger = logging.getLogger(__name__)
+
+
+def precompute(competition_ids: Iterable[int], *, pivot: bool = True) -> int:
+    """Render and store the parts the first views after a change of these competitions' results
+    read (and, when `pivot`, the pivot's default body); returns how many parts were stored."""
+    ids = sorted(set(competition_ids))
+    parts = list(pages.precomputed_events(ids))
+    if pivot:
+        parts += leaderboards.precomputed_pivots()
+    return fragments.store(parts, ids, pivot=pivot)
+
+
+@task
+def precompute_pages(competition_ids: list[int]) -> int:
+    """The task: precompute() of these competitions and the pivot; returns how many parts were stored."""
+    return precompute(competition_ids)
+
+
+@receiver(fragments.results_committed, dispatch_uid="competitions.precompute.queue")
+def queue(sender, competition_ids: list[int], **kwargs) -> None:
+    try:
+        precompute_pages.enqueue(competition_ids)
+    except Exception:
+        logger.exception("could not queue the precompute of competitions %s", competition_ids)

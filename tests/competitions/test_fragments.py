@@ -1,0 +1,207 @@
+"""Page parts written when results change (competitions.fragments): the first view after a change
+reads them, they equal what the page renders itself, and they are never stale."""
+
+import io
+import logging
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from competitions import fragments
+from competitions.models import StoredFragment
+from competitions.roles import ADMINISTRATORS, OFFICE, TEACHERS
+from tests.factories import home_organization, make_competition, make_entry, make_event, make_student
+
+pytestmark = pytest.mark.django_db
+
+IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+PIVOT = reverse("competitions:pivot")
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    settings.TASKS = IMMEDIATE
+
+
+@pytest.fixture
+def competition(immediate_tasks, django_capture_on_commit_callbacks):
+    home_organization()
+    competition = make_competition("全国职业院校技能大赛", year=2024)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_entry(make_event(competition, name="焊接"), members=[make_student("张三")], award="金牌")
+        make_entry(
+            make_event(competition, name="机电<一体化>", is_team=True),
+            members=["外甲", "外乙"],
+            award="银牌",
+            organization="外校",
+        )
+    competition.refresh_from_db()
+    return competition
+
+
+def login(client, django_user_model, role: str | None, **fields):
+    user = django_user_model.objects.create_user(
+        f"u-{role}-{len(fields)}", password="a-long-test-password", **fields
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    client.force_login(user)
+    return user
+
+
+def events_section(html: str) -> str:
+    return re.search(r'<section id="events">.*?</section>', html, re.S).group(0)
+
+
+def without_token(html: str) -> str:
+    """The page without what differs between two renders of it: the form's token and the charts'
+    element ids (numbered per process)."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+    return re.sub(r"chart-title-\d+", "chart-title", html)
+
+
+def page(client, url: str, language: str = "en") -> tuple[str, int]:
+    """The page's HTML and its number of queries, with Django's cache empty (a cold view)."""
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+@pytest.mark.parametrize("role", [TEACHERS, OFFICE, ADMINISTRATORS, "superuser"])
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_first_view_after_a_change_reads_the_stored_results_and_they_equal_a_render(
+    competition, client, django_user_model, role, language
+):
+    if role == "superuser":
+        login(client, django_user_model, None, is_superuser=True, is_staff=True)
+    else:
+        login(client, django_user_model, role)
+    url = competition.get_absolute_url()
+    stored, stored_queries = page(client, url, language)
+    StoredFragment.objects.all().delete()
+    rendered, rendered_queries = page(client, url, language)
+    assert events_section(stored) == events_section(rendered)
+    assert "张三" in events_section(stored)
+    assert "机电&lt;一体化&gt;" in events_section(stored)
+    # Reading the stored part costs one query; rendering reads the events' results and people.
+    assert stored_queries < rendered_queries
+    if language == "en":
+        assert "Deleted entries" in events_section(stored)
+        assert ("Edit entries" in events_section(stored)) == (role != TEACHERS)
+    else:
+        assert "Deleted entries" not in events_section(stored)
+
+
+def test_each_role_and_language_has_its_own_part(competition):
+    stored = StoredFragment.objects.filter(competition=competition)
+    # Teachers (the certificates' column, no edit links), the office, administrators and superusers
+    # (edit links too): two sets of permissions, in two languages.
+    assert stored.count() == 4
+    assert len({html for html in stored.values_list("html", flat=True)}) == 4
+    assert StoredFragment.objects.filter(competition=None).count() == 2  # the pivot, two languages
+
+
+def test_a_later_change_is_seen_at_once_even_before_its_parts_are_written(
+    competition, client, django_user_model
+):
+    login(client, django_user_model, TEACHERS)
+    url = competition.get_absolute_url()
+    assert "新选手" not in page(client, url)[0]
+    # Recorded without running the on-commit precompute: the stored parts are of the old results.
+    make_entry(competition.events.get(name="焊接"), members=[make_student("新选手")], award="铜牌")
+    assert "新选手" in events_section(page(client, url)[0])
+    home = home_organization()
+    assert str(2025) not in page(client, PIVOT)[0]
+    make_entry(make_event(make_competition("新赛事", year=2025)), members=[make_student()], organization=home)
+    assert "2025" in page(client, PIVOT)[0]
+
+
+def test_the_next_precompute_replaces_the_parts_it_makes_unused(
+    competition, django_capture_on_commit_callbacks
+):
+    before = set(StoredFragment.objects.values_list("key", flat=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        make_entry(competition.events.get(name="焊接"), members=[make_student("新选手")], award="铜牌")
+    after = set(StoredFragment.objects.values_list("key", flat=True))
+    assert len(after) == len(before) and not before & after
+    competition.refresh_from_db()
+    teachers = fragments.Granted({"competitions.view_certificatescan"})
+    key = fragments.events_key(competition, 1, "en", teachers)
+    assert "新选手" in StoredFragment.objects.get(key=key).html
+
+
+def test_the_stored_pivot_equals_its_render(competition, client, django_user_model):
+    login(client, django_user_model, TEACHERS)
+    for language in ("en", "zh-hans"):
+        stored, stored_queries = page(client, PIVOT, language)
+        kept = list(StoredFragment.objects.filter(competition=None))
+        StoredFragment.objects.filter(competition=None).delete()
+        rendered, rendered_queries = page(client, PIVOT, language)
+        assert without_token(stored) == without_token(rendered)
+        assert stored_queries < rendered_queries
+        StoredFragment.objects.bulk_create(kept)
+
+
+def test_parts_of_another_version_of_the_code_are_not_read_and_the_command_deletes_them(
+    competition, client, django_user_model, monkeypatch
+):
+    login(client, django_user_model, TEACHERS)
+    url = competition.get_absolute_url()
+    StoredFragment.objects.update(html="<p>written by another release</p>")
+    assert "another release" in page(client, url)[0]  # this release's key: read as stored
+    monkeypatch.setattr(fragments, "code_version", lambda: "next-release")
+    html = page(client, url)[0]
+    assert "another release" not in html and "张三" in html
+    out = io.StringIO()
+    call_command("precompute_pages", stdout=out)
+    assert "deleted 6 of other versions" in out.getvalue()
+    assert set(StoredFragment.objects.values_list("render_version", flat=True)) == {"next-release"}
+    assert StoredFragment.objects.filter(competition=competition).count() == 4
+
+
+def test_the_command_writes_the_parts_of_the_competitions_asked_for(competition):
+    other = make_competition("另一个比赛")
+    make_entry(make_event(other), members=[make_student()])  # its precompute never ran
+    assert not StoredFragment.objects.filter(competition=other).exists()
+    call_command("precompute_pages", "--competition", str(other.pk), stdout=io.StringIO())
+    assert StoredFragment.objects.filter(competition=other).count() == 4
+    assert StoredFragment.objects.filter(competition=competition).count() == 4
+    with pytest.raises(CommandError, match="No competition with id 999999"):
+        call_command("precompute_pages", "--competition", "999999", stdout=io.StringIO())
+
+
+def test_a_queue_that_is_down_does_not_stop_the_write(
+    competition, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from competitions import precompute
+
+    def refuse(*args):
+        raise ConnectionError("the queue is down")
+
+    monkeypatch.setattr(precompute, "precompute_pages", SimpleNamespace(enqueue=refuse))
+    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+        entry = make_entry(
+            competition.events.get(name="焊接"), members=[make_student("新选手")], award="铜牌"
+        )
+    assert entry.pk and "could not queue the precompute" in caplog.text
+
+
+def test_granted_answers_as_perms_does(competition, django_user_model):
+    from django.contrib.auth.context_processors import PermWrapper
+
+    user = django_user_model.objects.create_user("office-user")
+    user.groups.add(Group.objects.get(name=OFFICE))
+    granted, perms = fragments.granted(user), PermWrapper(user)
+    for name in fragments.EVENT_PERMS:
+        app, codename = name.split(".")
+        assert (name in granted) == (name in perms)
+        assert granted[app][codename] == perms[app][codename]
