@@ -412,13 +412,13 @@ def pivot(request: HttpRequest) -> HttpResponse:
     """
     query = request.GET.urlencode()
     key = fragments.pivot_key(aggregates.tallies_version(), get_language(), query)
-    # The default body is stored when results change (fragments.precompute); the others are cached.
+    # The default body is stored when results change (competitions.precompute); the others are cached.
     body = fragments.read(key, lambda: pivot_body(request.GET), stored=not query)
     return render(request, "competitions/pivot.html", {"body": body})
 
 
 def precomputed_pivots() -> list[tuple[str, None, str]]:
-    """(key, None, html) of the pivot's default body in every language (fragments.precompute)."""
+    """(key, None, html) of the pivot's default body in every language (competitions.precompute)."""
     version, parts = aggregates.tallies_version(), []
     for language, _name in settings.LANGUAGES:
         with translation.override(language):

@@ -226,7 +226,7 @@ def read_events(competition: Competition, page: Page, granted: fragments.Granted
 
 def precomputed_events(competition_ids: list[int]) -> Iterator[tuple[str, int, str]]:
     """(key, competition id, html) of each competition's first page of results, in every language
-    for every role (fragments.precompute)."""
+    for every role (competitions.precompute)."""
     variants = fragments.role_variants()
     for competition in Competition.objects.filter(pk__in=competition_ids).order_by("pk"):
         page = event_page(competition, {})
