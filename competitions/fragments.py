@@ -1,17 +1,17 @@
 """Page parts written when results change, so that the first view after a change reads them.
 
-The competition page's first page of results and the pivot's default body cost 7-15 ms to render
-(benchmarks/profile_page.py, issue 13), and the cache that keeps them holds them only once someone
-has looked: the first view after a result changes, exactly when the office and the teachers look,
-rendered them. Now every write of results ends (competitions.aggregates.results_changed) by
-announcing its competitions on commit (`results_committed`), and competitions.precompute queues a
-task that renders those parts for every language and every
-role's permissions and stores them (models.StoredFragment); a view reads its part from Django's
-cache, else from the stored parts, else renders it (and caches it, never stores it: a view writes
-nothing, so a reader never waits for a long import's write lock).
+The competition page's medal table and first page of results, and the pivot's default body, cost
+7-15 ms to render (benchmarks/profile_page.py, issue 13), and the cache that keeps them holds them
+only once someone has looked: the first view after a result changes, exactly when the office and
+the teachers look, rendered them. Now every write of results ends
+(competitions.aggregates.results_changed) by announcing its competitions on commit
+(`results_committed`), and competitions.precompute queues a task that renders those parts for
+every language and every role's permissions and stores them (models.StoredFragment). A view reads
+its part from Django's cache, else from the stored parts, else renders it (and caches it, never
+stores it: a view writes nothing, so a reader never waits for a long import's write lock).
 
 A key holds everything the part depends on: the code's version (templates, translations and the
-modules that write the HTML, `code_version`), the results' version, the page, the language and the
+modules that write the HTML, `code_version`), the results' version, what it shows, the language and the
 viewer's permissions. So a stored part is never stale, only unused, and the next precompute of its
 competition deletes the unused ones; `manage.py precompute_pages` writes them all again after an
 upgrade (when the code's version changes).
@@ -106,12 +106,11 @@ def flags(granted: Granted, names: Iterable[str] = EVENT_PERMS) -> str:
     return "".join("1" if name in granted else "0" for name in names)
 
 
-def events_key(competition, page: int, language: str, granted: Granted) -> str:
-    """The key of a page of a competition's results as a viewer with these permissions sees it."""
+def results_key(competition, language: str, granted: Granted, shown: str) -> str:
+    """The key of a competition page's results part (`shown`: what it shows, ResultsView.shown) as
+    a viewer with these permissions sees it."""
     version = code_version()
-    return (
-        f"events:{version}:{competition.pk}:{competition.results_version}:{page}:{language}:{flags(granted)}"
-    )
+    return f"results:{version}:{competition.pk}:{competition.results_version}:{language}:{flags(granted)}:{shown}"
 
 
 def pivot_key(tallies_version: str, language: str, query: str) -> str:

@@ -1102,10 +1102,10 @@ class TallySize(models.Model):
 
 class StoredFragment(models.Model):
     """A part of a page written when results change (competitions.fragments), so that the first
-    view after the change reads it instead of rendering it: the competition page's first results
-    block and the pivot's default body. The key holds every version the part depends on (the
-    code's, the results', the language, the viewer's permissions), so a stored part is never stale,
-    only unused; the next precompute of its competition removes it."""
+    view after the change reads it instead of rendering it: the competition page's medal table and
+    first page of results, and the pivot's default body. The key holds every version the part
+    depends on (the code's, the results', the language, the viewer's permissions), so a stored part
+    is never stale, only unused; the next precompute of its competition removes it."""
 
     key = models.CharField(max_length=200, primary_key=True)
     competition = models.ForeignKey(

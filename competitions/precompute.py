@@ -1,6 +1,7 @@
 """Writing the stored page parts (competitions.fragments) in the background: once a write of
-results has committed (`fragments.results_committed`), a task renders its competitions' first page
-of results and the pivot's default body, in every language for every role, and stores them.
+results has committed (`fragments.results_committed`), a task renders its competitions' default
+medal table and first page of results, and the pivot's default body, in every language for every
+role, and stores them.
 
 Connected in CompetitionsConfig.ready. A queue that is down costs only the speed of the first view
 after the change (which then renders its part itself): the write itself has committed already.
@@ -22,7 +23,7 @@ def precompute(competition_ids: Iterable[int], *, pivot: bool = True) -> int:
     """Render and store the parts the first views after a change of these competitions' results
     read (and, when `pivot`, the pivot's default body); returns how many parts were stored."""
     ids = sorted(set(competition_ids))
-    parts = list(pages.precomputed_events(ids))
+    parts = list(pages.precomputed_results(ids))
     if pivot:
         parts += leaderboards.precomputed_pivots()
     return fragments.store(parts, ids, pivot=pivot)

@@ -1,4 +1,5 @@
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -136,28 +137,53 @@ def event_page(competition: Competition, params) -> Page:
     return page
 
 
+@dataclass(frozen=True)
+class ResultsView:
+    """What a competition page's results part shows, from its query string: the medal table's
+    grouping, order, selection-only and whole-table choices, and the page of events (or the event)
+    asked for. The part is a function of these (and of the competition's results, the language and
+    the viewer's permissions) alone: its links carry these values, not the query string as sent."""
+
+    by: str = "organization"
+    order: str = "tiers"
+    selection_only: bool = False
+    whole_table: bool = False
+    page: str | None = None  # as asked: Paginator.get_page makes it a page number
+    event: str | None = None
+
+    @classmethod
+    def of(cls, params) -> "ResultsView":
+        return cls(
+            by=choice(params.get("by"), TABLES, "organization"),
+            order=choice(params.get("order"), ORDERS, "tiers"),
+            selection_only=params.get("selection") == "1",
+            whole_table=params.get("medals") == "all",
+            page=params.get("page") or None,
+            event=params.get("event") or None,
+        )
+
+    def params(self) -> dict[str, str]:
+        """The medal table's choices that differ from the defaults, for the part's links."""
+        default = ResultsView()
+        params = {"by": self.by, "order": self.order}
+        params = {key: value for key, value in params.items() if value != getattr(default, key)}
+        if self.selection_only:
+            params["selection"] = "1"
+        if self.whole_table:
+            params["medals"] = "all"
+        return params
+
+    def shown(self, page: int) -> str:
+        """The key of what the part shows at this page of events."""
+        return f"{self.by}.{self.order}.{self.selection_only:d}.{self.whole_table:d}.{page}"
+
+
+# The part the first view after a change reads (competitions.precompute stores it).
+DEFAULT_VIEW = ResultsView()
+
+
 def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     competition = get_object_or_404(Competition.objects.prefetch_related("photos"), pk=pk)
-    competition.read_ranking_exceptions()
-    by = choice(request.GET.get("by"), TABLES, "organization")
-    order = choice(request.GET.get("order"), ORDERS, "tiers")
-    selection_only = request.GET.get("selection") == "1"
-
-    counted = Entry.objects.for_competition(competition)
-    unranked = [organization.pk for organization in competition.unranked]
-    if selection_only:
-        counted = counted.selection_events()
-        medal_rows = tallies.medal_table(
-            counted,
-            by=by,
-            order=order,
-            unranked=unranked,
-            exclude=[organization.pk for organization in competition.excluded],
-        )
-    else:  # every result: the competition's stored tallies hold the counts
-        medal_rows = tallies.competition_medal_table(competition, by=by, order=order, unranked=unranked)
-    # A person table (students, coaches) ends with one "未署名" line of the entries naming nobody.
-    unnamed = tallies.unnamed_row(counted, by=by)
 
     # Results waiting for a second office user (None: the office confirms nothing); one count.
     unconfirmed = (
@@ -170,13 +196,7 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Competition.objects.public().filter(pk=competition.pk).exists() if settings.PUBLIC_RESULTS else None
     )
 
-    # The results a page of events at a time: a national selection has hundreds of events.
-    events_page = event_page(competition, request.GET)
-
-    events_html = read_events(competition, events_page, fragments.granted(request.user))
-
-    # The medal table first: its leading rows, or every row on asking.
-    whole_table = request.GET.get("medals") == "all"
+    results_html = read_results(competition, ResultsView.of(request.GET), fragments.granted(request.user))
     return render(
         request,
         "competitions/competition_detail.html",
@@ -184,22 +204,77 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "competition": competition,
             "unconfirmed": unconfirmed,
             "public": public,
-            "events_html": events_html,
-            "events_page": events_page,
-            "event_page_numbers": events_page.paginator.get_elided_page_range(events_page.number),
-            "medal_rows": medal_rows if whole_table else medal_rows[:MEDAL_ROWS],
-            "medal_rows_hidden": 0 if whole_table else max(0, len(medal_rows) - MEDAL_ROWS),
-            "medal_rows_count": len(medal_rows),
-            "unnamed": unnamed,
-            "medal_tiers": MEDAL_TIERS,
-            "by": by,
-            "by_label": BY_LABELS[by],
-            "order": order,
-            "selection_only": selection_only,
-            "by_choices": list(BY_LABELS.items()),
-            "order_choices": [(key, ORDER_LABELS[key]) for key in ORDERS],
+            "results_html": results_html,
         },
     )
+
+
+def read_results(competition: Competition, view: ResultsView, granted: fragments.Granted) -> SafeString:
+    """The page's medal table and page of results: cached, or stored when results changed (the
+    default view: DEFAULT_VIEW, first page; competitions.precompute), or rendered here."""
+    events_page = None
+    number = 1
+    if view.page or view.event:  # the page asked for decides the key
+        events_page = event_page(competition, {"page": view.page, "event": view.event})
+        number = events_page.number
+    key = fragments.results_key(competition, get_language(), granted, view.shown(number))
+    stored = number == 1 and replace(view, page=None, event=None) == DEFAULT_VIEW
+    return fragments.read(
+        key, lambda: render_results(results_context(competition, view, events_page), granted), stored=stored
+    )
+
+
+def render_results(context: dict, granted: fragments.Granted) -> str:
+    """The results part as a viewer with these permissions sees it, in the current language."""
+    return render_to_string("competitions/_competition_results.html", {**context, "perms": granted})
+
+
+def results_context(competition: Competition, view: ResultsView, events_page: Page | None = None) -> dict:
+    """What the results part shows: the medal table (its leading rows, or every row on asking)
+    and a page of the events with their results (a national selection has hundreds of events)."""
+    competition.read_ranking_exceptions()
+    by, order = view.by, view.order
+    counted = Entry.objects.for_competition(competition)
+    unranked = [organization.pk for organization in competition.unranked]
+    if view.selection_only:
+        counted = counted.selection_events()
+        medal_rows = tallies.medal_table(
+            counted,
+            by=by,
+            order=order,
+            unranked=unranked,
+            exclude=[organization.pk for organization in competition.excluded],
+        )
+    else:  # every result: the competition's stored tallies hold the counts
+        medal_rows = tallies.competition_medal_table(competition, by=by, order=order, unranked=unranked)
+    # A person table (students, coaches) ends with one "未署名" line of the entries naming nobody.
+    unnamed = tallies.unnamed_row(counted, by=by)
+    if events_page is None:
+        events_page = event_page(competition, {"page": view.page, "event": view.event})
+    return {
+        "competition": competition,
+        "params": view.params(),
+        "events": with_results(events_page.events),
+        "events_page": events_page,
+        "event_page_numbers": events_page.paginator.get_elided_page_range(events_page.number),
+        # The whole medal table's link keeps the page of events.
+        "whole_table_params": {
+            **view.params(),
+            "medals": "all",
+            **({"page": str(events_page.number)} if events_page.number > 1 else {}),
+        },
+        "medal_rows": medal_rows if view.whole_table else medal_rows[:MEDAL_ROWS],
+        "medal_rows_hidden": 0 if view.whole_table else max(0, len(medal_rows) - MEDAL_ROWS),
+        "medal_rows_count": len(medal_rows),
+        "unnamed": unnamed,
+        "medal_tiers": MEDAL_TIERS,
+        "by": by,
+        "by_label": BY_LABELS[by],
+        "order": order,
+        "selection_only": view.selection_only,
+        "by_choices": list(BY_LABELS.items()),
+        "order_choices": [(key, ORDER_LABELS[key]) for key in ORDERS],
+    }
 
 
 def with_results(events: list[Event]) -> list[Event]:
@@ -210,32 +285,17 @@ def with_results(events: list[Event]) -> list[Event]:
     return events
 
 
-def render_events(events: list[Event], granted: fragments.Granted) -> str:
-    """A page of events with their results, as a viewer with these permissions sees them."""
-    return render_to_string("competitions/_competition_events.html", {"events": events, "perms": granted})
-
-
-def read_events(competition: Competition, page: Page, granted: fragments.Granted) -> SafeString:
-    """The page's results block: cached, or stored when results changed (page 1, fragments), or
-    rendered here."""
-    key = fragments.events_key(competition, page.number, get_language(), granted)
-    return fragments.read(
-        key, lambda: render_events(with_results(page.events), granted), stored=page.number == 1
-    )
-
-
-def precomputed_events(competition_ids: list[int]) -> Iterator[tuple[str, int, str]]:
-    """(key, competition id, html) of each competition's first page of results, in every language
-    for every role (competitions.precompute)."""
+def precomputed_results(competition_ids: list[int]) -> Iterator[tuple[str, int, str]]:
+    """(key, competition id, html) of each competition's default results part (DEFAULT_VIEW), in
+    every language for every role (competitions.precompute)."""
     variants = fragments.role_variants()
     for competition in Competition.objects.filter(pk__in=competition_ids).order_by("pk"):
-        page = event_page(competition, {})
-        events = with_results(page.events)
+        context = results_context(competition, DEFAULT_VIEW)  # read once, rendered for each
         for language, _name in settings.LANGUAGES:
             with translation.override(language):
                 for granted in variants:
-                    key = fragments.events_key(competition, page.number, language, granted)
-                    yield key, competition.pk, render_events(events, granted)
+                    key = fragments.results_key(competition, language, granted, DEFAULT_VIEW.shown(1))
+                    yield key, competition.pk, render_results(context, granted)
 
 
 @public_page

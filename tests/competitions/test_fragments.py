@@ -17,6 +17,7 @@ from django.urls import reverse
 from competitions import fragments
 from competitions.models import StoredFragment
 from competitions.roles import ADMINISTRATORS, OFFICE, TEACHERS
+from competitions.views import pages
 from tests.factories import home_organization, make_competition, make_entry, make_event, make_student
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +58,8 @@ def login(client, django_user_model, role: str | None, **fields):
 
 
 def events_section(html: str) -> str:
-    return re.search(r'<section id="events">.*?</section>', html, re.S).group(0)
+    """The results part: the medal table's section and the events' section."""
+    return re.search(r'<section id="medal-table">.*<section id="events">.*?</section>', html, re.S).group(0)
 
 
 def without_token(html: str) -> str:
@@ -135,7 +137,7 @@ def test_the_next_precompute_replaces_the_parts_it_makes_unused(
     assert len(after) == len(before) and not before & after
     competition.refresh_from_db()
     teachers = fragments.Granted({"competitions.view_certificatescan"})
-    key = fragments.events_key(competition, 1, "en", teachers)
+    key = fragments.results_key(competition, "en", teachers, pages.DEFAULT_VIEW.shown(1))
     assert "新选手" in StoredFragment.objects.get(key=key).html
 
 
@@ -205,3 +207,19 @@ def test_granted_answers_as_perms_does(competition, django_user_model):
         app, codename = name.split(".")
         assert (name in granted) == (name in perms)
         assert granted[app][codename] == perms[app][codename]
+
+
+def test_other_views_of_the_results_are_rendered_and_their_links_carry_only_their_choices(
+    competition, client, django_user_model
+):
+    login(client, django_user_model, TEACHERS)
+    url = competition.get_absolute_url()
+    default = events_section(page(client, url)[0])
+    assert events_section(page(client, url + "?page=1")[0]) == default  # the same part
+    StoredFragment.objects.update(html="<p>stored</p>")
+    assert "<p>stored</p>" in page(client, url + "?page=1")[0]  # read from the stored part
+    by_student, _queries = page(client, url + "?by=student&order=points&junk=%22%3E")
+    assert "<p>stored</p>" not in by_student  # not the default view: rendered
+    assert "张三" in events_section(by_student)
+    assert 'value="student" selected' in by_student and 'value="points" selected' in by_student
+    assert "junk" not in events_section(by_student)
