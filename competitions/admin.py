@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from competitions import confirming, roles, tallies, tokens
+from competitions import confirming, fragments, roles, tallies, tokens
 from competitions.admin_honours import HonourAdmin  # noqa: F401 (registers the honours' admin)
 from competitions.admin_tallies import RefreshesTallies
 from competitions.amending import check_event, save_award, save_event
@@ -33,6 +33,7 @@ from competitions.models import (
     Skill,
     once_per_event,
 )
+from competitions.recording import change_skill
 
 # The admin's header and page titles in the visitor's language, not "Django administration".
 admin.site.site_header = _("Skills competition results: administration")
@@ -74,14 +75,20 @@ class OrganizationAdmin(RefreshesTallies, admin.ModelAdmin):
         return obj.n_entries
 
     def tally_competitions(self, pks):
-        # Renaming an organization changes the cached result lists of its competitions.
-        return set(
-            Entry.objects.filter(organization__in=pks).values_list("event__competition", flat=True).distinct()
+        # Renaming an organization changes the result lists of its competitions, and the ranking
+        # notes of those that leave it out of the ranking or the table.
+        return (
+            set(Entry.objects.filter(organization__in=pks).values_list("event__competition", flat=True))
+            | set(Competition.objects.filter(unranked_organizations__in=pks).values_list("pk", flat=True))
+            | set(Competition.objects.filter(excluded_organizations__in=pks).values_list("pk", flat=True))
         )
 
 
 @admin.register(Skill)
 class SkillAdmin(admin.ModelAdmin):
+    def save_model(self, request, obj, form, change):
+        change_skill(form)  # the pages that name the skill are written again
+
     list_display = ["name", "name_en", "placeholder", "event_count"]
     list_filter = ["placeholder"]
     search_fields = ["name", "name_en"]
@@ -352,9 +359,34 @@ class PhotoAdmin(admin.ModelAdmin):
 class EvidenceFileLink:
     """The stored file of a scan or document, linked through the page that checks permissions
     (evidence is never under /media/); files are uploaded on the office's pages, where they are
-    sniffed and checked (competitions.evidence), so the admin does not take them."""
+    sniffed and checked (competitions.evidence), so the admin does not take them.
+
+    A change or deletion here changes the evidence markers of the competition pages' results:
+    their competitions (`competitions_of`, before and after) are written again."""
 
     file_view = ""
+
+    def competitions_of(self, pks) -> set[int]:
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        request._evidence_before = self.competitions_of([obj.pk]) if obj.pk else set()
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        before = getattr(request, "_evidence_before", set())
+        fragments.shown_changed(before | self.competitions_of([form.instance.pk]))
+
+    def delete_model(self, request, obj):
+        competitions = self.competitions_of([obj.pk])
+        super().delete_model(request, obj)
+        fragments.shown_changed(competitions)
+
+    def delete_queryset(self, request, queryset):
+        competitions = self.competitions_of(list(queryset.values_list("pk", flat=True)))
+        super().delete_queryset(request, queryset)
+        fragments.shown_changed(competitions)
 
     @admin.display(description=_("file"))
     def stored_file(self, obj):
@@ -381,6 +413,10 @@ class CertificateScanAdmin(EvidenceFileLink, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def competitions_of(self, pks) -> set[int]:
+        scans = CertificateScan.objects.filter(pk__in=pks)
+        return set(scans.values_list("entry__event__competition", flat=True))
+
 
 @admin.register(ResultDocument)
 class ResultDocumentAdmin(EvidenceFileLink, admin.ModelAdmin):
@@ -392,6 +428,11 @@ class ResultDocumentAdmin(EvidenceFileLink, admin.ModelAdmin):
     autocomplete_fields = ["competition", "entries"]
     fields = ["competition", "issuer", "number", "issued_on", "title", "entries", "stored_file"]
     readonly_fields = ["stored_file"]
+
+    def competitions_of(self, pks) -> set[int]:
+        documents = ResultDocument.objects.filter(pk__in=pks)
+        competitions = set(documents.values_list("competition", flat=True))
+        return (competitions | set(documents.values_list("entries__event__competition", flat=True))) - {None}
 
 
 # Permissions as the admin's user and group forms list them: in the visitor's language. Django

@@ -258,7 +258,10 @@ def rebuild() -> None:
     TallySize.objects.bulk_create(
         TallySize(kind=kind, rows=n) for kind, n in expected_sizes(totals).items() if n
     )
-    Competition.objects.update(entry_count=ENTRY_COUNT)
+    # Every page part is keyed by its competition's results_version (and the pivot by their sum):
+    # none drawn from the tables before the rebuild is read again; the pages are written anew.
+    Competition.objects.update(entry_count=ENTRY_COUNT, results_version=F("results_version") + 1)
+    fragments.schedule(Competition.objects.values_list("pk", flat=True))
     TallyCompetition.objects.bulk_create(
         (
             TallyCompetition(

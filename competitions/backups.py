@@ -52,6 +52,8 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from competitions.models import StoredFragment
+
 FORMAT = "results-tracker-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
@@ -81,6 +83,11 @@ def project_apps() -> list[str]:
     ]
 
 
+# Rebuilt from the rest, not backed up: the stored page parts (HTML, a few per competition, written
+# again after a restore by `manage.py precompute_pages`, and by every later write of results).
+DERIVED = {StoredFragment}
+
+
 def backed_up_models() -> list[type[models.Model]]:
     """Accounts first, then the project's models in the registry's order (history tables included).
 
@@ -89,7 +96,11 @@ def backed_up_models() -> list[type[models.Model]]:
     """
     chosen = [get_user_model(), Group, LogEntry]
     for app_label in project_apps():
-        chosen += [model for model in apps.get_app_config(app_label).get_models() if not model._meta.proxy]
+        chosen += [
+            model
+            for model in apps.get_app_config(app_label).get_models()
+            if not model._meta.proxy and model not in DERIVED
+        ]
     return chosen
 
 

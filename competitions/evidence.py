@@ -27,12 +27,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage
 from django.db import transaction
-from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from competitions import punctuation
+from competitions import fragments, punctuation
 from competitions.models import CertificateScan, Competition, Entry, EvidenceFile, ResultDocument
 from competitions.photos import MAX_PIXELS, image_problem, make_thumbnail, strip_metadata
 
@@ -193,9 +193,9 @@ def _remove(written: list[tuple[Storage, str]]) -> None:
 
 
 def _evidence_changed(competition_id: int) -> None:
-    """The competition page's cached results tables carry each entry's evidence marker: raise the
-    version they are keyed by (no tally changes, so no refresh of the tallies)."""
-    Competition.objects.filter(pk=competition_id).update(results_version=F("results_version") + 1)
+    """The competition page's results part carries each entry's evidence marker: raise the version
+    it is keyed by and have it written again (no tally changes, so no refresh of the tallies)."""
+    fragments.shown_changed([competition_id])
 
 
 def add_scans(*, entry: Entry, files: Iterable[File], caption: str = "", user=None) -> list[CertificateScan]:

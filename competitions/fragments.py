@@ -24,11 +24,13 @@ from functools import cache
 import django
 from django.conf import settings
 from django.core.cache import cache as django_cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 from django.dispatch import Signal
+from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
 
-from competitions.models import StoredFragment
+from competitions.models import Competition, StoredFragment
 
 # How long a rendered part stays in Django's cache (its key changes with every result anyway).
 CACHE_SECONDS = 600
@@ -109,12 +111,12 @@ def flags(granted: Granted, names: Iterable[str] = EVENT_PERMS) -> str:
 def results_key(competition, language: str, granted: Granted, shown: str) -> str:
     """The key of a competition page's results part (`shown`: what it shows, ResultsView.shown) as
     a viewer with these permissions sees it."""
-    version = code_version()
+    version = f"{code_version()}:{get_script_prefix()}"
     return f"results:{version}:{competition.pk}:{competition.results_version}:{language}:{flags(granted)}:{shown}"
 
 
 def pivot_key(tallies_version: str, language: str, query: str) -> str:
-    return f"pivot:{code_version()}:{tallies_version}:{language}:{query}"
+    return f"pivot:{code_version()}:{get_script_prefix()}:{tallies_version}:{language}:{query}"
 
 
 def read(key: str, render: Callable[[], str], *, stored: bool) -> SafeString:
@@ -130,25 +132,39 @@ def read(key: str, render: Callable[[], str], *, stored: bool) -> SafeString:
     return mark_safe(html)
 
 
-def store(
-    parts: Iterable[tuple[str, int | None, str]], competition_ids: Iterable[int], *, pivot: bool
-) -> int:
-    """Store (key, competition id or None, html) parts, and delete the stored parts of these
-    competitions (and of the pivot, when `pivot`) that they replace; returns how many were stored."""
-    version = code_version()
-    rows = {
-        key: StoredFragment(key=key, competition_id=owner, html=html, render_version=version)
-        for key, owner, html in parts
-    }
+# A part as rendered: its key, its owner (a competition's id, None for the pivot), the version of
+# the results it was rendered from (the competition's results_version, the tallies' version), html.
+Part = tuple[str, int | None, object, str]
+
+# The stores one at a time (PostgreSQL: an advisory lock; SQLite writes one at a time anyway).
+STORE_LOCK = 7_311_013
+
+
+def store(parts: Iterable[Part], current: Callable[[], dict]) -> int:
+    """Store the parts rendered from the results as they are now, replacing their owners' other
+    parts; returns how many were stored. `current()`, asked once the stores are serialized, answers
+    each owner's version now: a part rendered from older results (a later write committed while it
+    was rendered) is dropped, and its owner's parts are left to the task that write queued."""
+    code = code_version()
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [STORE_LOCK])
+        now = current()
+        rows = {
+            key: StoredFragment(key=key, competition_id=owner, html=html, render_version=code)
+            for key, owner, version, html in parts
+            if owner in now and now[owner] == version
+        }
+        owners = {row.competition_id for row in rows.values()}
         StoredFragment.objects.bulk_create(
-            rows.values(),
+            sorted(rows.values(), key=lambda row: row.key),
             update_conflicts=True,
             unique_fields=["key"],
             update_fields=["html", "render_version", "made"],
         )
-        old = StoredFragment.objects.filter(competition__in=list(competition_ids))
-        if pivot:
+        old = StoredFragment.objects.filter(competition__in=owners - {None})
+        if None in owners:
             old = old | StoredFragment.objects.filter(competition__isnull=True)
         old.exclude(key__in=list(rows)).delete()
     return len(rows)
@@ -164,6 +180,21 @@ def schedule(competition_ids: Iterable[int]) -> None:
     ids = sorted(set(competition_ids))
     if ids:
         transaction.on_commit(lambda: results_committed.send(sender=None, competition_ids=ids))
+
+
+def shown_changed(competition_ids: Iterable[int]) -> None:
+    """What these competitions' pages show changed without a change of their tallies (evidence, a
+    skill's name): raise the version their parts are keyed by, and have them written again."""
+    ids = set(competition_ids)
+    if ids:
+        Competition.objects.filter(pk__in=ids).update(results_version=F("results_version") + 1)
+        schedule(ids)
+
+
+def forget_pivot() -> None:
+    """Drop the stored pivot bodies (the departments it offers changed without a change of the
+    results): the next view renders its own."""
+    StoredFragment.objects.filter(competition__isnull=True).delete()
 
 
 def forget_other_versions() -> int:

@@ -13,20 +13,34 @@ from collections.abc import Iterable
 from django.dispatch import receiver
 from django.tasks import task
 
-from competitions import fragments
+from competitions import aggregates, fragments, models
 from competitions.views import leaderboards, pages
 
 logger = logging.getLogger(__name__)
 
 
+# Competitions rendered and stored per transaction.
+CHUNK = 50
+
+
 def precompute(competition_ids: Iterable[int], *, pivot: bool = True) -> int:
     """Render and store the parts the first views after a change of these competitions' results
-    read (and, when `pivot`, the pivot's default body); returns how many parts were stored."""
+    read (and, when `pivot`, the pivot's default body), CHUNK competitions at a time; returns how
+    many parts were stored."""
     ids = sorted(set(competition_ids))
-    parts = list(pages.precomputed_results(ids))
+    stored = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+
+        def current(chunk=chunk) -> dict:
+            return dict(models.Competition.objects.filter(pk__in=chunk).values_list("pk", "results_version"))
+
+        stored += fragments.store(pages.precomputed_results(chunk), current)
     if pivot:
-        parts += leaderboards.precomputed_pivots()
-    return fragments.store(parts, ids, pivot=pivot)
+        stored += fragments.store(
+            leaderboards.precomputed_pivots(), lambda: {None: aggregates.tallies_version()}
+        )
+    return stored
 
 
 @task

@@ -9,10 +9,9 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
-from competitions import confirming
+from competitions import confirming, fragments
 from competitions.aggregates import lock_tallies, results_changed
 from competitions.auditing import bulk_create_audited
 from competitions.models import (
@@ -214,4 +213,4 @@ def change_skill(form) -> None:
     skill = form.save(commit=False)
     lock_tallies()  # before the competitions' rows, as every writer of results does
     skill.save()
-    Competition.objects.filter(events__skill=skill).update(results_version=F("results_version") + 1)
+    fragments.shown_changed(Competition.objects.filter(events__skill=skill).values_list("pk", flat=True))

@@ -4,6 +4,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from competitions import fragments
 from competitions.admin_tallies import RefreshesTallies
 from competitions.models import Entry
 from competitions.photos import strip_metadata, validate_image
@@ -31,6 +32,20 @@ class DepartmentAdmin(RefreshesTallies, admin.ModelAdmin):
     def tally_competitions(self, pks):
         entries = Entry.objects.filter(members__student__department__in=pks)
         return set(entries.values_list("event__competition", flat=True).distinct())
+
+    # The tallies page offers every department: a new, renamed or deleted one, even without
+    # results, makes its stored default body out of date.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        fragments.forget_pivot()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        fragments.forget_pivot()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        fragments.forget_pivot()
 
 
 @admin.register(Major)

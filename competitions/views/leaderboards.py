@@ -417,12 +417,13 @@ def pivot(request: HttpRequest) -> HttpResponse:
     return render(request, "competitions/pivot.html", {"body": body})
 
 
-def precomputed_pivots() -> list[tuple[str, None, str]]:
-    """(key, None, html) of the pivot's default body in every language (competitions.precompute)."""
+def precomputed_pivots() -> list[fragments.Part]:
+    """(key, None, tallies version, html) of the pivot's default body in every language
+    (competitions.precompute)."""
     version, parts = aggregates.tallies_version(), []
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
-            parts.append((fragments.pivot_key(version, language, ""), None, pivot_body(QueryDict())))
+            parts.append((fragments.pivot_key(version, language, ""), None, version, pivot_body(QueryDict())))
     return parts
 
 

@@ -1,5 +1,5 @@
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -113,7 +113,7 @@ def event_page(competition: Competition, params) -> Page:
     paginator = Paginator(pages, 1)
     wanted = params.get("event")
     page = None
-    if wanted and wanted.isdigit():
+    if wanted and wanted.isdecimal():
         page = next(
             (paginator.get_page(number) for number, ids in enumerate(pages, start=1) if int(wanted) in ids),
             None,
@@ -218,7 +218,7 @@ def read_results(competition: Competition, view: ResultsView, granted: fragments
         events_page = event_page(competition, {"page": view.page, "event": view.event})
         number = events_page.number
     key = fragments.results_key(competition, get_language(), granted, view.shown(number))
-    stored = number == 1 and replace(view, page=None, event=None) == DEFAULT_VIEW
+    stored = view.shown(number) == DEFAULT_VIEW.shown(1)
     return fragments.read(
         key, lambda: render_results(results_context(competition, view, events_page), granted), stored=stored
     )
@@ -256,7 +256,8 @@ def results_context(competition: Competition, view: ResultsView, events_page: Pa
         "params": view.params(),
         "events": with_results(events_page.events),
         "events_page": events_page,
-        "event_page_numbers": events_page.paginator.get_elided_page_range(events_page.number),
+        # A list: the part shows them twice, and is rendered once for each language and role.
+        "event_page_numbers": list(events_page.paginator.get_elided_page_range(events_page.number)),
         # The whole medal table's link keeps the page of events.
         "whole_table_params": {
             **view.params(),
@@ -285,8 +286,8 @@ def with_results(events: list[Event]) -> list[Event]:
     return events
 
 
-def precomputed_results(competition_ids: list[int]) -> Iterator[tuple[str, int, str]]:
-    """(key, competition id, html) of each competition's default results part (DEFAULT_VIEW), in
+def precomputed_results(competition_ids: list[int]) -> Iterator[fragments.Part]:
+    """(key, competition id, results version, html) of each competition's default results part (DEFAULT_VIEW), in
     every language for every role (competitions.precompute)."""
     variants = fragments.role_variants()
     for competition in Competition.objects.filter(pk__in=competition_ids).order_by("pk"):
@@ -295,7 +296,7 @@ def precomputed_results(competition_ids: list[int]) -> Iterator[tuple[str, int, 
             with translation.override(language):
                 for granted in variants:
                     key = fragments.results_key(competition, language, granted, DEFAULT_VIEW.shown(1))
-                    yield key, competition.pk, render_results(context, granted)
+                    yield key, competition.pk, competition.results_version, render_results(context, granted)
 
 
 @public_page

@@ -223,3 +223,124 @@ def test_other_views_of_the_results_are_rendered_and_their_links_carry_only_thei
     assert "张三" in events_section(by_student)
     assert 'value="student" selected' in by_student and 'value="points" selected' in by_student
     assert "junk" not in events_section(by_student)
+
+
+@pytest.fixture
+def long_competition(immediate_tasks, django_capture_on_commit_callbacks):
+    """A competition of 12 events of 5 results each: two pages of results."""
+    home_organization()
+    competition = make_competition("长赛", year=2024)
+    with django_capture_on_commit_callbacks(execute=True):
+        for number in range(12):
+            event = make_event(competition, name=f"赛项{number:02d}")
+            for place in range(5):
+                make_entry(event, members=[f"选手{number}-{place}"], award="金牌" if place == 0 else None)
+    competition.refresh_from_db()
+    return competition
+
+
+@pytest.mark.parametrize("role", [TEACHERS, OFFICE])
+def test_every_stored_part_of_a_long_competition_has_its_page_links(
+    long_competition, client, django_user_model, role
+):
+    login(client, django_user_model, role)
+    url = long_competition.get_absolute_url()
+    for language in ("en", "zh-hans"):
+        stored = events_section(page(client, url, language)[0])
+        kept = list(StoredFragment.objects.filter(competition=long_competition))
+        StoredFragment.objects.filter(competition=long_competition).delete()
+        rendered = events_section(page(client, url, language)[0])
+        StoredFragment.objects.bulk_create(kept)
+        assert stored == rendered
+        # The two lists of pages (above and below the results), each linking page 2.
+        assert stored.count('href="?page=2#events">2</a>') == 2
+
+
+def test_a_part_rendered_from_older_results_is_not_stored_and_removes_nothing(competition):
+    before = set(StoredFragment.objects.values_list("key", flat=True))
+    old = [("results:old", competition.pk, competition.results_version - 1, "<p>old</p>")]
+    now = {competition.pk: competition.results_version}
+    assert fragments.store(old, lambda: now) == 0
+    assert set(StoredFragment.objects.values_list("key", flat=True)) == before
+    pivot = [("pivot:old", None, "1.1", "<p>old</p>")]
+    assert fragments.store(pivot, lambda: {None: "2.1"}) == 0
+    assert set(StoredFragment.objects.values_list("key", flat=True)) == before
+
+
+def test_a_rebuild_of_the_tallies_leaves_no_stored_part_in_use(competition, client, django_user_model):
+    from competitions.aggregates import rebuild
+
+    login(client, django_user_model, TEACHERS)
+    StoredFragment.objects.update(html="<p>drawn from the tables before</p>")
+    version = competition.results_version
+    rebuild()
+    competition.refresh_from_db()
+    assert competition.results_version == version + 1
+    for url in (competition.get_absolute_url(), PIVOT):
+        assert "drawn from the tables before" not in page(client, url)[0]
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", password="a-long-test-password")
+    client.force_login(admin)
+    return client
+
+
+def version_of(competition) -> int:
+    competition.refresh_from_db()
+    return competition.results_version
+
+
+def test_what_the_admin_changes_on_a_competition_page_raises_its_version(
+    competition, admin_client, settings, tmp_path
+):
+    from competitions.models import Competition, Skill
+    from tests.competitions.test_evidence import document_of, scan_of
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    entry = competition.events.get(name="焊接").entries.get()
+    scan, document = scan_of(entry), document_of(entry)
+    steps = [
+        ("competitions_certificatescan_delete", scan.pk, {"post": "yes"}),
+        ("competitions_resultdocument_delete", document.pk, {"post": "yes"}),
+    ]
+    for view, pk, data in steps:
+        version = version_of(competition)
+        response = admin_client.post(reverse(f"admin:{view}", args=[pk]), data)
+        assert response.status_code == 302, view
+        assert version_of(competition) > version, view
+    # A skill renamed.
+    skill = Skill.objects.get(events__name="焊接")
+    version = version_of(competition)
+    data = {"name": "焊接技术", "name_en": "Welding", "placeholder": ""}
+    response = admin_client.post(reverse("admin:competitions_skill_change", args=[skill.pk]), data)
+    assert response.status_code == 302
+    assert version_of(competition) > version
+    # An organization out of the ranking of a competition where it has no result, renamed.
+    other = make_competition("另一个比赛")
+    make_entry(make_event(other), members=[make_student()])
+    outsider = competition.events.get(name="机电<一体化>").entries.get().organization
+    other.unranked_organizations.add(outsider)
+    version = version_of(other)
+    data = {"name": "外校（新名）", "short_name": "", "kind": outsider.kind}
+    response = admin_client.post(reverse("admin:competitions_organization_change", args=[outsider.pk]), data)
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert version_of(other) > version
+    assert Competition.objects.get(pk=other.pk).unranked_organizations.get().name == "外校（新名）"
+
+
+def test_a_department_added_in_the_admin_drops_the_stored_pivot(competition, admin_client):
+    assert StoredFragment.objects.filter(competition=None).exists()
+    response = admin_client.post(
+        reverse("admin:students_department_add"),
+        {
+            "name": "新系",
+            "name_en": "New department",
+            "majors-TOTAL_FORMS": "0",
+            "majors-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert not StoredFragment.objects.filter(competition=None).exists()
+    assert "新系" in admin_client.get(PIVOT).content.decode()

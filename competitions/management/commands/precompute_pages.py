@@ -10,8 +10,8 @@ from competitions import fragments
 from competitions.models import Competition
 from competitions.precompute import precompute
 
-# Competitions written per transaction (each one's parts in every language for every role).
-CHUNK = 50
+# Competitions per progress line (precompute stores them precompute.CHUNK at a time).
+CHUNK = 500
 
 
 class Command(BaseCommand):
