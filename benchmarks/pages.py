@@ -9,7 +9,9 @@ optionally side by side with another git revision; then the import against a bar
 The floor is an empty page with the same middleware, login and base template, as the same
 logged-in teacher (a view added at run time). Each page is requested --requests times warm (after
 one request that fills the caches) and --requests times cold (Django's cache cleared before each
-request: the first view after a result changes); the figures are medians, printed in ms and as a
+request: the first view after a result changes, which reads the parts a tree with stored page
+parts wrote when the results changed; "competition detail, page 2" is never stored, so its cold
+figure is a render); the figures are medians, printed in ms and as a
 multiple of the floor of the same run, with the number of queries. With `--against`, the trees
 are measured in turn and then in the opposite order (A B B A, `--passes 2`), each median the lower
 of its passes: whichever tree goes first in a run measures slower, even against identical code.
@@ -191,7 +193,12 @@ def prepare(tree: Tree, url: str) -> None:
     manage(tree, url, "collectstatic", "--noinput", "-v0", debug=False)
     manage(tree, url, "compilemessages", "--ignore=.venv", "--ignore=var", "-v0", quiet=True)
     if (tree.root / "competitions" / "management" / "commands" / "precompute_pages.py").exists():
-        run_child(tree, url, "--precompute")
+        done = run_child(tree, url, "--precompute")
+        print(
+            f"  {tree.label}: stored page parts of competitions {done['competitions']} and the pivot "
+            f"written in {done['seconds']:.2f} s (precompute_pages)",
+            flush=True,
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,8 +261,9 @@ def precompute_child() -> dict:
     from django.core.management import call_command
 
     ids = [pk for pk in measured_competitions() if pk is not None]
+    start = time.perf_counter()
     call_command("precompute_pages", *(f"--competition={pk}" for pk in ids), verbosity=0)
-    return {"competitions": ids}
+    return {"competitions": ids, "seconds": time.perf_counter() - start}
 
 
 def page_urls() -> dict[str, str]:
@@ -278,6 +286,7 @@ def page_urls() -> dict[str, str]:
     leaderboard = reverse("competitions:leaderboard")
     pages = {
         "competition detail (largest)": reverse("competitions:competition-detail", args=[largest]),
+        "competition detail, page 2": reverse("competitions:competition-detail", args=[largest]) + "?page=2",
         "all-time organization table": leaderboard + "?by=organizations",
         "all-time student leaderboard": leaderboard + "?by=students",
         "year × level × tier pivot": reverse("competitions:pivot"),
