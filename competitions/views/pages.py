@@ -173,6 +173,10 @@ class ResultsView:
             params["medals"] = "all"
         return params
 
+    def events_page(self, competition: Competition) -> Page:
+        """The page of events asked for (event_page: by `page`, or the page holding `event`)."""
+        return event_page(competition, {"page": self.page, "event": self.event})
+
     def shown(self, page: int) -> str:
         """The key of what the part shows at this page of events."""
         return f"{self.by}.{self.order}.{self.selection_only:d}.{self.whole_table:d}.{page}"
@@ -215,7 +219,7 @@ def read_results(competition: Competition, view: ResultsView, granted: fragments
     events_page = None
     number = 1
     if view.page or view.event:  # the page asked for decides the key
-        events_page = event_page(competition, {"page": view.page, "event": view.event})
+        events_page = view.events_page(competition)
         number = events_page.number
     key = fragments.results_key(competition, get_language(), granted, view.shown(number))
     stored = view.shown(number) == DEFAULT_VIEW.shown(1)
@@ -250,7 +254,7 @@ def results_context(competition: Competition, view: ResultsView, events_page: Pa
     # A person table (students, coaches) ends with one "未署名" line of the entries naming nobody.
     unnamed = tallies.unnamed_row(counted, by=by)
     if events_page is None:
-        events_page = event_page(competition, {"page": view.page, "event": view.event})
+        events_page = view.events_page(competition)
     return {
         "competition": competition,
         "params": view.params(),
@@ -287,8 +291,8 @@ def with_results(events: list[Event]) -> list[Event]:
 
 
 def precomputed_results(competition_ids: list[int]) -> Iterator[fragments.Part]:
-    """(key, competition id, results version, html) of each competition's default results part (DEFAULT_VIEW), in
-    every language for every role (competitions.precompute)."""
+    """(key, competition id, results version, html) of each competition's default results part
+    (DEFAULT_VIEW), in every language for every role (competitions.precompute)."""
     variants = fragments.role_variants()
     for competition in Competition.objects.filter(pk__in=competition_ids).order_by("pk"):
         context = results_context(competition, DEFAULT_VIEW)  # read once, rendered for each
