@@ -57,9 +57,15 @@ class BoundedRequestConfig(RequestConfig):
 class BoundedPaginationMixin:
     """For SingleTableMixin views (put it first): the table is configured by BoundedRequestConfig."""
 
+    def known_count(self) -> int | None:
+        """The number of rows on all pages when the view knows it without counting them."""
+        return None
+
     def get_table(self, **kwargs):
         table = self.get_table_class()(data=self.get_table_data(), **kwargs)
         paginate = self.get_table_pagination(table)
         if paginate and isinstance(table.data, TableQuerysetData):  # the rows on all pages
-            table.data._length = count_of(table.data.data)  # kept by the database where it is counted
+            known = self.known_count()
+            # else kept by the database where it is counted, or counted
+            table.data._length = known if known is not None else count_of(table.data.data)
         return BoundedRequestConfig(self.request, paginate=paginate).configure(table)

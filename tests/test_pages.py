@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 # Every page also reads the user's permissions once (2 queries) for the navigation bar.
 PERMISSIONS = 2
 QUERY_BUDGETS = {
-    "competition-list": 5 + PERMISSIONS,  # year choices, count, page
+    "competition-list": 4 + PERMISSIONS,  # the years with their counts (the year choices and the count), page
     # competition, photos, 2 ranking settings, unconfirmed count, medal table (stored tallies and
     # names), the events' entry counts (their pages), a page of events + 3
     "competition-detail": 14 + PERMISSIONS,
@@ -260,6 +260,36 @@ def test_competition_list_filters_and_counts(user_client):
     assert row.record == national
     assert row.get_cell("n_events") == 2
     assert row.get_cell("n_medals") == 2  # the squad selection is not a medal
+
+
+def test_competition_list_counts_from_the_years(user_client, django_assert_num_queries):
+    """The list's count comes from the years' counts when no filter but the year is in use, and
+    agrees with the rows; with another filter it is counted (one query more)."""
+    for number in range(20):
+        make_competition(f"赛{number:02}", year=2023, level="provincial" if number % 2 else "national")
+    for number in range(9):
+        make_competition(f"旧赛{number}", year=2021, level="national")
+    url = reverse("competitions:competition-list")
+    for params, expected, counted in [
+        ({}, 29, False),
+        ({"page": 2}, 29, False),
+        ({"year": 2023}, 20, False),
+        ({"year": 2021, "page": 1}, 9, False),
+        ({"level": "national"}, 19, True),
+        ({"year": 2023, "level": "national"}, 10, True),
+        ({"name": "旧"}, 9, True),
+    ]:
+        with django_assert_num_queries(QUERY_BUDGETS["competition-list"] + counted):
+            response = user_client.get(url, params)
+        paginator = response.context["table"].paginator
+        assert paginator.count == expected, params
+        rows = [row.record for number in paginator.page_range for row in paginator.page(number)]
+        assert len(rows) == expected, params
+    # The options of the year list are the years that have a competition, newest first.
+    form = user_client.get(url).context["filter"].form
+    assert [value for value, _label in form.fields["year"].choices][1:] == [2023, 2021]
+    refused = user_client.get(url, {"year": 1999})
+    assert refused.context["filter"].errors and refused.context["table"].paginator.count == 0
 
 
 # The competition's medal table

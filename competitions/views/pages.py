@@ -42,6 +42,9 @@ class CompetitionListView(BoundedPaginationMixin, SingleTableMixin, FilterView):
     def get_queryset(self):
         return competitions_with_counts()
 
+    def known_count(self) -> int | None:
+        return self.filterset.known_count()
+
 
 @built_once
 def competitions_with_counts() -> QuerySet[Competition]:
