@@ -49,7 +49,7 @@ from competitions.models import (
     Tier,
 )
 from competitions.pagination import BoundedPaginationMixin, BoundedRequestConfig
-from competitions.querysets import built_once
+from competitions.querysets import SharedInstances, built_once
 from students.filters import CoachFilter, StudentFilter
 from students.forms import MergeForm
 from students.merging import check_merge, merge_coaches, merge_students
@@ -246,17 +246,7 @@ def history(entries: QuerySet[Entry], *, person: Student | Coach | None = None) 
         "event__name",
         "id",
     )
-    shared: dict[tuple[type, int], object] = {}
-
-    def one(model, pk, **values):
-        """The one instance of `model` with this key on this page."""
-        if pk is None:
-            return None
-        instance = shared.get((model, pk))
-        if instance is None:
-            instance = shared[(model, pk)] = model(pk=pk, **values)
-        return instance
-
+    one = SharedInstances()
     rows: dict[int, Entry] = {}
     for values in ordered.values_list(*HISTORY_FIELDS):
         (pk, rank, score, organization, organization_name, award, label, normalized, tier, event,

@@ -24,6 +24,7 @@ from ninja.errors import HttpError
 import competitions.api.schemas as schemas
 from competitions import models, tallies
 from competitions.api.schemas import Id, Paging, SearchText, Year
+from competitions.querysets import SharedInstances
 from students import counting
 from students.models import Coach, Department, Major, Student
 
@@ -63,22 +64,79 @@ def visible_events(request) -> QuerySet[models.Event]:
     return models.Event.objects.filter(Exists(visible_entries(request).filter(event=OuterRef("pk"))))
 
 
-def entries_to_show(entries: QuerySet[models.Entry], request) -> QuerySet[models.Entry]:
-    """Entries with everything schemas.Entry(Public) reads, in a fixed number of queries. Coaches
-    (the college's teachers, named) are not public data, as on the public pages."""
-    member_fields = ["entry_id", "position", "name"]
-    entries = entries.select_related("event__competition", "organization", "award")
-    if not request.auth.personal:
-        return entries.prefetch_related(
-            Prefetch("members", queryset=models.EntryMember.objects.only(*member_fields))
+# The columns of an entry that schemas.Entry(Public) shows, read as values: instances of the few
+# competitions, events, organizations and awards a page names, not four per entry (issue 13).
+ENTRY_VALUES = (
+    "pk",
+    "rank",
+    "score",
+    "notes",
+    "event_id",
+    "event__name",
+    "event__competition_id",
+    "event__competition__name",
+    "event__competition__year",
+    "event__competition__level",
+    "organization_id",
+    "organization__name",
+    "award_id",
+    "award__label",
+    "award__tier",
+)
+
+
+def entries_to_show(
+    entries: QuerySet[models.Entry], request, rows: slice | None = None
+) -> list[models.Entry]:
+    """The entries (`rows` of them: a page), ordered as given, with everything schemas.Entry(Public)
+    reads, in three queries whatever their number: the entries, their members (as
+    EntryMember orders them) and their coaches (as Coach orders them). Coaches (the college's
+    teachers, named) are not public data, as on the public pages; `confirmed` (whether it counts
+    where only confirmed results may: asked of Entry.objects.confirmed()) is for roles only."""
+    personal = request.auth.personal
+    fields = ENTRY_VALUES
+    if personal:
+        entries, fields = entries.with_confirmed(), (*fields, "confirmed")
+    values = entries.values_list(*fields)
+    if rows is not None:
+        values = values[rows]
+    one = SharedInstances()
+    found: dict[int, models.Entry] = {}
+    for row in values:
+        (pk, rank, score, notes, event, event_name, competition, name, year, level, organization,
+         organization_name, award, label, tier, *confirmed) = row  # fmt: skip
+        entry = models.Entry(
+            pk=pk,
+            rank=rank,
+            score=score,
+            notes=notes,
+            event=one(
+                models.Event,
+                event,
+                name=event_name,
+                competition=one(models.Competition, competition, name=name, year=year, level=level),
+            ),
+            organization=one(models.Organization, organization, name=organization_name),
+            award=one(models.Award, award, label=label, tier=tier),
         )
-    member_fields += ["student_id", "coach_id"]
-    # Whether it counts where only confirmed results may: asked of Entry.objects.confirmed().
-    entries = entries.with_confirmed()
-    return entries.prefetch_related(
-        Prefetch("members", queryset=models.EntryMember.objects.only(*member_fields)),
-        Prefetch("coaches", queryset=Coach.objects.only("id", "name")),
-    )
+        if confirmed:
+            entry.confirmed = confirmed[0]
+        # Read by schemas.dump (and ninja) as the prefetched members and coaches would be.
+        entry._prefetched_objects_cache = {"members": [], "coaches": []}
+        found[pk] = entry
+    if not found:
+        return []
+    members = models.EntryMember.objects.filter(entry__in=list(found)).order_by("entry_id", "position")
+    for entry, name, student, coach in members.values_list("entry_id", "name", "student_id", "coach_id"):
+        member = models.EntryMember(name=name, student_id=student, coach_id=coach)
+        found[entry]._prefetched_objects_cache["members"].append(member)
+    if personal:
+        coaches = models.EntryCoach.objects.filter(entry__in=list(found)).order_by(
+            *(f"coach__{field}" for field in Coach._meta.ordering), "coach_id"
+        )
+        for entry, coach, name in coaches.values_list("entry_id", "coach_id", "coach__name"):
+            found[entry]._prefetched_objects_cache["coaches"].append(one(Coach, coach, name=name))
+    return list(found.values())
 
 
 # Newest competition first, then as a competition's page lists its events and results.
@@ -292,8 +350,7 @@ def entry_list(request, filters: Query[EntryFilters], paging: Query[Paging]):
         order = ENTRY_ORDER[len(COMPETITION_ORDER) :] if len(chosen) == 1 else ENTRY_ORDER
         entries = models.Entry.objects.filter(event__competition__in=chosen).order_by(*order)
         schema = schemas.EntryPage if request.auth.personal else schemas.EntryPagePublic
-        page = entries_to_show(entries, request)[rows]
-        return schemas.page_of(schema, page, paging, count=count)
+        return schemas.page_of(schema, entries_to_show(entries, request, rows), paging, count=count)
     entries = visible_entries(request).filter(
         **{f"event__competition__{field}": value for field, value in of_competition.items()}
     )
@@ -316,10 +373,10 @@ def entry_list(request, filters: Query[EntryFilters], paging: Query[Paging]):
             entries = entries.filter(
                 Exists(models.EntryCoach.objects.filter(entry=OuterRef("pk"), coach=filters.coach))
             )
-    entries = entries_to_show(entries.order_by(*ENTRY_ORDER), request)
-    if request.auth.personal:
-        return schemas.page_of(schemas.EntryPage, entries, paging)
-    return schemas.page_of(schemas.EntryPagePublic, entries, paging)
+    entries = entries.order_by(*ENTRY_ORDER)
+    schema = schemas.EntryPage if request.auth.personal else schemas.EntryPagePublic
+    page = entries_to_show(entries, request, paging.rows)
+    return schemas.page_of(schema, page, paging, count=entries.count())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -449,8 +506,8 @@ def tier_counts(entries: list[models.Entry]) -> list[dict]:
 def student_detail(request, student_id: int):
     personal_only(request)
     student = get_object_or_404(Student.objects.select_related("department", "major"), pk=student_id)
-    entries = list(
-        entries_to_show(models.Entry.objects.filter(members__student=student), request).order_by(*ENTRY_ORDER)
+    entries = entries_to_show(
+        models.Entry.objects.filter(members__student=student).order_by(*ENTRY_ORDER), request
     )
     student.entries = entries
     student.tiers = tier_counts(entries)
@@ -495,11 +552,11 @@ def coach_list(request, filters: Query[CoachFilters], paging: Query[Paging]):
 def coach_detail(request, coach_id: int):
     personal_only(request)
     coach = get_object_or_404(Coach.objects.select_related("department", "organization"), pk=coach_id)
-    coach.coached = list(
-        entries_to_show(models.Entry.objects.filter(coaches=coach), request).order_by(*ENTRY_ORDER)
+    coach.coached = entries_to_show(
+        models.Entry.objects.filter(coaches=coach).order_by(*ENTRY_ORDER), request
     )
-    coach.competed = list(
-        entries_to_show(models.Entry.objects.filter(members__coach=coach), request).order_by(*ENTRY_ORDER)
+    coach.competed = entries_to_show(
+        models.Entry.objects.filter(members__coach=coach).order_by(*ENTRY_ORDER), request
     )
     return coach
 

@@ -71,10 +71,15 @@ class Paging(Schema):
     def size(self) -> int:
         return min(self.page_size, MAX_PAGE_SIZE)
 
+    @property
+    def rows(self) -> slice:
+        """Which rows of all pages this page holds."""
+        start = (self.page - 1) * self.size
+        return slice(start, start + self.size)
+
     def slice(self, queryset):
         """This page's rows of an ordered queryset."""
-        start = (self.page - 1) * self.size
-        return queryset[start : start + self.size]
+        return queryset[self.rows]
 
 
 class Page(Schema):
