@@ -4,11 +4,14 @@ django-tables2's RequestConfig hands `?per_page=` to the paginator as it comes: 
 empty and the page a 500, and 1000000 puts every row on one page. Here a size that is not a whole
 number from 1 up gives the page's own default size, and a larger one is cut to MAX_PER_PAGE.
 Every table view takes BoundedPaginationMixin; a function view configures its table with
-BoundedRequestConfig. The mixin takes the number of rows on all pages from the count the database
-keeps when the table shows every row of a counted table (students.counting).
+BoundedRequestConfig. Their tables' pages are counted by CountingPaginator: from what the view
+knows, else from the count the database keeps when the table shows every row of a counted table
+(students.counting), else, on a first page that holds every row (a search, a short filtered list),
+from that page's own rows, with no COUNT query.
 """
 
-from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.utils.functional import cached_property
 from django_tables2 import RequestConfig, Table
 from django_tables2.data import TableQuerysetData
 
@@ -27,6 +30,35 @@ def page_size(value: str | None, default: int = DEFAULT_PER_PAGE) -> int:
     return min(size, MAX_PER_PAGE) if size >= 1 else default
 
 
+class CountingPaginator(Paginator):
+    """A table's pages, counted as cheaply as they can be (for a table of a queryset): the first page
+    is read with one row more than it shows, and when that row is not there, the rows read are all
+    of them; otherwise the rows are counted by students.counting.count_of (the kept count of a
+    whole counted table, else COUNT), unless the view gave the table their number already."""
+
+    def queryset_data(self) -> TableQuerysetData | None:
+        data = getattr(self.object_list, "data", None)
+        return data if isinstance(data, TableQuerysetData) else None
+
+    @cached_property
+    def count(self) -> int:
+        data = self.queryset_data()
+        if data is None:
+            return super().count
+        if getattr(data, "_length", None) is None:
+            data._length = count_of(data.data)
+        return data._length
+
+    def page(self, number):
+        data = self.queryset_data()
+        if str(number) != "1" or data is None or getattr(data, "_length", None) is not None:
+            return super().page(number)
+        rows = list(self.object_list[: self.per_page + 1])
+        if len(rows) <= self.per_page:
+            data._length = self.count = len(rows)
+        return self._get_page(rows[: self.per_page], 1, self)
+
+
 class BoundedRequestConfig(RequestConfig):
     """RequestConfig (sorting and pagination from the query string) with the page size bounded.
 
@@ -43,6 +75,7 @@ class BoundedRequestConfig(RequestConfig):
             return table
         options = dict(self.paginate) if hasattr(self.paginate, "items") else {}
         options.pop("silent", None)
+        options.setdefault("paginator_class", CountingPaginator)
         default = options.get("per_page") or table._meta.per_page or DEFAULT_PER_PAGE
         options["per_page"] = page_size(self.request.GET.get(table.prefixed_per_page_field), default)
         try:
@@ -57,6 +90,8 @@ class BoundedRequestConfig(RequestConfig):
 class BoundedPaginationMixin:
     """For SingleTableMixin views (put it first): the table is configured by BoundedRequestConfig."""
 
+    paginator_class = CountingPaginator  # SingleTableMixin's
+
     def known_count(self) -> int | None:
         """The number of rows on all pages when the view knows it without counting them."""
         return None
@@ -64,8 +99,6 @@ class BoundedPaginationMixin:
     def get_table(self, **kwargs):
         table = self.get_table_class()(data=self.get_table_data(), **kwargs)
         paginate = self.get_table_pagination(table)
-        if paginate and isinstance(table.data, TableQuerysetData):  # the rows on all pages
-            known = self.known_count()
-            # else kept by the database where it is counted, or counted
-            table.data._length = known if known is not None else count_of(table.data.data)
+        if paginate and isinstance(table.data, TableQuerysetData):  # the rows on all pages, if known
+            table.data._length = self.known_count()  # else counted by CountingPaginator
         return BoundedRequestConfig(self.request, paginate=paginate).configure(table)

@@ -121,6 +121,32 @@ def test_the_student_list_pages_every_student_by_the_kept_count(user_client):
     assert filtered.context["table"].paginator.count == 2
 
 
+def test_a_first_page_that_holds_every_row_is_not_counted(user_client):
+    """A search or a short filtered list: its first page read with one row more than it shows
+    tells how many rows there are; a longer list is counted, and its pages hold the right rows."""
+    for n in range(7):
+        make_student(f"翻页{n}", class_name="一班" if n < 3 else "二班")
+    path = reverse("students:student-list")
+    for query, expected, counted in [
+        ({"class_name": "一班"}, ["翻页0", "翻页1", "翻页2"], False),
+        ({"class_name": "一班", "per_page": 3}, ["翻页0", "翻页1", "翻页2"], False),
+        ({"q": "翻页", "per_page": 7, "page": 1}, [f"翻页{n}" for n in range(7)], False),
+        ({"class_name": "二班", "per_page": 3}, ["翻页3", "翻页4", "翻页5"], True),
+        ({"class_name": "二班", "per_page": 3, "page": 2}, ["翻页6"], True),
+        ({"class_name": "三班"}, [], False),
+    ]:
+        with CaptureQueriesContext(connection) as queries:
+            response = user_client.get(path, query)
+        table = response.context["table"]
+        assert [row.record.name for row in table.page.object_list] == expected, query
+        assert table.paginator.count == (4 if counted else len(expected)), query
+        assert any(counts_students(each) for each in queries.captured_queries) == counted, query
+        pages = [
+            each for each in queries.captured_queries if "LIMIT" in each["sql"] and "ORDER BY" in each["sql"]
+        ]
+        assert len(pages) == 1, query  # the page's rows are read once
+
+
 def test_rows_written_by_copy_are_counted_and_many_counts_fold_into_one():
     insert_objects([Student(name=f"流式{n}") for n in range(4)], Student)  # COPY on PostgreSQL
     assert exact_count(Student) == Student.objects.count() == 4
