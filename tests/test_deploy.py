@@ -259,6 +259,34 @@ def test_the_documented_runtime_variables_reach_the_settings(monkeypatch):
     assert read["TASKS"]["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
     assert read["RQ_QUEUES"]["default"]["DEFAULT_TIMEOUT"] == 7200
     assert read["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/results")
+    options = runpy.run_path(str(BASE_DIR / "config" / "settings.py"))["DATABASES"]["default"]["OPTIONS"]
+    assert options == {"server_side_binding": True, "prepare_threshold": 5}
+    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "false")
+    assert not runpy.run_path(str(BASE_DIR / "config" / "settings.py"))["DATABASES"]["default"].get("OPTIONS")
     monkeypatch.setenv("TASK_TIMEOUT_SECONDS", "soon")
     with pytest.raises(ImproperlyConfigured):
         runpy.run_path(str(BASE_DIR / "config" / "settings.py"))
+
+
+@pytest.mark.django_db
+def test_postgresql_prepares_a_query_asked_again():
+    """DATABASE_PREPARED_STATEMENTS (on by default): the same query asked on one connection is
+    prepared by the fifth time, whatever its parameters, and answers the same."""
+    from django.db import connection
+
+    from tests.factories import make_student
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    from students.models import Student
+
+    students = [make_student(f"预备{n}") for n in range(6)]
+    for student in students:
+        assert list(Student.objects.filter(pk=student.pk).values_list("name", flat=True)) == [student.name]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%"students_student"."name"%'],
+        )
+        assert cursor.fetchone()[0] == 1
