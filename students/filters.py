@@ -1,13 +1,14 @@
+from functools import cached_property, partial
+
 import django_filters
-from django import forms
 from django.db import connections
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from competitions import tallies
 from competitions.models import Level, Tier
 from competitions.widgets import FastSelectsFilterSet, NamedChoiceFilter
-from students.models import Coach, Department, Major, Student
+from students.models import Coach, Department, Student
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
@@ -26,14 +27,47 @@ def cohort_years() -> list[tuple[int, int]]:
     return [(year, year) for year in range(last, first - 1, -1)]
 
 
-class MajorField(forms.ModelChoiceField):
-    # Two departments may teach a major of the same name: name the department too.
-    def label_from_instance(self, obj: Major) -> str:
-        return f"{obj.department.name} · {obj.name}"
+def student_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]], list[tuple[int, int]]]:
+    """The student filter's options, in one query: the departments by name; the majors by
+    department, then name, each named with its department (two departments may teach a major of
+    the same name); and the cohort years, newest first (each end of the cohort index read as a
+    scalar subquery, which both databases answer from the index)."""
+    cohorts = Student.objects.filter(cohort_year__isnull=False).values("cohort_year")
+    rows = (
+        Department.objects.order_by("name", "pk", "majors__name", "majors__pk")
+        .values_list("pk", "name", "majors__pk", "majors__name")
+        .annotate(
+            first=Subquery(cohorts.order_by("cohort_year")[:1]),
+            last=Subquery(cohorts.order_by("-cohort_year")[:1]),
+        )
+    )
+    rows = list(rows)
+    if not rows:  # no row to carry the years
+        return [], [], cohort_years()
+    departments: dict[int, str] = {}
+    majors: list[tuple[int, str]] = []
+    for department, name, major, major_name, _first, _last in rows:
+        departments[department] = name
+        if major is not None:
+            majors.append((major, f"{name} · {major_name}"))
+    *_row, first, last = rows[0]
+    years = [] if first is None else [(year, year) for year in range(last, first - 1, -1)]
+    return list(departments.items()), majors, years
 
 
-class MajorFilter(django_filters.ModelChoiceFilter):
-    field_class = MajorField
+class StudentOptions:
+    """student_choices(), read once, when one of its lists is first asked for. A form's fields
+    are deep-copied with their choices: this is shared, not copied."""
+
+    def __deepcopy__(self, memo) -> "StudentOptions":
+        return self
+
+    @cached_property
+    def read(self) -> tuple[list, list, list]:
+        return student_choices()
+
+    def choices(self, index: int) -> list:
+        return self.read[index]
 
 
 class PersonSearchFilter(FastSelectsFilterSet, django_filters.FilterSet):
@@ -49,16 +83,11 @@ class StudentFilter(PersonSearchFilter):
     best result (the view's `best_order`, tallies.best_result_annotations), so they agree with the
     list's "Best result" column."""
 
-    department = NamedChoiceFilter(
-        queryset=Department.objects.all(), label=_("Department"), empty_label=_("All")
-    )
-    major = MajorFilter(
-        queryset=Major.objects.select_related("department"), label=_("Major"), empty_label=_("All")
-    )
+    # Their options are set by __init__ (student_choices: one query for the three).
+    department = django_filters.ChoiceFilter(label=_("Department"), empty_label=_("All"))
+    major = django_filters.ChoiceFilter(label=_("Major"), empty_label=_("All"))
     class_name = django_filters.CharFilter(lookup_expr="icontains", label=_("Class"))
-    cohort_year = django_filters.ChoiceFilter(
-        choices=cohort_years, label=_("Cohort year"), empty_label=_("All")
-    )
+    cohort_year = django_filters.ChoiceFilter(label=_("Cohort year"), empty_label=_("All"))
     training_level = django_filters.ChoiceFilter(
         choices=Student.TrainingLevel.choices, label=_("Training level"), empty_label=_("All")
     )
@@ -88,6 +117,15 @@ class StudentFilter(PersonSearchFilter):
             "best_tier",
             "best_level",
         ]
+
+    CHOSEN = ("department", "major", "cohort_year")  # in the order of student_choices()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read when the list is shown or a value checked (not for an export with no filter).
+        options = StudentOptions()
+        for index, name in enumerate(self.CHOSEN):
+            self.filters[name].extra["choices"] = partial(options.choices, index)
 
     def filter_has_medal(self, queryset, name, value):
         # A medal is always a better result than any other award, so the best result tells.

@@ -275,3 +275,45 @@ def test_the_cohort_year_filter_offers_every_year_from_the_newest_to_the_oldest(
     assert cohort_years() == [(2019, 2019)]
     make_student("丙", cohort_year=2022)
     assert cohort_years() == [(2022, 2022), (2021, 2021), (2020, 2020), (2019, 2019)]
+
+
+def test_the_student_filter_reads_its_options_in_one_query(django_assert_num_queries, user_client):
+    """Departments by name (one without majors too), each major named with its department (two
+    departments teach 数控技术), and the cohort years from the newest to the oldest: one query."""
+    from students.filters import StudentFilter, student_choices
+    from students.models import Department, Major
+    from tests.factories import make_department, make_major
+
+    assert student_choices() == ([], [], [])
+    make_student("甲", cohort_year=2021)
+    assert student_choices() == ([], [], [(2021, 2021)])  # no department to carry the years
+    machining, cars = make_department("智能制造系"), make_department("汽车系")
+    make_department("艺术系")  # no major
+    make_major("数控技术", department=machining)
+    cnc = make_major("车工", department=machining)
+    car_cnc = make_major("数控技术", department=cars)
+    make_student("乙", cohort_year=2023, department=machining, major=cnc)
+    with django_assert_num_queries(1):
+        departments, majors, years = student_choices()
+    assert departments == list(Department.objects.order_by("name").values_list("pk", "name"))
+    assert len(departments) == 3
+    # As the majors' own order lists them (by department, then name), each with its department.
+    assert majors == [
+        (major.pk, f"{major.department.name} · {major.name}")
+        for major in Major.objects.select_related("department").order_by("department__name", "name")
+    ]
+    assert {label for _pk, label in majors} == {
+        "汽车系 · 数控技术",
+        "智能制造系 · 数控技术",
+        "智能制造系 · 车工",
+    }
+    assert years == [(2023, 2023), (2022, 2022), (2021, 2021)]
+    # The form's three lists come from that one query, and a chosen value is checked against them.
+    with django_assert_num_queries(1):
+        form = StudentFilter({"major": str(car_cnc.pk), "department": str(cars.pk)}).form
+        assert form.is_valid()
+        assert [value for value, _label in form.fields["major"].choices][1:] == [pk for pk, _label in majors]
+        assert [value for value, _label in form.fields["cohort_year"].choices][1:] == [2023, 2022, 2021]
+    assert not StudentFilter({"major": "999999"}).form.is_valid()
+    listed = user_client.get(reverse("students:student-list"), {"major": cnc.pk}).context["table"]
+    assert [row.record.name for row in listed.page.object_list] == ["乙"]

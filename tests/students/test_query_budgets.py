@@ -15,11 +15,14 @@ PERMISSIONS = 2  # base.html reads the user's permissions for the navigation bar
 # page → (queries the page itself makes, why)
 BUDGETS = {
     "student-list": (
-        7 + PERMISSIONS,
-        "department, major and cohort choices (first and last), count, page, the page's best results",
+        4 + PERMISSIONS,
+        "department, major and cohort choices (one query), count, page, the page's best results",
     ),
     "student-list-csv": (2 + PERMISSIONS, "every matching row, their best results (and the role check)"),
-    "student-list-filtered": (9 + PERMISSIONS, "the same, and the chosen department and major looked up"),
+    "student-list-filtered": (
+        4 + PERMISSIONS,
+        "the same: the chosen department and major are among the choices",
+    ),
     "coach-list": (3 + PERMISSIONS, "department choices, count, page"),
     "coach-list-xlsx": (1 + PERMISSIONS, "every matching row (and the role check)"),
     "student-detail": (
