@@ -51,7 +51,10 @@ class CountingPaginator(Paginator):
 
     def page(self, number):
         data = self.queryset_data()
+        pinned = any(getattr(self.object_list, "pinned_data", {}).values())
         if str(number) != "1" or data is None or getattr(data, "_length", None) is not None:
+            return super().page(number)
+        if self.orphans or pinned:  # a page count that is not the rows' alone
             return super().page(number)
         rows = list(self.object_list[: self.per_page + 1])
         if len(rows) <= self.per_page:

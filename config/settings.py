@@ -136,15 +136,17 @@ DATABASES = {
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
     )
 }
+KEPT_CONNECTIONS = DATABASES["default"]["CONN_MAX_AGE"] != 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool(
-    "DATABASE_PREPARED_STATEMENTS", "true"
+    "DATABASE_PREPARED_STATEMENTS", str(KEPT_CONNECTIONS)
 ):
     # A page's joins cost PostgreSQL more to plan than to run (a history's seven tables: 1.1 ms to
     # plan, 0.13 ms to run: 1.76 ms a query as sent, 0.19 ms prepared; issue 13). On a kept
-    # connection (DATABASE_CONN_MAX_AGE) a query asked the fifth time is prepared: parsed once,
-    # and after five runs planned once where a generic plan is as good. That needs the parameters
-    # sent apart from the SQL (server-side binding). Off behind a pooler that cannot keep prepared
-    # statements (PgBouncer in transaction mode before 1.21).
+    # connection (DATABASE_CONN_MAX_AGE) a query asked a sixth time is prepared: parsed once, and
+    # after five runs planned once where a generic plan is as good. That needs the parameters sent
+    # apart from the SQL (server-side binding). On by default only for kept connections (a
+    # connection per request keeps nothing); off behind a pooler that does not keep prepared
+    # statements (PgBouncer in transaction mode without max_prepared_statements).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": 5}
     )

@@ -259,34 +259,57 @@ def test_the_documented_runtime_variables_reach_the_settings(monkeypatch):
     assert read["TASKS"]["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
     assert read["RQ_QUEUES"]["default"]["DEFAULT_TIMEOUT"] == 7200
     assert read["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    # Prepared statements: on for kept connections, off for a connection per request, unless said.
     monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/results")
-    options = runpy.run_path(str(BASE_DIR / "config" / "settings.py"))["DATABASES"]["default"]["OPTIONS"]
-    assert options == {"server_side_binding": True, "prepare_threshold": 5}
-    monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", "false")
-    assert not runpy.run_path(str(BASE_DIR / "config" / "settings.py"))["DATABASES"]["default"].get("OPTIONS")
+    for max_age, prepared, expected in [
+        ("60", None, True),
+        ("0", None, False),
+        ("60", "false", False),
+        ("0", "true", True),
+    ]:
+        monkeypatch.setenv("DATABASE_CONN_MAX_AGE", max_age)
+        if prepared is None:
+            monkeypatch.delenv("DATABASE_PREPARED_STATEMENTS", raising=False)
+        else:
+            monkeypatch.setenv("DATABASE_PREPARED_STATEMENTS", prepared)
+        options = runpy.run_path(str(BASE_DIR / "config" / "settings.py"))["DATABASES"]["default"].get(
+            "OPTIONS"
+        )
+        assert options == ({"server_side_binding": True, "prepare_threshold": 5} if expected else None), (
+            max_age
+        )
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "60")
     monkeypatch.setenv("TASK_TIMEOUT_SECONDS", "soon")
     with pytest.raises(ImproperlyConfigured):
         runpy.run_path(str(BASE_DIR / "config" / "settings.py"))
 
 
 @pytest.mark.django_db
-def test_postgresql_prepares_a_query_asked_again():
-    """DATABASE_PREPARED_STATEMENTS (on by default): the same query asked on one connection is
-    prepared by the fifth time, whatever its parameters, and answers the same."""
-    from django.db import connection
+def test_postgresql_prepares_a_query_asked_again(monkeypatch):
+    """The options DATABASE_PREPARED_STATEMENTS gives a kept connection: on such a connection the
+    same query asked again is prepared by the sixth time, whatever its parameters, and answers
+    the same."""
+    import runpy
 
-    from tests.factories import make_student
+    from django.db import connection
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    from config.settings import BASE_DIR
 
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
-    from students.models import Student
-
-    students = [make_student(f"预备{n}") for n in range(6)]
-    for student in students:
-        assert list(Student.objects.filter(pk=student.pk).values_list("name", flat=True)) == [student.name]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
-            ['%"students_student"."name"%'],
-        )
-        assert cursor.fetchone()[0] == 1
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "60")
+    monkeypatch.delenv("DATABASE_PREPARED_STATEMENTS", raising=False)
+    options = runpy.run_path(str(BASE_DIR / "config" / "settings.py"))["DATABASES"]["default"]["OPTIONS"]
+    kept = DatabaseWrapper({**connection.settings_dict, "OPTIONS": options}, alias="kept")
+    try:
+        with kept.cursor() as cursor:
+            for number in range(6):
+                cursor.execute("SELECT %s + 1 FROM django_migrations WHERE id > %s LIMIT 1", [number, -1])
+                assert cursor.fetchone()[0] == number + 1
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%django_migrations%"]
+            )
+            assert cursor.fetchone()[0] == 1
+    finally:
+        kept.close()

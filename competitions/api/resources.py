@@ -131,8 +131,9 @@ def entries_to_show(
         member = models.EntryMember(name=name, student_id=student, coach_id=coach)
         found[entry]._prefetched_objects_cache["members"].append(member)
     if personal:
+        # As Coach orders them (its Meta ordering), then by id.
         coaches = models.EntryCoach.objects.filter(entry__in=list(found)).order_by(
-            *(f"coach__{field}" for field in Coach._meta.ordering), "coach_id"
+            "coach__name_pinyin", "coach__name", "coach_id"
         )
         for entry, coach, name in coaches.values_list("entry_id", "coach_id", "coach__name"):
             found[entry]._prefetched_objects_cache["coaches"].append(one(Coach, coach, name=name))
