@@ -7,8 +7,8 @@ from competitions.widgets import FastSelectsFilterSet
 
 
 def competition_years() -> list[tuple[int, int]]:
-    years = Competition.objects.order_by("-year").values_list("year", flat=True).distinct()
-    return [(year, year) for year in years]
+    """The years that have a competition, newest first, as a year filter's options."""
+    return [(year, year) for year in competitions_by_year()]
 
 
 def competitions_by_year() -> dict[int, int]:

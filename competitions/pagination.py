@@ -52,9 +52,9 @@ class CountingPaginator(Paginator):
     def page(self, number):
         data = self.queryset_data()
         pinned = any(getattr(self.object_list, "pinned_data", {}).values())
-        if str(number) != "1" or data is None or getattr(data, "_length", None) is not None:
-            return super().page(number)
-        if self.orphans or pinned:  # a page count that is not the rows' alone
+        already_counted = data is None or getattr(data, "_length", None) is not None
+        # Orphans or pinned rows make a page count that is not the rows' alone.
+        if str(number) != "1" or already_counted or self.orphans or pinned:
             return super().page(number)
         rows = list(self.object_list[: self.per_page + 1])
         if len(rows) <= self.per_page:

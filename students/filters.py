@@ -22,6 +22,11 @@ def cohort_years() -> list[tuple[int, int]]:
         last = students.aggregate(last=Max("cohort_year"))["last"] if first is not None else None
     else:  # PostgreSQL reads both ends of the index in one query
         first, last = students.aggregate(first=Min("cohort_year"), last=Max("cohort_year")).values()
+    return year_options(first, last)
+
+
+def year_options(first: int | None, last: int | None) -> list[tuple[int, int]]:
+    """Every year from last down to first, as a filter's options; none when there is no first."""
     if first is None:
         return []
     return [(year, year) for year in range(last, first - 1, -1)]
@@ -51,8 +56,7 @@ def student_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]], lis
         if major is not None:
             majors.append((major, f"{name} · {major_name}"))
     *_row, first, last = rows[0]
-    years = [] if first is None else [(year, year) for year in range(last, first - 1, -1)]
-    return list(departments.items()), majors, years
+    return list(departments.items()), majors, year_options(first, last)
 
 
 class StudentOptions:
