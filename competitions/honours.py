@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from competitions.models import Entry, Honour, HonourKind, HonourPeople, HonourStatus, Tier
@@ -66,6 +66,13 @@ def save_honour(*, honour: Honour, entries: Sequence[Entry]) -> Honour:
     honour.save()
     honour.entries.set(entries)
     return honour
+
+
+def has_honours(field: str) -> Exists:
+    """An annotation of a Student (`field` "student") or Coach ("coach") query: whether an honour
+    names the row's person, so that a page reading the person with it skips honours_of's query
+    for the many who have none."""
+    return Exists(Honour.objects.filter(**{field: OuterRef("pk")}))
 
 
 def honours_of(*, student=None, coach=None) -> list[Honour]:

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
@@ -176,7 +177,17 @@ class Organization(models.Model):
 
     @classmethod
     def home(cls) -> "Organization | None":
-        return cls.objects.filter(is_home=True).first()
+        return cls.home_rows().first()
+
+    @classmethod
+    def home_rows(cls) -> "models.QuerySet[Organization]":
+        return cls.objects.filter(is_home=True).order_by("pk")
+
+    @classmethod
+    def home_name(cls) -> Coalesce:
+        """The home organization's name ("" when there is none) as an annotation, read with
+        another row (a printed page's header, with the person whose page it is)."""
+        return Coalesce(Subquery(cls.home_rows().values("name")[:1]), Value(""))
 
 
 class Skill(models.Model):

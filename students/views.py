@@ -32,7 +32,7 @@ from django_tables2.export import ExportMixin
 
 from competitions import result_rows, tallies
 from competitions.exports import SpreadsheetExport, export_filename, sheet_title
-from competitions.honours import honours_of
+from competitions.honours import has_honours, honours_of
 from competitions.importing import is_conflict
 from competitions.models import (
     MEDAL_TIERS,
@@ -329,7 +329,12 @@ def pathways(entries: Iterable[Entry]) -> list[Pathway]:
 
 
 def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    student = get_object_or_404(Student.objects.select_related("department", "major"), pk=pk)
+    student = get_object_or_404(
+        Student.objects.select_related("department", "major").annotate(
+            has_honours=has_honours("student"), college=Organization.home_name()
+        ),
+        pk=pk,
+    )
     # A student is in at most one entry per event (a database constraint), so no duplicates here.
     entries = history(Entry.objects.filter(members__student=student), person=student)
     export_format = requested_export(request)
@@ -348,7 +353,7 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tier_counts": tallies.tiers_of(entries),
             "pathways": pathways(entries),
             "export_formats": EXPORT_FORMATS,
-            "honours": honours_of(student=student),
+            "honours": honours_of(student=student) if student.has_honours else [],
         },
     )
 
@@ -382,7 +387,12 @@ def coached_students(entries: Iterable[Entry]) -> list[CoachedStudent]:
 
 
 def coach_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    coach = get_object_or_404(Coach.objects.select_related("department", "organization"), pk=pk)
+    coach = get_object_or_404(
+        Coach.objects.select_related("department", "organization").annotate(
+            has_honours=has_honours("coach"), college=Organization.home_name()
+        ),
+        pk=pk,
+    )
     coached = history(Entry.objects.filter(coaches=coach))
     competed = history(Entry.objects.filter(members__coach=coach), person=coach)
     return render(
@@ -397,7 +407,7 @@ def coach_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "coached_by_level": tallies.levels_of(coached),
             "competed_tier_counts": tallies.tiers_of(competed),
             "tiers": list(Tier),
-            "honours": honours_of(coach=coach),
+            "honours": honours_of(coach=coach) if coach.has_honours else [],
         },
     )
 

@@ -11,6 +11,10 @@ register = template.Library()
 
 
 @register.inclusion_tag("_print_header.html")
-def print_header(title: str = "") -> dict:
-    home = Organization.home()  # one query
-    return {"college": home.name if home else "", "title": title, "today": timezone.localdate()}
+def print_header(title: str = "", college: str | None = None) -> dict:
+    """`college`: the home organization's name when the page read it already (read with the
+    page's person: Organization.home_name()); otherwise it is read here, in one query."""
+    if college is None:
+        home = Organization.home()
+        college = home.name if home else ""
+    return {"college": college, "title": title, "today": timezone.localdate()}

@@ -182,6 +182,38 @@ def entry_rows(context, entries, show_tier: bool = False, show_history: bool = F
 
 
 @register.simple_tag
+def pathway_rows(pathways) -> SafeString:
+    """The rows of a student's selection pathway (students/student_detail.html), written here in
+    Python: per skill, its best result at each level reached. `pathways`: students.views.pathways."""
+    rows = []
+    for path in pathways:
+        steps = []
+        for entry in path.steps:
+            competition = entry.event.competition
+            rank = ""
+            if entry.rank:
+                rank = (
+                    f' <span class="cell-note">{gettext("rank %(rank)s") % {"rank": esc(entry.rank)}}</span>'
+                )
+            named = gettext("%(name)s (%(detail)s)") % {
+                "name": zh(competition.name),
+                "detail": esc(competition.year),
+            }
+            steps.append(
+                f'<li class="pathway-step"><span class="pathway-level">'
+                f"{esc(labels.display(competition, 'level'))}</span> {award(entry)}{rank} "
+                f'<span class="cell-note"><a href="{pk_url("competitions:competition-detail", competition.pk)}">'
+                f"{named}</a></span></li>"
+            )
+        skill = path.skill
+        rows.append(
+            f'<tr><th scope="row"><a href="{pk_url("competitions:skill-detail", skill.pk)}">{zh(skill.name)}</a></th>'
+            f'<td><ol class="pathway-steps">{"".join(steps)}</ol></td></tr>'
+        )
+    return mark_safe("\n".join(rows))
+
+
+@register.simple_tag
 def history_rows(entries) -> SafeString:
     """The rows of a person's timeline (students/_history.html), written here in Python: a year row
     before each year's entries, then one row per entry. `entries`: students.views.history."""

@@ -2,13 +2,14 @@
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import openpyxl
 import pytest
 from django.urls import reverse
 
-from competitions.models import Competition, Level, Photo, Skill
+from competitions.models import Competition, Level, Organization, Photo, Skill
 from tests.factories import make_coach, make_competition, make_entry, make_event, make_student
 from tests.students.results import jpeg
 
@@ -91,6 +92,67 @@ def test_the_pathway_shows_the_best_result_at_each_level_in_level_order(user_cli
         content.index("校技能节") < content.index("广东省职业技能大赛") < content.index("第47届世界技能大赛")
     )
     assert reverse("competitions:skill-detail", args=[career["skill"].pk]) in content
+
+
+def test_the_pathway_marks_each_step_with_its_level_award_rank_and_competition(user_client, career):
+    response = user_client.get(career["student"].get_absolute_url(), headers={"accept-language": "zh-hans"})
+    content = response.content.decode()
+    pathway = content[content.index('<section id="pathway">') : content.index('<section id="timeline">')]
+    steps = re.findall(r'<li class="pathway-step">(.*?)</li>', pathway, re.S)
+    assert len(steps) == 5  # four levels of 移动机器人, one of 机电一体化
+    world = career["entries"]["world"].event.competition
+    assert '<span class="pathway-level">世界/国际</span>' in steps[3]
+    assert "Medallion for Excellence" in steps[3] and "第 4 名" in steps[3]
+    assert f'<a href="{world.get_absolute_url()}">' in steps[3]
+    assert "第47届世界技能大赛（2024）" in steps[3]  # the name, then its year
+    english = user_client.get(career["student"].get_absolute_url(), headers={"accept-language": "en"})
+    english = english.content.decode()
+    assert "rank 4" in english and "World / international" in english
+    assert '<span lang="zh-Hans">第47届世界技能大赛</span> (2024)' in english  # marked Chinese
+
+
+def test_a_person_page_reads_honours_only_for_someone_who_has_them(user_client, career):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from competitions.honours import save_honour
+    from competitions.models import Honour, HonourKind
+
+    student, coach = career["student"], career["coach"]
+
+    def honour_reads(url: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            content = user_client.get(url).content.decode()
+        return sum(q["sql"].startswith('SELECT "competitions_honour"') for q in captured), content
+
+    for person in (student, coach):
+        reads, content = honour_reads(person.get_absolute_url())
+        assert reads == 0 and 'id="honours"' not in content
+    save_honour(
+        honour=Honour(kind=HonourKind.SKILL_GRADE, title="高级技师", year=2023, student=student), entries=[]
+    )
+    save_honour(
+        honour=Honour(kind=HonourKind.TEACHING_TITLE, title="正高级讲师", year=2023, coach=coach), entries=[]
+    )
+    for person, title in ((student, "高级技师"), (coach, "正高级讲师")):
+        reads, content = honour_reads(person.get_absolute_url())
+        assert reads == 1 and 'id="honours"' in content and title in content
+
+
+def test_a_person_page_prints_the_home_college_read_with_the_person(user_client, career):
+    from tests.factories import home_organization
+
+    def college(url: str) -> str:
+        content = user_client.get(url).content.decode()
+        return re.search(r'<span class="print-college">(.*?)</span>', content).group(1)
+
+    home = home_organization()
+    Organization.objects.filter(pk=home.pk).update(is_home=False)
+    for person in (career["student"], career["coach"]):
+        assert college(person.get_absolute_url()) == ""  # no home college
+    Organization.objects.filter(pk=home.pk).update(is_home=True, name="本校<技师>学院")
+    for person in (career["student"], career["coach"]):
+        assert college(person.get_absolute_url()) == "本校&lt;技师&gt;学院"
 
 
 def test_the_medal_collection_counts_each_entry_once(user_client, career):
@@ -246,7 +308,9 @@ def test_the_coachs_own_entries_are_kept_apart(user_client, career):
 def test_a_script_in_a_name_is_escaped_on_the_history_pages(user_client, media):
     name = '<script>alert("x")</script>'
     student, coach = make_student(name), make_coach(name)
-    make_entry(make_event(name=name, is_team=True), members=[student, make_student(name)], coaches=[coach])
+    skill = Skill.objects.create(name=name)
+    event = make_event(make_competition(name), name=name, skill=skill, is_team=True)
+    make_entry(event, members=[student, make_student(name)], coaches=[coach], award="金牌")
     for url in (student.get_absolute_url(), coach.get_absolute_url()):
         content = user_client.get(url).content.decode()
         assert "<script>alert" not in content, url

@@ -26,13 +26,15 @@ BUDGETS = {
     "coach-list": (3 + PERMISSIONS, "department choices, count, page"),
     "coach-list-xlsx": (1 + PERMISSIONS, "every matching row (and the role check)"),
     "student-detail": (
-        8 + PERMISSIONS,
-        "student, entries + members, coaches, photos, home college (print), honours + their entries",
+        4 + PERMISSIONS,
+        "student (with the home college for print and whether any honour names them), entries, "
+        "members and coaches, photos (honours and their entries: two more, only for someone who has any)",
     ),
-    "student-detail-csv": (5 + PERMISSIONS, "the same, no template (and the role check)"),
+    "student-detail-csv": (4 + PERMISSIONS, "the same, no template (and the role check)"),
     "coach-detail": (
-        12 + PERMISSIONS,
-        "coach, 2 x (entries + members, coaches, photos), home college, honours + their entries",
+        8 + PERMISSIONS,
+        "coach (with the home college and whether any honour names them), 2 x (entries, members "
+        "and coaches, photos), the students coached",
     ),
     "department-list": (2 + PERMISSIONS, "departments with counts, medal table"),
     "department-detail": (
