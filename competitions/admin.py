@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from competitions import confirming, fragments, roles, tallies, tokens
+from competitions import confirming, fragments, roles, tokens
 from competitions.admin_honours import HonourAdmin  # noqa: F401 (registers the honours' admin)
 from competitions.admin_tallies import RefreshesTallies
 from competitions.amending import check_event, save_award, save_event
@@ -130,13 +130,6 @@ class CompetitionAdmin(RefreshesTallies, admin.ModelAdmin):
             },
         ),
     ]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_medals=tallies.competition_medals())
-
-    @admin.display(description=_("medals"), ordering="n_medals")
-    def medal_count(self, obj):
-        return obj.n_medals
 
     def tally_competitions(self, pks):
         return {int(pk) for pk in pks}

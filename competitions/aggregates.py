@@ -37,6 +37,8 @@ REFRESH_GROUP = 10
 
 # A competition's entries, as a subquery for update() (Competition.entry_count).
 ENTRY_COUNT = tallies.count_of(Entry, event__competition=OuterRef("pk"))
+# A competition's medals, from its stored organization table, for update() (Competition.medal_count).
+MEDAL_COUNT = tallies.competition_medals()
 
 
 def recount(competition_ids: Iterable[int]) -> dict[tuple[int, str, int], list[int]]:
@@ -193,7 +195,7 @@ def refresh_competitions(competition_ids: Iterable[int]) -> None:
     resize(apply_deltas(TallyTotal, totals, TOTAL_KEY))
     # The cached parts of these competitions' pages are keyed by this version.
     Competition.objects.filter(pk__in=ids).update(
-        results_version=F("results_version") + 1, entry_count=ENTRY_COUNT
+        results_version=F("results_version") + 1, entry_count=ENTRY_COUNT, medal_count=MEDAL_COUNT
     )
 
 
@@ -258,10 +260,6 @@ def rebuild() -> None:
     TallySize.objects.bulk_create(
         TallySize(kind=kind, rows=n) for kind, n in expected_sizes(totals).items() if n
     )
-    # Every page part is keyed by its competition's results_version (and the pivot by their sum):
-    # none drawn from the tables before the rebuild is read again; the pages are written anew.
-    Competition.objects.update(entry_count=ENTRY_COUNT, results_version=F("results_version") + 1)
-    fragments.schedule(Competition.objects.values_list("pk", flat=True))
     TallyCompetition.objects.bulk_create(
         (
             TallyCompetition(
@@ -275,6 +273,13 @@ def rebuild() -> None:
         ),
         batch_size=CHUNK,
     )
+    # Every page part is keyed by its competition's results_version (and the pivot by their sum):
+    # none drawn from the tables before the rebuild is read again; the pages are written anew. The
+    # medal counts are read from the organization tables just written.
+    Competition.objects.update(
+        entry_count=ENTRY_COUNT, medal_count=MEDAL_COUNT, results_version=F("results_version") + 1
+    )
+    fragments.schedule(Competition.objects.values_list("pk", flat=True))
     TallyPeriod.objects.bulk_create(
         (
             TallyPeriod(**dict(zip(PERIOD_KEY, key, strict=True)), **dict(zip(COUNTS, counts, strict=True)))
@@ -315,9 +320,13 @@ def verify() -> list[str]:
             want, have = expected.get(key), actual.get(key)
             if want != have:
                 problems.append(f"{name} {key}: stored {have}, recount {want}")
-    stale = Competition.objects.annotate(counted=ENTRY_COUNT).exclude(entry_count=F("counted"))
-    for pk, stored_count, counted in stale.order_by("pk").values_list("pk", "entry_count", "counted"):
-        problems.append(f"entries of competition {pk}: stored {stored_count}, counted {counted}")
+    for field, counted, what in (
+        ("entry_count", ENTRY_COUNT, "entries"),
+        ("medal_count", MEDAL_COUNT, "medals"),
+    ):
+        stale = Competition.objects.annotate(counted=counted).exclude(**{field: F("counted")})
+        for pk, stored_count, count in stale.order_by("pk").values_list("pk", field, "counted"):
+            problems.append(f"{what} of competition {pk}: stored {stored_count}, counted {count}")
     sizes = dict(TallySize.objects.values_list("kind", "rows"))
     for kind, want in expected_sizes(totals).items():
         if sizes.get(kind, 0) != want:

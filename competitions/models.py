@@ -287,6 +287,14 @@ class Competition(models.Model):
         editable=False,
         help_text=_("Its entries, kept with its tallies; lists of entries count and page by it."),
     )
+    medal_count = models.PositiveIntegerField(
+        _("medals"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "Its medals (its organization table's total), kept with its tallies; the competition list shows it."
+        ),
+    )
 
     objects = CompetitionQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[unranked_organizations, excluded_organizations])

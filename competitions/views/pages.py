@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -48,12 +48,11 @@ class CompetitionListView(BoundedPaginationMixin, SingleTableMixin, FilterView):
 
 @built_once
 def competitions_with_counts() -> QuerySet[Competition]:
-    """Competitions, newest first, with their numbers of events and medals: correlated subqueries
-    from the tally tables, which the database works out for the page's rows only (the list's index
-    gives the order), however many competitions."""
+    """Competitions, newest first, with their numbers of events (a correlated subquery, which the
+    database works out for the page's rows only: the list's index gives the order) and of medals
+    (kept with the tallies, Competition.medal_count), however many competitions."""
     return Competition.objects.order_by("-year", "name").annotate(
-        n_events=tallies.count_of(Event, competition=OuterRef("pk")),
-        n_medals=tallies.competition_medals(),
+        n_events=tallies.count_of(Event, competition=OuterRef("pk")), n_medals=F("medal_count")
     )
 
 

@@ -156,6 +156,29 @@ def test_the_stored_entry_count_follows_the_entries_and_verify_checks_it(results
     assert verify() == []
 
 
+def test_the_stored_medal_count_follows_the_tallies_and_verify_checks_it(results, admin_client):
+    competition = results["competition"]
+
+    def shown_in_its_medal_table() -> int:
+        response = admin_client.get(competition.get_absolute_url(), {"by": "organization"})
+        return sum(row.total for row in response.context["medal_rows"])
+
+    def listed() -> int:
+        response = admin_client.get(reverse("competitions:competition-list"))
+        rows = response.context["table"].page.object_list
+        return {row.record.pk: row.record.n_medals for row in rows}[competition.pk]
+
+    competition.refresh_from_db()
+    assert competition.medal_count == listed() == shown_in_its_medal_table() == 3
+    admin_client.post(reverse("admin:competitions_entry_delete", args=[results["gold"].pk]), {"post": "yes"})
+    competition.refresh_from_db()
+    assert competition.medal_count == listed() == shown_in_its_medal_table() == 2
+    type(competition).objects.filter(pk=competition.pk).update(medal_count=9)
+    assert verify() == [f"medals of competition {competition.pk}: stored 9, counted 2"]
+    rebuild()
+    assert verify() == [] and listed() == 2
+
+
 def test_deleting_a_whole_competition_in_the_admin_recounts(results, admin_client):
     competition = results["competition"]
     admin_client.post(
