@@ -24,6 +24,7 @@ from django.utils.translation import pgettext
 
 from competitions import charts, tallies
 from competitions.exports import Figure, Heading, Sheet, Table, Text
+from competitions.filters import competitions_by_year
 from competitions.honours import (  # noqa: F401 (SQUAD_WORDS, SQUADS: reports.* as before)
     SQUAD_WORDS,
     SQUADS,
@@ -54,7 +55,7 @@ def entry_years(entries: QuerySet[Entry] | None = None) -> list[int]:
     first, in one query."""
     if entries is None:
         # From the competitions, not the entries: a few thousand rows however many entries.
-        return list(Competition.objects.order_by("-year").values_list("year", flat=True).distinct())
+        return list(competitions_by_year())
     return list(
         entries.order_by("-event__competition__year")
         .values_list("event__competition__year", flat=True)
