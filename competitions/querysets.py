@@ -10,6 +10,7 @@ filtering it never changes them, so each request starts from the same unevaluate
 from collections.abc import Callable
 from functools import cache, wraps
 
+from django.db import connections
 from django.db.models import Model, QuerySet
 
 
@@ -41,3 +42,62 @@ class SharedInstances:
         if instance is None:
             instance = self.instances[(model, pk)] = model(pk=pk, **values)
         return instance
+
+
+class CompiledQuery:
+    """A values_list() query that Django builds and compiles once per database connection and
+    shape, then runs with each call's values: building and compiling a many-join queryset cost a
+    history page about as much again as the database took to run it (issue 13).
+
+    `build(*args)` makes the queryset from integer arguments (keys) or lists of them. It is called
+    with marker values in their place; the compiled SQL's parameters that are markers are then
+    swapped for each call's values. A list's length is part of the shape (`IN (%s, %s)`), so each
+    length is compiled once, and at most SHAPES of them are kept. Only keys may be arguments: the
+    SQL must not depend on their values. Rows are tuples, converted as Django converts them.
+    """
+
+    SHAPES = 64
+    MARKER = -(2**62)  # no key is this negative
+
+    def __init__(self, build: Callable[..., QuerySet]):
+        self.build = build
+
+    def __call__(self, *args: int | list[int], using: str = "default") -> list[tuple]:
+        args = tuple(list(dict.fromkeys(arg)) if isinstance(arg, list) else arg for arg in args)
+        shape = tuple(len(arg) if isinstance(arg, list) else None for arg in args)
+        if any(length == 0 for length in shape):  # IN () matches nothing: Django runs no query
+            return list(self.build(*args).using(using))
+        connection = connections[using]
+        kept = connection.__dict__.setdefault("compiled_queries", {})
+        compiled = kept.get((self, shape))
+        if compiled is None:
+            compiled = kept[(self, shape)] = self.compile(shape, using)
+            if len(kept) > self.SHAPES:
+                kept.pop(next(iter(kept)))
+        compiler, sql, params, slots = compiled
+        params = list(params)
+        values = [value for arg in args for value in (arg if isinstance(arg, list) else [arg])]
+        for value, positions in zip(values, slots, strict=True):
+            for position in positions:
+                params[position] = value
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if compiler.has_extra_select:
+            rows = [row[: compiler.col_count] for row in rows]
+        return list(compiler.results_iter(results=[rows], tuple_expected=True))
+
+    def compile(self, shape: tuple[int | None, ...], using: str):
+        """(compiler, sql, params, slots): slots[i] lists where the i-th value goes in params."""
+        counter = iter(range(self.MARKER, 0))
+        markers = [
+            [next(counter) for _ in range(length)] if length is not None else next(counter)
+            for length in shape
+        ]
+        compiler = self.build(*markers).query.get_compiler(using)
+        sql, params = compiler.as_sql()
+        flat = [m for marker in markers for m in (marker if isinstance(marker, list) else [marker])]
+        slots = [[i for i, param in enumerate(params) if type(param) is int and param == m] for m in flat]
+        if not all(slots):
+            raise ValueError(f"{self.build}: a value is not a parameter of the compiled SQL")
+        return compiler, sql, tuple(params), slots

@@ -10,11 +10,12 @@ already fetched with `EntryQuerySet.with_people` becomes a row through `ResultRo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, F, Value
+from django.db.models import BigIntegerField, F, QuerySet, Value
 from django.db.models.functions import Cast
 
 from competitions import evidence
 from competitions.models import Award, Entry, EntryCoach, EntryMember
+from competitions.querysets import CompiledQuery
 
 
 @dataclass(slots=True)
@@ -98,6 +99,21 @@ def read_people(**entries) -> Iterator[tuple[int, Member | Coach]]:
     """(entry id, Member or Coach) of the entries matching the filter (`entry__in=...`,
     `entry__event__in=...`): each entry's members by position, then its coaches as Coach orders
     them (pinyin, name), in one query (a UNION ALL of the two tables)."""
+    return people_of_rows(people_query(**entries))
+
+
+def read_people_of(entry_ids: list[int]) -> Iterator[tuple[int, Member | Coach]]:
+    """read_people(entry__in=entry_ids), its SQL compiled once per number of entries."""
+    return people_of_rows(PEOPLE_OF_ENTRIES(entry_ids))
+
+
+def people_of_rows(rows: Iterable[tuple]) -> Iterator[tuple[int, Member | Coach]]:
+    for entry, kind, _position, _pinyin, name, student, coach in rows:
+        yield entry, Coach(coach, name) if kind else Member(name, student, coach)
+
+
+def people_query(**entries) -> QuerySet:
+    """The query of read_people: (entry id, kind, position, pinyin, name, student, teacher) rows."""
     columns = (
         "entry_id",
         "kind",
@@ -128,7 +144,7 @@ def read_people(**entries) -> Iterator[tuple[int, Member | Coach]]:
         members.order_by().values_list(*columns).union(coaches.order_by().values_list(*columns), all=True)
     )
     # A member's position is unique in its entry; pinyin, name and id order the coaches.
-    for entry, kind, _position, _pinyin, name, student, coach in people.order_by(
-        *columns[:5], "member_teacher"
-    ):
-        yield entry, Coach(coach, name) if kind else Member(name, student, coach)
+    return people.order_by(*columns[:5], "member_teacher")
+
+
+PEOPLE_OF_ENTRIES = CompiledQuery(lambda entry_ids: people_query(entry__in=entry_ids))

@@ -1,6 +1,7 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -49,7 +50,7 @@ from competitions.models import (
     Tier,
 )
 from competitions.pagination import BoundedPaginationMixin, BoundedRequestConfig
-from competitions.querysets import SharedInstances, built_once
+from competitions.querysets import CompiledQuery, SharedInstances, built_once
 from students.filters import CoachFilter, StudentFilter
 from students.forms import MergeForm
 from students.merging import check_merge, merge_coaches, merge_students
@@ -230,25 +231,19 @@ HISTORY_FIELDS = (
 )
 
 
-def history(entries: QuerySet[Entry], *, person: Student | Coach | None = None) -> list[Entry]:
-    """Entries as a history page shows them: newest competition first, with people and photos.
+def history(lookup: str, key: int, *, person: Student | Coach | None = None) -> list[Entry]:
+    """Entries as a history page shows them: those whose `lookup` (members__student, coaches,
+    members__coach) is `key`, newest competition first, with people and photos.
 
     Each entry has its event (with competition and skill), organization and award as instances,
-    and, read in three more queries whatever the number of entries: `member_rows` (every named
+    and, read in two more queries whatever the number of entries: `member_rows` (every named
     member, result_rows.Member), `people` (the same leaving out `person`, whose page this is, so a
     student's page lists the team mates only), `coach_rows` (result_rows.Coach) and `photo_rows`
-    (Photo, as Photo orders them).
+    (Photo, as Photo orders them). The three queries' SQL is compiled once (CompiledQuery).
     """
-    ordered = entries.order_by(
-        "-event__competition__year",
-        "-event__competition__start_date",
-        "event__competition__name",
-        "event__name",
-        "id",
-    )
     one = SharedInstances()
     rows: dict[int, Entry] = {}
-    for values in ordered.values_list(*HISTORY_FIELDS):
+    for values in history_query(lookup)(key):
         (pk, rank, score, organization, organization_name, award, label, normalized, tier, event,
          event_name, skill, skill_name, competition, name, year, level, start, end) = values  # fmt: skip
         entry = Entry(
@@ -276,21 +271,44 @@ def history(entries: QuerySet[Entry], *, person: Student | Coach | None = None) 
         entry.member_rows, entry.people, entry.coach_rows, entry.photo_rows = [], [], [], []
         rows[pk] = entry
     if rows:
-        for pk, someone in result_rows.read_people(entry__in=list(rows)):
+        for pk, someone in result_rows.read_people_of(list(rows)):
             if isinstance(someone, result_rows.Coach):
                 rows[pk].coach_rows.append(someone)
             else:
                 rows[pk].member_rows.append(someone)
                 if not is_member(someone, person):
                     rows[pk].people.append(someone)
-        tags = Photo.entries.through.objects.filter(entry__in=list(rows)).order_by(
-            "entry_id", "photo__competition_id", "photo_id"
-        )
-        for pk, photo, image, thumbnail, caption in tags.values_list(
-            "entry_id", "photo_id", "photo__image", "photo__thumbnail", "photo__caption"
-        ):
+        for pk, photo, image, thumbnail, caption in PHOTOS_OF_ENTRIES(list(rows)):
             rows[pk].photo_rows.append(Photo(pk=photo, image=image, thumbnail=thumbnail, caption=caption))
     return list(rows.values())
+
+
+@cache
+def history_query(lookup: str) -> CompiledQuery:
+    """The entries whose `lookup` is a key, in a history's order, as HISTORY_FIELDS."""
+    return CompiledQuery(
+        lambda key: (
+            Entry.objects.filter(**{lookup: key})
+            .order_by(
+                "-event__competition__year",
+                "-event__competition__start_date",
+                "event__competition__name",
+                "event__name",
+                "id",
+            )
+            .values_list(*HISTORY_FIELDS)
+        )
+    )
+
+
+# The photos of entries, by entry, as Photo orders them.
+PHOTOS_OF_ENTRIES = CompiledQuery(
+    lambda entry_ids: (
+        Photo.entries.through.objects.filter(entry__in=entry_ids)
+        .order_by("entry_id", "photo__competition_id", "photo_id")
+        .values_list("entry_id", "photo_id", "photo__image", "photo__thumbnail", "photo__caption")
+    )
+)
 
 
 def is_member(member: result_rows.Member, person: Student | Coach | None) -> bool:
@@ -336,7 +354,7 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     # A student is in at most one entry per event (a database constraint), so no duplicates here.
-    entries = history(Entry.objects.filter(members__student=student), person=student)
+    entries = history("members__student", student.pk, person=student)
     export_format = requested_export(request)
     if export_format:
         table = TimelineTable(entries)
@@ -393,8 +411,8 @@ def coach_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    coached = history(Entry.objects.filter(coaches=coach))
-    competed = history(Entry.objects.filter(members__coach=coach), person=coach)
+    coached = history("coaches", coach.pk)
+    competed = history("members__coach", coach.pk, person=coach)
     return render(
         request,
         "students/coach_detail.html",
@@ -631,10 +649,10 @@ def merge_people(request: HttpRequest, first: int, second: int, kind: str) -> Ht
             errors = refusal.messages
     for person in pair:
         if model is Student:
-            person.entries = history(Entry.objects.filter(members__student=person), person=person)
+            person.entries = history("members__student", person.pk, person=person)
         else:
-            person.coached = history(Entry.objects.filter(coaches=person))
-            person.competed = history(Entry.objects.filter(members__coach=person), person=person)
+            person.coached = history("coaches", person.pk)
+            person.competed = history("members__coach", person.pk, person=person)
     return render(
         request,
         "students/merge.html",
