@@ -39,6 +39,13 @@ REFRESH_GROUP = 10
 ENTRY_COUNT = tallies.count_of(Entry, event__competition=OuterRef("pk"))
 # A competition's medals, from its stored organization table, for update() (Competition.medal_count).
 MEDAL_COUNT = tallies.competition_medals()
+# Every count a competition keeps with its tallies: field → (its recount, what `verify` calls it).
+KEPT_COUNTS = {"entry_count": (ENTRY_COUNT, "entries"), "medal_count": (MEDAL_COUNT, "medals")}
+
+
+def kept_counts() -> dict:
+    """The kept counts recounted, as keyword arguments for a Competition update()."""
+    return {field: counted for field, (counted, _what) in KEPT_COUNTS.items()}
 
 
 def recount(competition_ids: Iterable[int]) -> dict[tuple[int, str, int], list[int]]:
@@ -194,9 +201,7 @@ def refresh_competitions(competition_ids: Iterable[int]) -> None:
     apply_deltas(TallyPeriod, periods, PERIOD_KEY)
     resize(apply_deltas(TallyTotal, totals, TOTAL_KEY))
     # The cached parts of these competitions' pages are keyed by this version.
-    Competition.objects.filter(pk__in=ids).update(
-        results_version=F("results_version") + 1, entry_count=ENTRY_COUNT, medal_count=MEDAL_COUNT
-    )
+    Competition.objects.filter(pk__in=ids).update(results_version=F("results_version") + 1, **kept_counts())
 
 
 @transaction.atomic
@@ -276,9 +281,7 @@ def rebuild() -> None:
     # Every page part is keyed by its competition's results_version (and the pivot by their sum):
     # none drawn from the tables before the rebuild is read again; the pages are written anew. The
     # medal counts are read from the organization tables just written.
-    Competition.objects.update(
-        entry_count=ENTRY_COUNT, medal_count=MEDAL_COUNT, results_version=F("results_version") + 1
-    )
+    Competition.objects.update(**kept_counts(), results_version=F("results_version") + 1)
     fragments.schedule(Competition.objects.values_list("pk", flat=True))
     TallyPeriod.objects.bulk_create(
         (
@@ -320,10 +323,7 @@ def verify() -> list[str]:
             want, have = expected.get(key), actual.get(key)
             if want != have:
                 problems.append(f"{name} {key}: stored {have}, recount {want}")
-    for field, counted, what in (
-        ("entry_count", ENTRY_COUNT, "entries"),
-        ("medal_count", MEDAL_COUNT, "medals"),
-    ):
+    for field, (counted, what) in KEPT_COUNTS.items():
         stale = Competition.objects.annotate(counted=counted).exclude(**{field: F("counted")})
         for pk, stored_count, count in stale.order_by("pk").values_list("pk", field, "counted"):
             problems.append(f"{what} of competition {pk}: stored {stored_count}, counted {count}")

@@ -52,7 +52,8 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from competitions.models import StoredFragment
+from competitions import aggregates
+from competitions.models import Competition, StoredFragment
 
 FORMAT = "results-tracker-backup"
 VERSION = 1
@@ -485,6 +486,9 @@ def _load(fixtures: list[Path], manifest: dict) -> None:
                     _("After loading, %(model)s holds %(count)d rows; the backup lists %(expected)d.")
                     % {"model": name, "count": count, "expected": entry["count"]}
                 )
+        # An archive made before a count was kept (migrations 0022, 0024) brings it as 0: recount
+        # them all from the rows just loaded (the same figures, for an archive of this version).
+        Competition.objects.update(**aggregates.kept_counts())
         statements = connection.ops.sequence_reset_sql(no_style(), chosen)
         if statements:
             with connection.cursor() as cursor:

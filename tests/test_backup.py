@@ -194,6 +194,41 @@ def test_the_round_trip_loses_no_row_no_photo_byte_and_no_history(django_user_mo
             assert after["rows"][table] == rows, table
 
 
+def test_an_archive_made_before_the_kept_counts_restores_them_recounted(django_user_model, tmp_path):
+    """A backup from before migrations 0022 and 0024 has competitions without entry_count and
+    medal_count; the restore recounts them, so the list shows the medals without a repair."""
+    build_results(django_user_model)
+    before = snapshot()["rows"]["competitions.competition"]
+    assert before and all(row["entry_count"] and row["medal_count"] for row in before)
+    archive = tmp_path / "backup.zip"
+    call_command("backup", str(archive), verbosity=0)
+    member = "data/competitions.competition.jsonl"
+
+    def without_counts(data: bytes) -> bytes:
+        rows = [json.loads(line) for line in data.decode().splitlines()]
+        for row in rows:
+            del row["fields"]["entry_count"], row["fields"]["medal_count"]
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode()
+
+    rewrite(archive, member, without_counts)
+    with zipfile.ZipFile(archive) as opened:
+        stripped = opened.read(member)
+    assert b"medal_count" not in stripped
+    rewrite(
+        archive,
+        MANIFEST,
+        lambda data: json.dumps(
+            {
+                **json.loads(data),
+                "files": {**json.loads(data)["files"], member: hashlib.sha256(stripped).hexdigest()},
+            }
+        ).encode(),
+    )
+
+    after = restore_elsewhere(archive, f"sqlite:///{tmp_path / 'restored.sqlite3'}", tmp_path / "media-old")
+    assert after["rows"]["competitions.competition"] == before
+
+
 def test_the_archive_lists_counts_and_checksums(django_user_model, tmp_path):
     build_results(django_user_model)
     archive = tmp_path / "backup.zip"
