@@ -108,11 +108,12 @@ def flags(granted: Granted, names: Iterable[str] = EVENT_PERMS) -> str:
     return "".join("1" if name in granted else "0" for name in names)
 
 
-def results_key(competition, language: str, granted: Granted, shown: str) -> str:
-    """The key of a competition page's results part (`shown`: what it shows, ResultsView.shown) as
-    a viewer with these permissions sees it."""
+def results_key(competition, language: str, granted: Granted | None, shown: str) -> str:
+    """The key of a part of a competition page's results (`shown`: what it shows, ResultsView) as a
+    viewer with these permissions sees it (None: a part that depends on no permission)."""
     version = f"{code_version()}:{get_script_prefix()}"
-    return f"results:{version}:{competition.pk}:{competition.results_version}:{language}:{flags(granted)}:{shown}"
+    viewer = "-" if granted is None else flags(granted)
+    return f"results:{version}:{competition.pk}:{competition.results_version}:{language}:{viewer}:{shown}"
 
 
 def pivot_key(tallies_version: str, language: str, query: str) -> str:
@@ -122,14 +123,24 @@ def pivot_key(tallies_version: str, language: str, query: str) -> str:
 def read(key: str, render: Callable[[], str], *, stored: bool) -> SafeString:
     """The part under `key`: from the cache, else (when `stored`, the parts a precompute writes) from
     the stored parts, else rendered; then cached."""
-    html = django_cache.get(key)
-    if html is None:
-        if stored:
-            html = next(iter(StoredFragment.objects.filter(key=key).values_list("html", flat=True)), None)
-        if html is None:
-            html = render()
-        django_cache.set(key, html, CACHE_SECONDS)
-    return mark_safe(html)
+    return read_many([(key, render, stored)])[0]
+
+
+def read_many(parts: list[tuple[str, Callable[[], str], bool]]) -> list[SafeString]:
+    """read() of each (key, render, stored), in one cache round trip and at most one query."""
+    found = django_cache.get_many([key for key, _render, _stored in parts])
+    wanted = [key for key, _render, stored in parts if stored and key not in found]
+    if wanted:
+        found.update(StoredFragment.objects.filter(key__in=wanted).values_list("key", "html"))
+        missing = {key: found[key] for key in wanted if key in found}
+    else:
+        missing = {}
+    for key, render, _stored in parts:
+        if key not in found:
+            found[key] = missing[key] = render()
+    if missing:
+        django_cache.set_many(missing, CACHE_SECONDS)
+    return [mark_safe(found[key]) for key, _render, _stored in parts]
 
 
 # A part as rendered: its key, its owner (a competition's id, None for the pivot), the version of

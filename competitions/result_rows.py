@@ -71,12 +71,9 @@ def read(event_ids: Iterable[int]) -> dict[int, list[ResultRow]]:
     by_event: dict[int, list[ResultRow]] = {pk: [] for pk in event_ids}
     if not event_ids:
         return by_event
-    entries = evidence.with_evidence_counts(Entry.objects.filter(event__in=event_ids).in_result_order())
-    fields = ("pk", "event_id", "rank", "score", "organization__name", "organization__is_home", "award_id")
-    award_fields = ("award__label", "award__normalized", "award__tier")
     rows: dict[int, ResultRow] = {}
     awards: dict[int, Award] = {}  # one instance per award of the page (a handful), no query of their own
-    for values in entries.values_list(*fields, *award_fields, "scan_count", "document_count"):
+    for values in ENTRIES_OF_EVENTS(event_ids):
         pk, event, rank, score, organization, is_home, award, label, normalized, tier, scans, documents = (
             values
         )
@@ -87,12 +84,21 @@ def read(event_ids: Iterable[int]) -> dict[int, list[ResultRow]]:
         by_event[event].append(row)
     if not rows:
         return by_event
-    for entry, person in read_people(entry__event__in=event_ids):
+    for entry, person in people_of_rows(PEOPLE_OF_EVENTS(event_ids)):
         if isinstance(person, Member):
             rows[entry].members.append(person)
         else:
             rows[entry].coaches.append(person)
     return by_event
+
+
+def entries_query(event_ids: list[int]) -> QuerySet:
+    """The query of read: the entries of these events in result order, with their organization,
+    award and evidence counts, as values."""
+    entries = evidence.with_evidence_counts(Entry.objects.filter(event__in=event_ids).in_result_order())
+    fields = ("pk", "event_id", "rank", "score", "organization__name", "organization__is_home", "award_id")
+    award_fields = ("award__label", "award__normalized", "award__tier")
+    return entries.values_list(*fields, *award_fields, "scan_count", "document_count")
 
 
 def read_people(**entries) -> Iterator[tuple[int, Member | Coach]]:
@@ -148,3 +154,6 @@ def people_query(**entries) -> QuerySet:
 
 
 PEOPLE_OF_ENTRIES = CompiledQuery(lambda entry_ids: people_query(entry__in=entry_ids))
+# read's two queries, compiled once per connection and number of events.
+ENTRIES_OF_EVENTS = CompiledQuery(entries_query)
+PEOPLE_OF_EVENTS = CompiledQuery(lambda event_ids: people_query(entry__event__in=event_ids))

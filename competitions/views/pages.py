@@ -179,13 +179,23 @@ class ResultsView:
         """The page of events asked for (event_page: by `page`, or the page holding `event`)."""
         return event_page(competition, {"page": self.page, "event": self.event})
 
+    def medals_shown(self) -> str:
+        """The key of what the medal-table part shows (the same above every page of events)."""
+        return f"medals.{self.by}.{self.order}.{self.selection_only:d}.{self.whole_table:d}"
+
     def shown(self, page: int) -> str:
-        """The key of what the part shows at this page of events."""
-        return f"{self.by}.{self.order}.{self.selection_only:d}.{self.whole_table:d}.{page}"
+        """The key of what the events part shows at this page of events (its links carry the
+        medal table's choices)."""
+        return f"events.{self.by}.{self.order}.{self.selection_only:d}.{self.whole_table:d}.{page}"
 
 
-# The part the first view after a change reads (competitions.precompute stores it).
+# The parts the first view after a change reads (competitions.precompute stores them).
 DEFAULT_VIEW = ResultsView()
+
+# The medal-table part is the same above every page of events, except that its "whole table" link
+# keeps the page of events shown: it is written with this mark, and read_results puts the page in.
+# ("<" never comes out of an escaped value, so no name or caption can hold the mark.)
+PAGE_MARK = mark_safe("<!--events-page-->")
 
 
 def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -216,28 +226,46 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def read_results(competition: Competition, view: ResultsView, granted: fragments.Granted) -> SafeString:
-    """The page's medal table and page of results: cached, or stored when results changed (the
-    default view: DEFAULT_VIEW, first page; competitions.precompute), or rendered here."""
+    """The page's medal table and page of results, two parts: each cached, or stored when results
+    changed (the default view: DEFAULT_VIEW, first page; competitions.precompute), or rendered here.
+    The medal table depends on no permission and no page, so page 2 renders only its events."""
     events_page = None
     number = 1
     if view.page or view.event:  # the page asked for decides the key
         events_page = view.events_page(competition)
         number = events_page.number
-    key = fragments.results_key(competition, get_language(), granted, view.shown(number))
-    stored = view.shown(number) == DEFAULT_VIEW.shown(1)
-    return fragments.read(
-        key, lambda: render_results(results_context(competition, view, events_page), granted), stored=stored
+    language = get_language()
+    medals, events = fragments.read_many(
+        [
+            (
+                fragments.results_key(competition, language, None, view.medals_shown()),
+                lambda: render_medals(medals_context(competition, view)),
+                view.medals_shown() == DEFAULT_VIEW.medals_shown(),
+            ),
+            (
+                fragments.results_key(competition, language, granted, view.shown(number)),
+                lambda: render_events(events_context(competition, view, events_page), granted),
+                view.shown(number) == DEFAULT_VIEW.shown(1),
+            ),
+        ]
     )
+    page = f"&amp;page={number}" if number > 1 else ""
+    return mark_safe(medals.replace(PAGE_MARK, page) + events)
 
 
-def render_results(context: dict, granted: fragments.Granted) -> str:
-    """The results part as a viewer with these permissions sees it, in the current language."""
-    return render_to_string("competitions/_competition_results.html", {**context, "perms": granted})
+def render_medals(context: dict) -> str:
+    """The medal-table part in the current language (it shows no permission's links)."""
+    return render_to_string("competitions/_competition_medals.html", {**context, "page_mark": PAGE_MARK})
 
 
-def results_context(competition: Competition, view: ResultsView, events_page: Page | None = None) -> dict:
-    """What the results part shows: the medal table (its leading rows, or every row on asking)
-    and a page of the events with their results (a national selection has hundreds of events)."""
+def render_events(context: dict, granted: fragments.Granted) -> str:
+    """The events part as a viewer with these permissions sees it, in the current language."""
+    return render_to_string("competitions/_competition_events.html", {**context, "perms": granted})
+
+
+def medals_context(competition: Competition, view: ResultsView) -> dict:
+    """What the medal-table part shows: its leading rows (or every row on asking), the unnamed line
+    and the notes on organizations out of the ranking."""
     competition.read_ranking_exceptions()
     by, order = view.by, view.order
     counted = Entry.objects.for_competition(competition)
@@ -253,27 +281,15 @@ def results_context(competition: Competition, view: ResultsView, events_page: Pa
         )
     else:  # every result: the competition's stored tallies hold the counts
         medal_rows = tallies.competition_medal_table(competition, by=by, order=order, unranked=unranked)
-    # A person table (students, coaches) ends with one "未署名" line of the entries naming nobody.
-    unnamed = tallies.unnamed_row(counted, by=by)
-    if events_page is None:
-        events_page = view.events_page(competition)
     return {
         "competition": competition,
-        "params": view.params(),
-        "events": with_results(events_page.events),
-        "events_page": events_page,
-        # A list: the part shows them twice, and is rendered once for each language and role.
-        "event_page_numbers": list(events_page.paginator.get_elided_page_range(events_page.number)),
-        # The whole medal table's link keeps the page of events.
-        "whole_table_params": {
-            **view.params(),
-            "medals": "all",
-            **({"page": str(events_page.number)} if events_page.number > 1 else {}),
-        },
+        # The whole medal table's link (read_results adds the page of events shown).
+        "whole_table_params": {**view.params(), "medals": "all"},
         "medal_rows": medal_rows if view.whole_table else medal_rows[:MEDAL_ROWS],
         "medal_rows_hidden": 0 if view.whole_table else max(0, len(medal_rows) - MEDAL_ROWS),
         "medal_rows_count": len(medal_rows),
-        "unnamed": unnamed,
+        # A person table (students, coaches) ends with one "未署名" line of the entries naming nobody.
+        "unnamed": tallies.unnamed_row(counted, by=by),
         "medal_tiers": MEDAL_TIERS,
         "by": by,
         "by_label": BY_LABELS[by],
@@ -281,6 +297,20 @@ def results_context(competition: Competition, view: ResultsView, events_page: Pa
         "selection_only": view.selection_only,
         "by_choices": list(BY_LABELS.items()),
         "order_choices": [(key, ORDER_LABELS[key]) for key in ORDERS],
+    }
+
+
+def events_context(competition: Competition, view: ResultsView, events_page: Page | None = None) -> dict:
+    """What the events part shows: a page of the events with their results (a national selection
+    has hundreds of events); its links keep the medal table's choices."""
+    if events_page is None:
+        events_page = view.events_page(competition)
+    return {
+        "params": view.params(),
+        "events": with_results(events_page.events),
+        "events_page": events_page,
+        # A list: the part shows them twice, and is rendered once for each language and role.
+        "event_page_numbers": list(events_page.paginator.get_elided_page_range(events_page.number)),
     }
 
 
@@ -293,16 +323,21 @@ def with_results(events: list[Event]) -> list[Event]:
 
 
 def precomputed_results(competition_ids: list[int]) -> Iterator[fragments.Part]:
-    """(key, competition id, results version, html) of each competition's default results part
-    (DEFAULT_VIEW), in every language for every role (competitions.precompute)."""
+    """(key, competition id, results version, html) of each competition's default parts
+    (DEFAULT_VIEW): the medal table in every language, the first page of events in every language
+    for every role (competitions.precompute)."""
     variants = fragments.role_variants()
     for competition in Competition.objects.filter(pk__in=competition_ids).order_by("pk"):
-        context = results_context(competition, DEFAULT_VIEW)  # read once, rendered for each
+        version = competition.results_version
+        medals = medals_context(competition, DEFAULT_VIEW)  # read once, rendered for each
+        events = events_context(competition, DEFAULT_VIEW)
         for language, _name in settings.LANGUAGES:
             with translation.override(language):
+                key = fragments.results_key(competition, language, None, DEFAULT_VIEW.medals_shown())
+                yield key, competition.pk, version, render_medals(medals)
                 for granted in variants:
                     key = fragments.results_key(competition, language, granted, DEFAULT_VIEW.shown(1))
-                    yield key, competition.pk, competition.results_version, render_results(context, granted)
+                    yield key, competition.pk, version, render_events(events, granted)
 
 
 @public_page

@@ -64,6 +64,22 @@ def test_the_medal_table_shows_its_leading_rows_and_the_whole_table_on_asking(us
     assert "medals=all#medal-table" not in whole.content.decode()
 
 
+def test_the_whole_table_link_keeps_the_page_of_events_shown(user_client, long_competition):
+    """The medal table's part is rendered once for every page of events (and cached): each page's
+    link to the whole table still keeps that page, and the choices of the table."""
+    url = long_competition.get_absolute_url()
+    for number, link in [
+        (1, "?medals=all#medal-table"),
+        (3, "?medals=all&amp;page=3#medal-table"),
+        (5, "?medals=all&amp;page=5#medal-table"),
+    ]:
+        html = user_client.get(url, {"page": number}).content.decode()
+        assert f'href="{link}"' in html and "events-page" not in html
+    html = user_client.get(url, {"page": 4, "order": "total"}).content.decode()
+    assert 'href="?order=total&amp;medals=all&amp;page=4#medal-table"' in html
+    assert 'href="?order=total&amp;page=5#events"' in html  # the events' links keep the table's choice
+
+
 def test_a_long_competition_costs_the_queries_of_a_short_one(
     user_client, long_competition, django_assert_max_num_queries
 ):

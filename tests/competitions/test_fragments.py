@@ -105,11 +105,50 @@ def test_the_first_view_after_a_change_reads_the_stored_results_and_they_equal_a
 
 def test_each_role_and_language_has_its_own_part(competition):
     stored = StoredFragment.objects.filter(competition=competition)
-    # Teachers (the certificates' column, no edit links), the office, administrators and superusers
-    # (edit links too): two sets of permissions, in two languages.
-    assert stored.count() == 4
-    assert len({html for html in stored.values_list("html", flat=True)}) == 4
+    # The events part: teachers (the certificates' column, no edit links), the office,
+    # administrators and superusers (edit links too): two sets of permissions, in two languages.
+    # The medal-table part, the same for every role: one per language.
+    assert stored.count() == 6
+    assert len({html for html in stored.values_list("html", flat=True)}) == 6
+    medals = stored.filter(key__contains=":-:medals.")
+    assert medals.count() == 2 and all(
+        '<section id="medal-table">' in html for html in medals.values_list("html", flat=True)
+    )
     assert StoredFragment.objects.filter(competition=None).count() == 2  # the pivot, two languages
+
+
+def medal_section(html: str) -> str:
+    return re.search(r'<section id="medal-table">.*?</section>', html, re.S).group(0)
+
+
+def test_a_later_page_of_events_reads_the_stored_medal_table_and_renders_only_its_events(
+    competition, client, django_user_model, monkeypatch
+):
+    """The medal table is the same above every page of events: page 2's first view after a change
+    reads it from the stored parts, with its whole-table link keeping page 2."""
+    from competitions import precompute
+
+    monkeypatch.setattr(pages, "RESULTS_PER_PAGE", 1)
+    monkeypatch.setattr(pages, "MEDAL_ROWS", 1)  # two organizations: the whole-table link shows
+    precompute.precompute([competition.pk])
+    login(client, django_user_model, TEACHERS)
+    url = competition.get_absolute_url() + "?page=2"
+    stored, stored_queries = page(client, url)
+    StoredFragment.objects.all().delete()
+    rendered, rendered_queries = page(client, url)
+    assert events_section(stored) == events_section(rendered)
+    assert 'href="?medals=all&amp;page=2#medal-table"' in medal_section(stored)
+    # Events in their listed order (by name): 机电<一体化> on page 1, 焊接 on page 2.
+    assert "events-page" not in stored and "张三" in stored and "外甲" not in stored
+    assert stored_queries < rendered_queries  # the medal table's tallies are not read
+
+    precompute.precompute([competition.pk])
+    StoredFragment.objects.filter(key__contains=":-:medals.").update(
+        html='<section id="medal-table">as stored <a href="?medals=all<!--events-page-->#medal-table"></a></section>'
+    )
+    html = page(client, url)[0]
+    assert 'as stored <a href="?medals=all&amp;page=2#medal-table">' in html
+    assert "张三" in events_section(html)
 
 
 def test_a_later_change_is_seen_at_once_even_before_its_parts_are_written(
@@ -165,9 +204,9 @@ def test_parts_of_another_version_of_the_code_are_not_read_and_the_command_delet
     assert "another release" not in html and "张三" in html
     out = io.StringIO()
     call_command("precompute_pages", stdout=out)
-    assert "deleted 6 of other versions" in out.getvalue()
+    assert "deleted 8 of other versions" in out.getvalue()
     assert set(StoredFragment.objects.values_list("render_version", flat=True)) == {"next-release"}
-    assert StoredFragment.objects.filter(competition=competition).count() == 4
+    assert StoredFragment.objects.filter(competition=competition).count() == 6
 
 
 def test_the_command_writes_the_parts_of_the_competitions_asked_for(competition):
@@ -175,8 +214,8 @@ def test_the_command_writes_the_parts_of_the_competitions_asked_for(competition)
     make_entry(make_event(other), members=[make_student()])  # its precompute never ran
     assert not StoredFragment.objects.filter(competition=other).exists()
     call_command("precompute_pages", "--competition", str(other.pk), stdout=io.StringIO())
-    assert StoredFragment.objects.filter(competition=other).count() == 4
-    assert StoredFragment.objects.filter(competition=competition).count() == 4
+    assert StoredFragment.objects.filter(competition=other).count() == 6
+    assert StoredFragment.objects.filter(competition=competition).count() == 6
     with pytest.raises(CommandError, match="No competition with id 999999"):
         call_command("precompute_pages", "--competition", "999999", stdout=io.StringIO())
 
