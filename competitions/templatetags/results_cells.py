@@ -13,11 +13,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from competitions import labels
-from competitions.links import pk_url
+from competitions.links import pk_url, pk_urls
 from competitions.models import MEDAL_TIERS
 from competitions.result_rows import ResultRow
 from competitions.templatetags.fast_tables import esc
-from competitions.templatetags.lang_marks import chinese_lang, zh, zh_lang
+from competitions.templatetags.lang_marks import Marks, chinese_lang, zh
 
 register = template.Library()
 
@@ -28,50 +28,67 @@ def inline_list(items: list[str]) -> SafeString:
     return mark_safe(f'<ul class="inline-list">{"".join(items)}</ul>')
 
 
+class Cells:
+    """What the cells of one results table ask for on every row, read once per table: the page's
+    language (lang_marks.Marks) and the URLs the cells link to (links.pk_urls)."""
+
+    def __init__(self):
+        self.marks = Marks()
+        self.student_url = pk_urls("students:student-detail")
+        self.coach_url = pk_urls("students:coach-detail")
+        self.history_url = pk_urls("competitions:entry-history")
+        self.evidence_url = pk_urls("competitions:entry-evidence")
+        self.evidence_label = esc(gettext("Evidence"))
+
+
 @register.simple_tag
-def people(members) -> SafeString:
+def people(members, cells: Cells | None = None) -> SafeString:
     """Named members of an entry, linked to their pages when they are home students or teachers
     (EntryMember rows, or result_rows.Member)."""
+    cells = cells or Cells()
     items = []
     for member in members:
         name = esc(member.name)
         if member.student_id:
-            name = f'<a href="{pk_url("students:student-detail", member.student_id)}">{name}</a>'
+            name = f'<a href="{cells.student_url(member.student_id)}">{name}</a>'
         elif member.coach_id:
-            name = f'<a href="{pk_url("students:coach-detail", member.coach_id)}">{name}</a>'
-        items.append(f"<li{zh_lang(member.name)}>{name}</li>")
+            name = f'<a href="{cells.coach_url(member.coach_id)}">{name}</a>'
+        items.append(f"<li{cells.marks.attr(member.name)}>{name}</li>")
     return inline_list(items) if items else NOBODY
 
 
 @register.simple_tag
-def coaches(people) -> SafeString:
+def coaches(people, cells: Cells | None = None) -> SafeString:
     """An entry's coaches, linked to their pages (Coach rows, or result_rows.Coach)."""
+    cells = cells or Cells()
     items = [
-        f'<li{zh_lang(coach.name)}><a href="{pk_url("students:coach-detail", coach.pk)}">{esc(coach.name)}</a></li>'
+        f'<li{cells.marks.attr(coach.name)}><a href="{cells.coach_url(coach.pk)}">{esc(coach.name)}</a></li>'
         for coach in people
     ]
     return inline_list(items) if items else NOBODY
 
 
 @register.simple_tag
-def award(entry, with_tier: bool = False) -> SafeString:
+def award(entry, with_tier: bool = False, cells: Cells | None = None) -> SafeString:
     """An award as written, in its tier's colour; `with_tier` adds the tier's name where the label
     does not say it."""
     if entry.award is None:
         return NOBODY
-    html = f'<span class="award tier-{esc(entry.award.tier)}">{zh(entry.award.label)}</span>'
+    marks = cells.marks if cells else Marks()
+    html = f'<span class="award tier-{esc(entry.award.tier)}">{marks.zh(entry.award.label)}</span>'
     if with_tier and entry.award.tier_note:
         html += f' <span class="tier-badge">{esc(entry.award.tier_note)}</span>'
     return mark_safe(html)
 
 
 @register.simple_tag
-def evidence_marker(entry) -> SafeString:
+def evidence_marker(entry, cells: Cells | None = None) -> SafeString:
     """An entry's link to its evidence page, with how many scans and documents it has (annotated
     by competitions.evidence.with_evidence_counts)."""
+    cells = cells or Cells()
     count = entry.scan_count + entry.document_count
-    url = pk_url("competitions:entry-evidence", entry.pk)
-    label = esc(gettext("Evidence"))
+    url = cells.evidence_url(entry.pk)
+    label = cells.evidence_label
     if not count:
         return mark_safe(f' <a class="evidence-link" href="{url}">{label}</a>')
     title = ngettext("%(counter)s scan or document", "%(counter)s scans and documents", count) % {
@@ -156,20 +173,21 @@ def entry_rows(context, entries, show_tier: bool = False, show_history: bool = F
     perms = context.get("perms")
     evidence = show_history and perms is not None and "competitions.view_certificatescan" in perms
     history = esc(gettext("History"))
+    cells_of = Cells()
     rows = []
     for entry in entries:
         row = entry if isinstance(entry, ResultRow) else ResultRow.of(entry)
         cells = [
             f'<td class="num">{esc(row.rank) if row.rank else "—"}</td>',
             f"<td>{esc(row.organization)}</td>",
-            f"<td>{people(row.members)}</td>",
-            f"<td>{coaches(row.coaches)}</td>",
-            f"<td>{award(row, with_tier=show_tier)}</td>",
+            f"<td>{people(row.members, cells_of)}</td>",
+            f"<td>{coaches(row.coaches, cells_of)}</td>",
+            f"<td>{award(row, show_tier, cells_of)}</td>",
             f"<td>{esc(row.score) if row.score else '—'}</td>",
         ]
         if show_history:
-            url = pk_url("competitions:entry-history", row.pk)
-            marker = evidence_marker(row) if evidence else ""
+            url = cells_of.history_url(row.pk)
+            marker = evidence_marker(row, cells_of) if evidence else ""
             cells.append(f'<td><a href="{url}">{history}</a>{marker}</td>')
         home = ' class="home"' if row.is_home else ""
         rows.append(f"<tr{home}>{''.join(cells)}</tr>")

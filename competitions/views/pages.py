@@ -24,7 +24,7 @@ from competitions.models import (
     Event,
 )
 from competitions.pagination import BoundedPaginationMixin
-from competitions.querysets import built_once
+from competitions.querysets import CompiledQuery, built_once
 from competitions.tables import CompetitionTable
 from competitions.tallies import ORDERS, TABLES
 from competitions.templatetags.fast_tables import esc
@@ -103,14 +103,26 @@ def event_pages(counts: list[tuple[int, int]], budget: int) -> list[list[int]]:
 EVENT_ORDER = ("name", "pk")
 
 
+EVENT_FIELDS = ("pk", "name", "is_team", "is_selection")
+# A competition's events in their order, with their numbers of entries (compiled once: the page
+# of events asked for is found from them on every later page).
+EVENTS_WITH_COUNTS = CompiledQuery(
+    lambda competition_id: (
+        Event.objects.filter(competition_id=competition_id)
+        .order_by(*EVENT_ORDER)
+        .values_list(*EVENT_FIELDS)
+        .annotate(n=Count("entries"))
+    )
+)
+
+
 def event_page(competition: Competition, params) -> Page:
     """The page of a competition's events asked for by `page`, or the page holding `event`, with
     `events` (the page's events: pk, name, is_team, is_selection) and `choices` (the <option>s of
     every event for the page's "go to event" list): one query."""
     # In the events' own order within a competition (by name), without the join to the competition
     # that Event's ordering brings (it doubled the query's time on a national selection).
-    fields = ("pk", "name", "is_team", "is_selection")
-    events = list(competition.events.order_by(*EVENT_ORDER).values_list(*fields).annotate(n=Count("entries")))
+    events = EVENTS_WITH_COUNTS(competition.pk)
     pages = event_pages([(pk, n) for pk, *_fields, n in events], RESULTS_PER_PAGE)
     paginator = Paginator(pages, 1)
     wanted = params.get("event")
@@ -124,7 +136,7 @@ def event_page(competition: Competition, params) -> Page:
     shown = set(page.object_list[0]) if page.object_list else set()
     # The page's events as the results list shows them (no query of their own).
     page.events = [
-        Event(competition=competition, **dict(zip(fields, values, strict=True)))
+        Event(competition=competition, **dict(zip(EVENT_FIELDS, values, strict=True)))
         for *values, _n in events
         if values[0] in shown
     ]

@@ -6,7 +6,7 @@ from django.utils import translation
 
 from competitions.models import Competition
 from competitions.tables import CompetitionTable
-from competitions.templatetags.lang_marks import chinese_lang
+from competitions.templatetags.lang_marks import Marks, chinese_lang, zh, zh_lang
 from tests.factories import make_competition
 
 
@@ -18,6 +18,18 @@ def render(text, language: str) -> str:
 def test_chinese_text_is_marked_on_english_pages_only():
     assert render("郑泽鑫", "en") == '<h1><span lang="zh-Hans">郑泽鑫</span></h1>'
     assert render("郑泽鑫", "zh-hans") == "<h1>郑泽鑫</h1>"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_tables_marks_are_the_filters_read_once(language):
+    """Marks (one table's cells: the page's language read once) writes what zh and zh_lang write."""
+    with translation.override(language):
+        marks = Marks()
+        for text in ("郑泽鑫", "Mobile Robotics", "<b>郑</b>", "A&B 机电", "", None, 2024):
+            assert marks.zh(text) == zh(text)
+            assert marks.lang(text) == chinese_lang(text)
+            if text is not None:
+                assert marks.attr(text) == zh_lang(text)
 
 
 def test_text_without_chinese_characters_is_left_as_it_is():

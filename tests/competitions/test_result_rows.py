@@ -76,8 +76,9 @@ def test_the_competition_page_shows_the_rows_escaped_and_linked(two_events, clie
     "name", ["students:student-detail", "students:coach-detail", "competitions:entry-history"]
 )
 def test_pk_url_is_reverse(name):
+    url_of = links.pk_urls(name)
     for pk in (1, 7, 918, 123456789):
-        assert links.pk_url(name, pk) == reverse(name, args=[pk])
+        assert links.pk_url(name, pk) == url_of(pk) == reverse(name, args=[pk])
 
 
 def test_pk_url_follows_the_script_prefix():
@@ -85,6 +86,7 @@ def test_pk_url_follows_the_script_prefix():
         set_script_prefix("/college/")
         assert links.pk_url("students:student-detail", 5) == reverse("students:student-detail", args=[5])
         assert links.pk_url("students:student-detail", 5).startswith("/college/")
+        assert links.pk_urls("students:student-detail")(5) == links.pk_url("students:student-detail", 5)
     finally:
         set_script_prefix("/")
 
