@@ -3,7 +3,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from competitions.models import Category, Competition, Level
-from competitions.widgets import FastSelectsFilterSet
+from competitions.widgets import FastSelectsFilterSet, shared
 
 
 def competition_years() -> list[tuple[int, int]]:
@@ -25,9 +25,9 @@ class CompetitionFilter(FastSelectsFilterSet, django_filters.FilterSet):
 
     name = django_filters.CharFilter(lookup_expr="icontains", label=_("Name contains"))
     year = django_filters.ChoiceFilter(label=_("Year"), empty_label=_("All"))
-    level = django_filters.ChoiceFilter(choices=Level.choices, label=_("Level"), empty_label=_("All"))
+    level = django_filters.ChoiceFilter(choices=shared(Level.choices), label=_("Level"), empty_label=_("All"))
     category = django_filters.ChoiceFilter(
-        choices=Category.choices, label=_("Category"), empty_label=_("All")
+        choices=shared(Category.choices), label=_("Category"), empty_label=_("All")
     )
 
     class Meta:

@@ -20,6 +20,7 @@ import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from functools import partial
 from operator import attrgetter
 
 from django.db.models import (
@@ -56,6 +57,7 @@ from competitions.models import (
     TallyTotal,
     Tier,
 )
+from competitions.querysets import CompiledQuery
 from students.models import Coach, Department, Student
 from students.names import pinyin_key
 
@@ -384,6 +386,27 @@ def best_result_annotations(person: str = "student") -> dict:
     return {"best_order": Coalesce(Subquery(best.values("result_order")[:1]), Value(NO_RESULT))}
 
 
+def awards_of_people(person: str, keys: list[int]) -> QuerySet:
+    """The awarded entries of these people (students, or coaches as members), as describe_best_results
+    reads them: (person, entry, rank, award label, tier, level, year, competition name)."""
+    return EntryMember.objects.filter(**{f"{person}__in": keys}, entry__award__isnull=False).values_list(
+        f"{person}_id",
+        "entry_id",
+        "entry__rank",
+        "entry__award__label",
+        "entry__award__tier",
+        "entry__event__competition__level",
+        "entry__event__competition__year",
+        "entry__event__competition__name",
+    )
+
+
+# Compiled once per connection and number of people (a page of a list shows the same few numbers).
+AWARDS_OF_PEOPLE = {
+    person: CompiledQuery(partial(awards_of_people, person)) for person in ("student", "coach")
+}
+
+
 def describe_best_results(people: Iterable, person: str = "student") -> None:
     """Give each person (with `best_order`, best_result_annotations) `best_award` (the label as
     written) and `best_competition` (its name) of that best result, None without one: one query
@@ -397,18 +420,7 @@ def describe_best_results(people: Iterable, person: str = "student") -> None:
     }
     keys = list(awarded)
     for start in range(0, len(keys), 1000):
-        rows = EntryMember.objects.filter(
-            **{f"{person}__in": keys[start : start + 1000]}, entry__award__isnull=False
-        ).values_list(
-            f"{person}_id",
-            "entry_id",
-            "entry__rank",
-            "entry__award__label",
-            "entry__award__tier",
-            "entry__event__competition__level",
-            "entry__event__competition__year",
-            "entry__event__competition__name",
-        )
+        rows = AWARDS_OF_PEOPLE[person](keys[start : start + 1000])
         best: dict[int, tuple] = {}
         for key, pk, rank, label, tier, level, year, name in rows:
             order = (*result_sort_key(level, tier, rank, year), pk)

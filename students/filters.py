@@ -2,12 +2,13 @@ from functools import cached_property, partial
 
 import django_filters
 from django.db import connections
-from django.db.models import Max, Min, Subquery
+from django.db.models import Max, Min, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from competitions import tallies
 from competitions.models import Level, Tier
-from competitions.widgets import FastSelectsFilterSet, NamedChoiceFilter
+from competitions.querysets import CompiledQuery
+from competitions.widgets import FastSelectsFilterSet, NamedChoiceFilter, shared
 from students.models import Coach, Department, Student
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -32,13 +33,10 @@ def year_options(first: int | None, last: int | None) -> list[tuple[int, int]]:
     return [(year, year) for year in range(last, first - 1, -1)]
 
 
-def student_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]], list[tuple[int, int]]]:
-    """The student filter's options, in one query: the departments by name; the majors by
-    department, then name, each named with its department (two departments may teach a major of
-    the same name); and the cohort years, newest first (each end of the cohort index read as a
-    scalar subquery, which both databases answer from the index)."""
+def student_options_query() -> QuerySet:
+    """The query of student_choices: (department, name, major, major name, first cohort, last cohort)."""
     cohorts = Student.objects.filter(cohort_year__isnull=False).values("cohort_year")
-    rows = (
+    return (
         Department.objects.order_by("name", "pk", "majors__name", "majors__pk")
         .values_list("pk", "name", "majors__pk", "majors__name")
         .annotate(
@@ -46,7 +44,18 @@ def student_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]], lis
             last=Subquery(cohorts.order_by("-cohort_year")[:1]),
         )
     )
-    rows = list(rows)
+
+
+# Compiled once per connection (it has no keys: the same SQL on every page).
+STUDENT_OPTIONS = CompiledQuery(student_options_query)
+
+
+def student_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]], list[tuple[int, int]]]:
+    """The student filter's options, in one query: the departments by name; the majors by
+    department, then name, each named with its department (two departments may teach a major of
+    the same name); and the cohort years, newest first (each end of the cohort index read as a
+    scalar subquery, which both databases answer from the index)."""
+    rows = STUDENT_OPTIONS()
     if not rows:  # no row to carry the years
         return [], [], cohort_years()
     departments: dict[int, str] = {}
@@ -93,19 +102,22 @@ class StudentFilter(PersonSearchFilter):
     class_name = django_filters.CharFilter(lookup_expr="icontains", label=_("Class"))
     cohort_year = django_filters.ChoiceFilter(label=_("Cohort year"), empty_label=_("All"))
     training_level = django_filters.ChoiceFilter(
-        choices=Student.TrainingLevel.choices, label=_("Training level"), empty_label=_("All")
+        choices=shared(Student.TrainingLevel.choices), label=_("Training level"), empty_label=_("All")
     )
     has_medal = django_filters.ChoiceFilter(
-        choices=YES_NO, method="filter_has_medal", label=_("Has a medal"), empty_label=_("All")
+        choices=shared(YES_NO), method="filter_has_medal", label=_("Has a medal"), empty_label=_("All")
     )
     best_tier = django_filters.ChoiceFilter(
-        choices=Tier.choices,
+        choices=shared(Tier.choices),
         method="filter_best_tier",
         label=_("Best result: award tier"),
         empty_label=_("All"),
     )
     best_level = django_filters.ChoiceFilter(
-        choices=Level.choices, method="filter_best_level", label=_("Best result: level"), empty_label=_("All")
+        choices=shared(Level.choices),
+        method="filter_best_level",
+        label=_("Best result: level"),
+        empty_label=_("All"),
     )
 
     class Meta:
@@ -149,7 +161,7 @@ class CoachFilter(PersonSearchFilter):
         queryset=Department.objects.all(), label=_("Department"), empty_label=_("All")
     )
     home = django_filters.ChoiceFilter(
-        choices=YES_NO, method="filter_home", label=_("Home college teacher"), empty_label=_("All")
+        choices=shared(YES_NO), method="filter_home", label=_("Home college teacher"), empty_label=_("All")
     )
 
     class Meta:

@@ -44,7 +44,7 @@ from competitions.tables import LeaderboardTable, PagedRows, TallyEntryTable
 from competitions.tallies import ORDERS, MedalRow, TallyRows
 from competitions.templatetags.fast_tables import esc
 from competitions.views.pages import ORDER_LABELS
-from competitions.widgets import NamedChoiceField, fast_selects
+from competitions.widgets import NamedChoiceField, fast_selects, shared
 from students.models import Department
 from students.names import pinyin_key
 
@@ -135,11 +135,13 @@ def tier_bar(label: str, row, url: str = "") -> charts.Bar:
 class LeaderboardForm(forms.Form):
     by = forms.ChoiceField(
         label=gettext_lazy("Leaderboard of"),
-        choices=[(key, title) for key, (_grouping, title, _heading) in SUBJECTS.items()],
+        choices=shared((key, title) for key, (_grouping, title, _heading) in SUBJECTS.items()),
         required=False,
     )
     order = forms.ChoiceField(
-        label=gettext_lazy("Order by"), choices=[(key, ORDER_LABELS[key]) for key in ORDERS], required=False
+        label=gettext_lazy("Order by"),
+        choices=shared((key, ORDER_LABELS[key]) for key in ORDERS),
+        required=False,
     )
     year_from = forms.IntegerField(
         label=gettext_lazy("From year"), required=False, min_value=1900, max_value=2200, widget=forms.Select
@@ -147,9 +149,11 @@ class LeaderboardForm(forms.Form):
     year_to = forms.IntegerField(
         label=gettext_lazy("To year"), required=False, min_value=1900, max_value=2200, widget=forms.Select
     )
-    level = forms.ChoiceField(label=gettext_lazy("Level"), choices=all_choice(Level.choices), required=False)
+    level = forms.ChoiceField(
+        label=gettext_lazy("Level"), choices=shared(all_choice(Level.choices)), required=False
+    )
     category = forms.ChoiceField(
-        label=gettext_lazy("Category"), choices=all_choice(Category.choices), required=False
+        label=gettext_lazy("Category"), choices=shared(all_choice(Category.choices)), required=False
     )
     skill = NamedChoiceField(
         label=gettext_lazy("Skill"),
@@ -313,7 +317,7 @@ class TallyForm(forms.Form):
         empty_label=gettext_lazy("Whole college"),
     )
     category = forms.ChoiceField(
-        label=gettext_lazy("Category"), choices=all_choice(Category.choices), required=False
+        label=gettext_lazy("Category"), choices=shared(all_choice(Category.choices)), required=False
     )
 
     def filters(self) -> dict:
@@ -332,8 +336,12 @@ class TallyForm(forms.Form):
 
 class DrillDownForm(TallyForm):
     year = forms.IntegerField(label=gettext_lazy("Year"), required=False, min_value=1900, max_value=2200)
-    level = forms.ChoiceField(label=gettext_lazy("Level"), choices=all_choice(Level.choices), required=False)
-    tier = forms.ChoiceField(label=gettext_lazy("Tier"), choices=all_choice(Tier.choices), required=False)
+    level = forms.ChoiceField(
+        label=gettext_lazy("Level"), choices=shared(all_choice(Level.choices)), required=False
+    )
+    tier = forms.ChoiceField(
+        label=gettext_lazy("Tier"), choices=shared(all_choice(Tier.choices)), required=False
+    )
 
     def filters(self) -> dict:
         data = self.cleaned_data
@@ -556,7 +564,7 @@ class SummaryForm(forms.Form):
         label=gettext_lazy("Year"), required=False, min_value=1900, max_value=2200, widget=forms.Select
     )
     category = forms.ChoiceField(
-        label=gettext_lazy("Category"), choices=all_choice(Category.choices), required=False
+        label=gettext_lazy("Category"), choices=shared(all_choice(Category.choices)), required=False
     )
 
     confirmed = forms.BooleanField(label=gettext_lazy("Confirmed results only"), required=False)

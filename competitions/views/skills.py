@@ -26,6 +26,7 @@ from competitions.models import MEDAL_TIERS, Entry, Event, Level, Skill, Tier
 from competitions.pagination import BoundedPaginationMixin
 from competitions.recording import change_skill
 from competitions.views.pages import choice
+from competitions.widgets import shared
 
 NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
 
@@ -33,7 +34,7 @@ NUMERIC = {"td": {"class": "num"}, "th": {"class": "num"}}
 class SkillFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Name contains"))
     level = django_filters.ChoiceFilter(
-        choices=Level.choices, method="held_at_level", label=_("Held at level"), empty_label=_("All")
+        choices=shared(Level.choices), method="held_at_level", label=_("Held at level"), empty_label=_("All")
     )
     year = django_filters.ChoiceFilter(
         choices=competition_years, method="held_in_year", label=_("Held in year"), empty_label=_("All")

@@ -99,3 +99,21 @@ def test_the_people_of_entries_are_read_as_read_people_reads_them(two_competitio
         "Member",
         "Coach",
     ]
+
+
+def test_the_awards_of_people_are_read_as_their_queryset_reads_them(two_competitions):
+    from competitions import tallies
+    from students.models import Student
+
+    _, entries = two_competitions
+    coach = make_coach("李老师")
+    make_entry(make_event(), members=[coach], award="银牌")
+    ids = list(Student.objects.values_list("pk", flat=True))
+    for chosen in (ids[:1], ids, ids[::2]):
+        assert sorted(tallies.AWARDS_OF_PEOPLE["student"](chosen)) == sorted(
+            tallies.awards_of_people("student", chosen)
+        )
+    assert tallies.AWARDS_OF_PEOPLE["coach"]([coach.pk]) == list(
+        tallies.awards_of_people("coach", [coach.pk])
+    )
+    assert len(tallies.AWARDS_OF_PEOPLE["coach"]([coach.pk])) == 1

@@ -59,3 +59,36 @@ def test_a_named_choice_field_reads_keys_and_labels_only_and_writes_what_django_
     ]
     assert "焊接 &lt;&amp;&gt;" in html and f'value="{chosen.pk}" selected' in html
     assert Named({"skill": chosen.pk}).is_valid() and not Named({"skill": 10**9}).is_valid()
+
+
+def test_shared_choices_offer_and_validate_as_a_list_does():
+    from competitions.models import Level
+    from competitions.widgets import shared
+
+    class Listed(forms.Form):
+        level = forms.ChoiceField(choices=Level.choices, required=False)
+
+    class Shared(forms.Form):
+        level = forms.ChoiceField(choices=shared(Level.choices), required=False)
+
+    assert str(Shared({"level": "national"})["level"]) == str(Listed({"level": "national"})["level"])
+    assert Shared({"level": "national"}).is_valid()
+    bad = Shared({"level": "galactic"})
+    assert not bad.is_valid() and "level" in bad.errors
+    # Copies share the options, not copy them (the copy of each request's form).
+    assert list(Shared().fields["level"].choices) == list(Listed().fields["level"].choices)
+
+
+def test_each_filter_form_has_fields_of_its_own(db):
+    """OwnFieldsForm: a filter set's form takes the fields made for it without copying them; no two
+    forms (two requests) share a field or a widget."""
+    from students.filters import StudentFilter
+
+    first, second = StudentFilter({"best_tier": "gold"}).form, StudentFilter({"best_tier": "nonsense"}).form
+    for name in first.fields:
+        assert first.fields[name] is not second.fields[name]
+        assert first.fields[name].widget is not second.fields[name].widget
+    assert list(first.fields) == list(StudentFilter.base_filters)
+    assert first.is_valid() and not second.is_valid() and "best_tier" in second.errors
+    first.fields["department"].label = "changed"
+    assert StudentFilter().form.fields["department"].label != "changed"
