@@ -386,6 +386,15 @@ def best_result_annotations(person: str = "student") -> dict:
     return {"best_order": Coalesce(Subquery(best.values("result_order")[:1]), Value(NO_RESULT))}
 
 
+def with_best_order(people: QuerySet, person: str = "student") -> QuerySet:
+    """The people with `best_order` (best_result_annotations), for a list filtered or sorted by it;
+    a list shown without is given it by describe_best_results, for its rows shown only (the
+    subquery was a third of a search's list query, issue 13)."""
+    if "best_order" in people.query.annotations:
+        return people
+    return people.annotate(**best_result_annotations(person))
+
+
 def awards_of_people(person: str, keys: list[int]) -> QuerySet:
     """The awarded entries of these people (students, or coaches as members), as describe_best_results
     reads them: (person, entry, rank, award label, tier, level, year, competition name)."""
@@ -408,17 +417,24 @@ AWARDS_OF_PEOPLE = {
 
 
 def describe_best_results(people: Iterable, person: str = "student") -> None:
-    """Give each person (with `best_order`, best_result_annotations) `best_award` (the label as
-    written) and `best_competition` (its name) of that best result, None without one: one query
-    per thousand people, the result picked by the same order as best_results (result_sort_key,
-    then the first recorded)."""
+    """Give each person `best_award` (the label as written) and `best_competition` (its name) of
+    their best result, None without one, and `best_order` when the list did not annotate it
+    (with_best_order): one query per thousand people, the result picked by the same order as
+    best_results (result_sort_key, then the first recorded), so an annotated `best_order` and the
+    one given here agree."""
     people = list(people)
     for each in people:
         each.best_award = each.best_competition = None
-    awarded = {
-        each.pk: each for each in people if each.best_order is not None and each.best_order < NO_RESULT
+    # Annotated: only those with an award have one to describe; else every one is looked up.
+    wanted = {
+        each.pk: each
+        for each in people
+        if getattr(each, "best_order", None) is None or each.best_order < NO_RESULT
     }
-    keys = list(awarded)
+    for each in wanted.values():
+        if not hasattr(each, "best_order"):
+            each.best_order = NO_RESULT
+    keys = list(wanted)
     for start in range(0, len(keys), 1000):
         rows = AWARDS_OF_PEOPLE[person](keys[start : start + 1000])
         best: dict[int, tuple] = {}
@@ -426,8 +442,9 @@ def describe_best_results(people: Iterable, person: str = "student") -> None:
             order = (*result_sort_key(level, tier, rank, year), pk)
             if key not in best or order < best[key][0]:
                 best[key] = (order, label, name)
-        for key, (_order, label, name) in best.items():
-            awarded[key].best_award, awarded[key].best_competition = label, name
+        for key, (order, label, name) in best.items():
+            wanted[key].best_award, wanted[key].best_competition = label, name
+            wanted[key].best_order = order[0]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -93,7 +93,7 @@ class PersonSearchFilter(FastSelectsFilterSet, django_filters.FilterSet):
 
 class StudentFilter(PersonSearchFilter):
     """Filters of the student list; `has_medal`, `best_tier` and `best_level` read the student's
-    best result (the view's `best_order`, tallies.best_result_annotations), so they agree with the
+    best result (`best_order`, tallies.with_best_order, added to the list's query when one is chosen), so they agree with the
     list's "Best result" column."""
 
     # Their options are set by __init__ (student_choices: one query for the three).
@@ -146,14 +146,14 @@ class StudentFilter(PersonSearchFilter):
     def filter_has_medal(self, queryset, name, value):
         # A medal is always a better result than any other award, so the best result tells.
         if value == "yes":
-            return queryset.filter(best_order__lt=tallies.FIRST_NON_MEDAL)
-        return queryset.filter(best_order__gte=tallies.FIRST_NON_MEDAL)
+            return tallies.with_best_order(queryset).filter(best_order__lt=tallies.FIRST_NON_MEDAL)
+        return tallies.with_best_order(queryset).filter(best_order__gte=tallies.FIRST_NON_MEDAL)
 
     def filter_best_tier(self, queryset, name, value):
-        return queryset.filter(best_order__in=tallies.result_orders(tier=value))
+        return tallies.with_best_order(queryset).filter(best_order__in=tallies.result_orders(tier=value))
 
     def filter_best_level(self, queryset, name, value):
-        return queryset.filter(best_order__in=tallies.result_orders(level=value))
+        return tallies.with_best_order(queryset).filter(best_order__in=tallies.result_orders(level=value))
 
 
 class CoachFilter(PersonSearchFilter):

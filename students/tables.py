@@ -32,9 +32,9 @@ class StudentTable(tables.Table):
     n_entries = tables.Column(verbose_name=_("Entries"), attrs=NUMERIC)
     # One result, by tallies' order (a medal before other awards; the highest level, then the best
     # tier): the award as written, its level and competition. Sorted by that order.
-    best_result = tables.Column(
-        verbose_name=_("Best result"), accessor="best_order", order_by=("best_order",), default="—"
-    )
+    # Written from the record (best_result_text): `best_order` is read for the rows shown
+    # (describe_best_results) unless the list's query has it (filtered or sorted by it).
+    best_result = tables.Column(verbose_name=_("Best result"), accessor="pk", order_by=("best_order",))
 
     class Meta:
         model = Student
@@ -50,6 +50,11 @@ class StudentTable(tables.Table):
             "best_result",
         ]
         empty_text = _("No students match.")
+
+    def order_best_result(self, queryset, is_descending):
+        """By the best result (tallies' order, best first), then as the list is ordered."""
+        order = "-best_order" if is_descending else "best_order"
+        return tallies.with_best_order(queryset).order_by(order, "name_pinyin", "name", "pk"), True
 
     def render_best_result(self, value, record):
         self.describe_best_results(record)

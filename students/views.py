@@ -100,17 +100,16 @@ class ExportableListMixin(ExportMixin):
 
 @built_once
 def students_with_results() -> QuerySet[Student]:
-    """Students with what the student table shows: entries and their best result (one result,
-    by tallies' order: see tallies.best_result_annotations), all in the list's one query.
+    """Students with what the student table shows: their number of entries, in the list's one
+    query. Their best result (one result, by tallies' order) is read for the rows shown
+    (tallies.describe_best_results), or in this query when the list is filtered or sorted by it
+    (tallies.with_best_order).
 
     Ordered explicitly: Meta.ordering is dropped from queries with GROUP BY.
     """
     return (
         Student.objects.select_related("department", "major")
-        .annotate(
-            n_entries=tallies.count_of(EntryMember, student=OuterRef("pk")),
-            **tallies.best_result_annotations("student"),
-        )
+        .annotate(n_entries=tallies.count_of(EntryMember, student=OuterRef("pk")))
         .order_by("name_pinyin", "name", "pk")
     )
 
