@@ -49,22 +49,26 @@ class CompiledQuery:
     shape, then runs with each call's values: building and compiling a many-join queryset cost a
     history page about as much again as the database took to run it (issue 13).
 
-    `build(*args)` makes the queryset from integer arguments (keys) or lists of them. It is called
-    with marker values in their place; the compiled SQL's parameters that are markers are then
-    swapped for each call's values. A list's length is part of the shape (`IN (%s, %s)`), so each
-    length is compiled once, and at most SHAPES of them are kept. Only keys may be arguments: the
-    SQL must not depend on their values. Rows are tuples, converted as Django converts them.
+    `build(*args)` makes the queryset from integer arguments (keys), lists of them, or strings
+    compared as they are (the bounds of a prefix search). It is called with marker values in their
+    place; the compiled SQL's parameters that are markers are then swapped for each call's values.
+    A list's length is part of the shape (`IN (%s, %s)`), so each length is compiled once, and at
+    most SHAPES of them are kept. Only such values may be arguments: the SQL must not depend on
+    them. Rows are tuples, converted as Django converts them.
     """
 
     SHAPES = 64
     MARKER = -(2**62)  # no key is this negative
+    TEXT = -1  # the shape of a string argument
 
     def __init__(self, build: Callable[..., QuerySet]):
         self.build = build
 
-    def __call__(self, *args: int | list[int], using: str = "default") -> list[tuple]:
+    def __call__(self, *args: int | str | list[int], using: str = "default") -> list[tuple]:
         args = tuple(list(dict.fromkeys(arg)) if isinstance(arg, list) else arg for arg in args)
-        shape = tuple(len(arg) if isinstance(arg, list) else None for arg in args)
+        shape = tuple(
+            len(arg) if isinstance(arg, list) else self.TEXT if isinstance(arg, str) else None for arg in args
+        )
         if any(length == 0 for length in shape):  # IN () matches nothing: Django runs no query
             return list(self.build(*args).using(using))
         connection = connections[using]
@@ -91,13 +95,17 @@ class CompiledQuery:
         """(compiler, sql, params, slots): slots[i] lists where the i-th value goes in params."""
         counter = iter(range(self.MARKER, 0))
         markers = [
-            [next(counter) for _ in range(length)] if length is not None else next(counter)
+            f"\x00marker{next(counter)}"
+            if length == self.TEXT
+            else [next(counter) for _ in range(length)]
+            if length is not None
+            else next(counter)
             for length in shape
         ]
         compiler = self.build(*markers).query.get_compiler(using)
         sql, params = compiler.as_sql()
         flat = [m for marker in markers for m in (marker if isinstance(marker, list) else [marker])]
-        slots = [[i for i, param in enumerate(params) if type(param) is int and param == m] for m in flat]
+        slots = [[i for i, param in enumerate(params) if type(param) is type(m) and param == m] for m in flat]
         if not all(slots):
             raise ValueError(f"{self.build}: a value is not a parameter of the compiled SQL")
         return compiler, sql, tuple(params), slots

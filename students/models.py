@@ -1,4 +1,5 @@
 import uuid
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from competitions import links
+from competitions.querysets import CompiledQuery
 from students.names import initials_key, pinyin_key
 
 
@@ -60,33 +62,45 @@ class PersonQuerySet(models.QuerySet):
         if not text.isascii():
             return self.filter(name__contains=text)
         latin = "".join(text.lower().split())
-        terms = [
-            starts_with("name_pinyin", latin),
-            starts_with("name_initials", latin),
-            starts_with("name", text),
-        ]
+        prefixes = [latin, latin, text]
         if self.model is Student:
-            terms += [starts_with("student_number", text), starts_with("student_number", text.upper())]
+            prefixes += [text, text.upper()]
+        fields = PREFIX_FIELDS[self.model]
         # Each prefix is looked up on its own index, in one UNION query (an OR of them makes
-        # databases scan the whole table); prefixes so short that they match very many people fall
-        # back to the plain OR.
-        found = [self.model.objects.filter(term).order_by().values_list("pk", flat=True) for term in terms]
-        ids = list(found[0].union(*found[1:], all=True).order_by()[: SEARCH_LIMIT + 1])
+        # databases scan the whole table), compiled once; prefixes so short that they match very
+        # many people fall back to the plain OR.
+        ids = PREFIX_IDS[self.model](*(bound for prefix in prefixes for bound in prefix_range(prefix)))
         if len(ids) > SEARCH_LIMIT:
-            query = terms[0]
-            for other in terms[1:]:
-                query |= other
+            query = Q()
+            for field, prefix in zip(fields, prefixes, strict=True):
+                query |= starts_with(field, prefix)
             return self.filter(query)
-        return self.filter(pk__in=set(ids))
+        return self.filter(pk__in={pk for (pk,) in ids})
 
 
 SEARCH_LIMIT = 2000
 
 
+def prefix_range(prefix: str) -> tuple[str, str]:
+    """The strings that start with `prefix` are those from it up to (not including) this bound."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
 def starts_with(field: str, prefix: str) -> Q:
     """`field` starts with `prefix`, as a range an index can answer (no LIKE)."""
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
+    low, high = prefix_range(prefix)
+    return Q(**{f"{field}__gte": low, f"{field}__lt": high})
+
+
+def prefix_ids(model: type[models.Model], *bounds: str) -> models.QuerySet:
+    """The ids (at most SEARCH_LIMIT + 1) of the rows of `model` whose PREFIX_FIELDS lie in the
+    ranges given (a low and a high bound for each field, prefix_range), in one UNION ALL."""
+    fields = PREFIX_FIELDS[model]
+    found = [
+        model.objects.filter(**{f"{field}__gte": low, f"{field}__lt": high}).order_by().values_list("pk")
+        for field, low, high in zip(fields, bounds[::2], bounds[1::2], strict=True)
+    ]
+    return found[0].union(*found[1:], all=True).order_by()[: SEARCH_LIMIT + 1]
 
 
 class Person(models.Model):
@@ -275,3 +289,12 @@ class MergeRecord(models.Model):
 
     def kept_url(self) -> str:
         return self.person_model(pk=self.kept_id).get_absolute_url()
+
+
+# The fields a search matches by prefix (PersonQuerySet.search): full pinyin, initials, the name as
+# written, and a student's number as typed and in capitals.
+PREFIX_FIELDS = {
+    Student: ["name_pinyin", "name_initials", "name", "student_number", "student_number"],
+    Coach: ["name_pinyin", "name_initials", "name"],
+}
+PREFIX_IDS = {model: CompiledQuery(partial(prefix_ids, model)) for model in PREFIX_FIELDS}

@@ -117,3 +117,28 @@ def test_the_awards_of_people_are_read_as_their_queryset_reads_them(two_competit
         tallies.awards_of_people("coach", [coach.pk])
     )
     assert len(tallies.AWARDS_OF_PEOPLE["coach"]([coach.pk])) == 1
+
+
+def test_strings_are_values_too_and_the_search_answers_as_its_queryset(two_competitions):
+    """Text arguments (a prefix search's bounds) are swapped in as keys are: each call's own."""
+    from students.models import PREFIX_IDS, Student, prefix_ids, prefix_range
+
+    for name in ("张三", "张四", "赵五"):
+        make_student(name, student_number=f"N{name}")
+    by_name = CompiledQuery(
+        lambda low, high: (
+            Student.objects.filter(name_pinyin__gte=low, name_pinyin__lt=high)
+            .order_by("pk")
+            .values_list("name")
+        )
+    )
+    assert by_name(*prefix_range("zhang")) == [("张三",), ("张四",)]
+    assert by_name(*prefix_range("zhao")) == [("赵五",)]
+    assert by_name(*prefix_range("qian")) == []
+    for text in ("zhang", "zh", "z", "Nz", "张"):
+        bounds = [
+            bound for prefix in (text, text, text, text, text.upper()) for bound in prefix_range(prefix)
+        ]
+        assert sorted(PREFIX_IDS[Student](*bounds)) == sorted(prefix_ids(Student, *bounds))
+    with pytest.raises(ValueError, match="not a parameter"):
+        CompiledQuery(lambda text: Student.objects.filter(name="x").values_list("pk"))("x")
