@@ -1,4 +1,5 @@
 import django_filters
+from django.db import connection
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
@@ -8,7 +9,25 @@ from competitions.widgets import FastSelectsFilterSet, shared
 
 def competition_years() -> list[tuple[int, int]]:
     """The years that have a competition, newest first, as a year filter's options."""
-    return [(year, year) for year in competitions_by_year()]
+    return [(year, year) for year in years_with_competitions()]
+
+
+def years_with_competitions() -> list[int]:
+    """The years that have a competition, newest first (the keys of competitions_by_year, without
+    the counts): each year found by one step down the year index, a few dozen index look-ups
+    where the GROUP BY reads every competition (it cost a leaderboard ~1 ms on PostgreSQL)."""
+    table = connection.ops.quote_name(Competition._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH RECURSIVE years(year) AS (
+                SELECT MAX(year) FROM {table}
+                UNION ALL
+                SELECT (SELECT c.year FROM {table} c WHERE c.year < years.year ORDER BY c.year DESC LIMIT 1)
+                FROM years WHERE years.year IS NOT NULL
+            )
+            SELECT year FROM years WHERE year IS NOT NULL"""
+        )
+        return [year for (year,) in cursor.fetchall()]
 
 
 def competitions_by_year() -> dict[int, int]:

@@ -24,7 +24,7 @@ from django.utils.translation import pgettext
 
 from competitions import charts, tallies
 from competitions.exports import Figure, Heading, Sheet, Table, Text
-from competitions.filters import competitions_by_year
+from competitions.filters import years_with_competitions
 from competitions.honours import (  # noqa: F401 (SQUAD_WORDS, SQUADS: reports.* as before)
     SQUAD_WORDS,
     SQUADS,
@@ -54,8 +54,8 @@ def entry_years(entries: QuerySet[Entry] | None = None) -> list[int]:
     """Years that have entries (all years with competitions when no entries are given), newest
     first, in one query."""
     if entries is None:
-        # From the competitions, not the entries: a few thousand rows however many entries.
-        return list(competitions_by_year())
+        # From the competitions' year index, not the entries.
+        return years_with_competitions()
     return list(
         entries.order_by("-event__competition__year")
         .values_list("event__competition__year", flat=True)
