@@ -20,6 +20,7 @@ confirmed entries instead, through the same functions.
 
 from typing import Annotated, Literal
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
@@ -27,6 +28,7 @@ from pydantic import Field, StringConstraints
 
 import competitions.api.schemas as schemas
 from competitions import reports, tallies
+from competitions.api import dumping
 from competitions.models import (
     Category,
     Competition,
@@ -285,12 +287,20 @@ def cut(options: Period, *, skill: Skill | None = None):
     return entries
 
 
-def row_out(row: tallies.MedalRow, personal: bool) -> PublicMedalRow:
+def row_out(row: tallies.MedalRow, personal: bool) -> dict:
+    """A row as PublicMedalRow (or, for a role, MedalRow) has it."""
     values = row.as_dict()
     if not personal:
-        return PublicMedalRow(**values)
+        return values
     key = None if row.unnamed else row.key
-    return MedalRow(**values, id=key, other=row.other, entries=row.entries)
+    return {**values, "id": key, "other": row.other, "entries": row.entries}
+
+
+def table_response(schema: type[Schema], **values) -> HttpResponse:
+    """A medal table or leaderboard answer (its rows row_out's dicts) as `schema` writes it,
+    without ninja validating its hundreds of cells again (competitions.api.dumping); the view has
+    chosen the schema its viewer may see."""
+    return dumping.json_response(dumping.dump(schema, values))
 
 
 def pivot_row(row: reports.PivotRow) -> PivotRow:
@@ -323,6 +333,7 @@ def medal_table(request, options: Query[MedalTableOptions]):
     exclude = organization_ids(options.exclude)
     confirmed = counts_confirmed_only(request, options)
     entries = cut(options)
+    competition = None
     if options.competition is not None:
         # The public asks only of the competitions public data shows (Competition.objects.public()).
         competitions = Competition.objects.all() if request.auth.personal else Competition.objects.public()
@@ -335,8 +346,14 @@ def medal_table(request, options: Query[MedalTableOptions]):
     if confirmed:
         entries = entries.confirmed()
     all_time = options.competition is None and not unranked and not exclude and is_all_time(options)
+    # One whole competition, with no other organization left out than its own: its stored table.
+    whole = competition is not None and is_all_time(options) and not options.exclude
     if all_time and not stored_tallies_differ(confirmed):
         rows = tallies.TallyRows(options.by, options.order)  # in rank order, a slice at a time
+    elif whole and not stored_tallies_differ(confirmed):
+        rows = tallies.competition_medal_table(
+            competition, by=options.by, order=options.order, unranked=unranked
+        )
     else:
         rows = tallies.medal_table(
             entries, by=options.by, order=options.order, unranked=unranked, exclude=exclude
@@ -348,7 +365,8 @@ def medal_table(request, options: Query[MedalTableOptions]):
     unnamed = tallies.unnamed_row(entries, by=options.by) if last else None
     personal = request.auth.personal
     table = MedalTablePage if personal else PublicMedalTablePage
-    return table(
+    return table_response(
+        table,
         by=options.by,
         order=options.order,
         confirmed_only=confirmed,
@@ -405,7 +423,8 @@ def leaderboard(request, options: Query[LeaderboardOptions]):
     unnamed = tallies.unnamed_row(entries, by=options.by)
     personal = request.auth.personal
     table = Leaderboard if personal else PublicLeaderboard
-    return table(
+    return table_response(
+        table,
         by=options.by,
         order=options.order,
         confirmed_only=confirmed,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from competitions import tokens
+from competitions.aggregates import results_changed
 from competitions.models import Category, Competition, Entry, Level
 from tests.factories import (
     make_coach,
@@ -52,6 +53,7 @@ def make_results() -> Results:
     ]
     unconfirmed = make_entry(tea, members=[wang], coaches=[teacher], award="银牌")
     national.excluded_organizations.add(make_organization("邀请队"))
+    results_changed([national.pk])  # as every write of the setting does (the stored tables follow it)
     provincial = make_competition(PROVINCIAL, year=2022, level=Level.PROVINCIAL, category=Category.SKILLS)
     lathe = make_event(provincial, name="数控车", skill="数控车床")
     confirmed += [

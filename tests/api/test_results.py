@@ -75,6 +75,27 @@ def test_a_competitions_medal_table_has_the_commands_rows(results, teacher, args
     assert response.json()["confirmed_only"] is False
 
 
+def test_a_whole_competitions_table_is_read_from_its_stored_tallies(results, teacher):
+    """Every result of one competition, nothing left out but by its own setting: the stored table
+    (what the competition page shows), not a count of its entries; a cut or another organization
+    left out counts the entries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def tables_read(params):
+        with CaptureQueriesContext(connection) as queries:
+            response = teacher(MEDAL_TABLE, {"competition": results.national.pk, **params})
+        sql = " ".join(query["sql"] for query in queries.captured_queries)
+        return response, "competitions_tallycompetition" in sql
+
+    response, stored = tables_read({"by": "student", "unranked": "甲学院"})
+    assert stored
+    assert api_rows(response) == command_rows("--by", "student", "--unranked", "甲学院")
+    for cut in ({"exclude": "乙学院"}, {"events_flag": "selection"}):
+        response, stored = tables_read(cut)
+        assert not stored and response.status_code == 200
+
+
 def test_the_stored_setting_and_the_options_add_up_as_in_the_command(results, teacher):
     # 邀请队 is left out by the competition's own setting, 乙学院 by the request.
     response = teacher(MEDAL_TABLE, {"competition": results.national.pk, "exclude": "乙学院"})
