@@ -19,11 +19,14 @@ class FastSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         chosen = {str(v) for v in self.format_value(value)}
         final = {"name": name, **self.build_attrs(self.attrs, attrs)}
-        options = "".join(
-            f'<option value="{esc(option)}"{" selected" if str(option) in chosen else ""}>{esc(label)}</option>'
-            for option, label in self.flat_choices()
-        )
-        return format_html("<select{}>{}</select>", flatatt(final), mark_safe(options))
+        parts = []
+        for option, label in self.flat_choices():
+            key = str(option)
+            # A key (an int) needs no escaping; hundreds of options are written a request.
+            shown = key if type(option) is int else esc(key)
+            selected = " selected" if key in chosen else ""
+            parts.append(f'<option value="{shown}"{selected}>{esc(label)}</option>')
+        return format_html("<select{}>{}</select>", flatatt(final), mark_safe("".join(parts)))
 
     def flat_choices(self):
         if isinstance(self.choices, ModelChoiceIterator):
@@ -33,7 +36,12 @@ class FastSelect(forms.Select):
             if field.empty_label is not None:
                 yield "", field.empty_label
             if isinstance(field, NamedChoiceField):  # the keys and labels only, not whole rows
-                yield from self.choices.queryset.values_list(field.to_field_name or "pk", field.label_field)
+                if field.options is not None:  # compiled once (CompiledQuery)
+                    yield from field.options()
+                else:
+                    yield from self.choices.queryset.values_list(
+                        field.to_field_name or "pk", field.label_field
+                    )
                 return
             for instance in list(self.choices.queryset):
                 yield field.prepare_value(instance), field.label_from_instance(instance)
@@ -51,6 +59,12 @@ class NamedChoiceField(forms.ModelChoiceField):
     has hundreds)."""
 
     label_field = "name"
+
+    def __init__(self, *args, options: Callable[[], list[tuple]] | None = None, **kwargs):
+        """`options`: the (key, label) rows of the whole queryset, as a CompiledQuery of the
+        queryset's values_list(key, label_field), read instead of building that query each time."""
+        super().__init__(*args, **kwargs)
+        self.options = options
 
     def label_from_instance(self, obj) -> str:
         return str(getattr(obj, self.label_field))

@@ -24,7 +24,7 @@ from ninja.errors import HttpError
 import competitions.api.schemas as schemas
 from competitions import models, tallies
 from competitions.api.schemas import Id, Paging, SearchText, Year
-from competitions.querysets import SharedInstances
+from competitions.querysets import CompiledQuery, SharedInstances
 from students import counting
 from students.models import Coach, Department, Major, Student
 
@@ -126,18 +126,31 @@ def entries_to_show(
         found[pk] = entry
     if not found:
         return []
-    members = models.EntryMember.objects.filter(entry__in=list(found)).order_by("entry_id", "position")
-    for entry, name, student, coach in members.values_list("entry_id", "name", "student_id", "coach_id"):
+    for entry, name, student, coach in MEMBERS_OF_ENTRIES(list(found)):
         member = models.EntryMember(name=name, student_id=student, coach_id=coach)
         found[entry]._prefetched_objects_cache["members"].append(member)
     if personal:
-        # As Coach orders them (its Meta ordering), then by id.
-        coaches = models.EntryCoach.objects.filter(entry__in=list(found)).order_by(
-            "coach__name_pinyin", "coach__name", "coach_id"
-        )
-        for entry, coach, name in coaches.values_list("entry_id", "coach_id", "coach__name"):
+        for entry, coach, name in COACHES_OF_ENTRIES(list(found)):
             found[entry]._prefetched_objects_cache["coaches"].append(one(Coach, coach, name=name))
     return list(found.values())
+
+
+# The members and coaches of a page of entries, compiled once per connection and page length:
+# members by position, coaches as Coach orders them (its Meta ordering), then by id.
+MEMBERS_OF_ENTRIES = CompiledQuery(
+    lambda ids: (
+        models.EntryMember.objects.filter(entry__in=ids)
+        .order_by("entry_id", "position")
+        .values_list("entry_id", "name", "student_id", "coach_id")
+    )
+)
+COACHES_OF_ENTRIES = CompiledQuery(
+    lambda ids: (
+        models.EntryCoach.objects.filter(entry__in=ids)
+        .order_by("coach__name_pinyin", "coach__name", "coach_id")
+        .values_list("entry_id", "coach_id", "coach__name")
+    )
+)
 
 
 # Newest competition first, then as a competition's page lists its events and results.

@@ -39,6 +39,7 @@ from competitions.exports import (
 from competitions.links import page_url, pk_url
 from competitions.models import Category, Competition, Entry, Level, Organization, Skill, Tier
 from competitions.pagination import BoundedPaginationMixin
+from competitions.querysets import CompiledQuery
 from competitions.recording import change_weights
 from competitions.tables import LeaderboardTable, PagedRows, TallyEntryTable
 from competitions.tallies import ORDERS, MedalRow, TallyRows
@@ -132,6 +133,11 @@ def tier_bar(label: str, row, url: str = "") -> charts.Bar:
 # Leaderboards
 
 
+# The skill and department lists' options (key, name), in the models' order, compiled once.
+SKILL_OPTIONS = CompiledQuery(lambda: Skill.objects.all().values_list("pk", "name"))
+DEPARTMENT_OPTIONS = CompiledQuery(lambda: Department.objects.all().values_list("pk", "name"))
+
+
 class LeaderboardForm(forms.Form):
     by = forms.ChoiceField(
         label=gettext_lazy("Leaderboard of"),
@@ -158,6 +164,7 @@ class LeaderboardForm(forms.Form):
     skill = NamedChoiceField(
         label=gettext_lazy("Skill"),
         queryset=Skill.objects.all(),
+        options=SKILL_OPTIONS,
         required=False,
         empty_label=gettext_lazy("All"),
     )
@@ -313,6 +320,7 @@ class TallyForm(forms.Form):
     department = NamedChoiceField(
         label=gettext_lazy("Department"),
         queryset=Department.objects.all(),
+        options=DEPARTMENT_OPTIONS,
         required=False,
         empty_label=gettext_lazy("Whole college"),
     )

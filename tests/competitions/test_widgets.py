@@ -92,3 +92,22 @@ def test_each_filter_form_has_fields_of_its_own(db):
     assert first.is_valid() and not second.is_valid() and "best_tier" in second.errors
     first.fields["department"].label = "changed"
     assert StudentFilter().form.fields["department"].label != "changed"
+
+
+def test_compiled_options_write_the_select_the_queryset_writes(db):
+    """A NamedChoiceField given its options (a CompiledQuery of the same rows) writes the same list."""
+    from competitions.views.leaderboards import SKILL_OPTIONS, LeaderboardForm
+    from competitions.widgets import NamedChoiceField
+
+    for name in ("焊接", "<车工>", "数控"):
+        Skill.objects.create(name=name)
+
+    class Plain(forms.Form):
+        skill = NamedChoiceField(queryset=Skill.objects.all(), required=False, empty_label="All")
+
+    chosen = Skill.objects.get(name="数控").pk
+    compiled = fast_selects(LeaderboardForm({"skill": chosen}, years=[2024]))
+    plain = fast_selects(Plain({"skill": chosen}))
+    assert options(str(compiled["skill"])) == options(str(plain["skill"]))
+    assert f'value="{chosen}" selected' in str(compiled["skill"]) and "&lt;车工&gt;" in str(compiled["skill"])
+    assert SKILL_OPTIONS() == list(Skill.objects.values_list("pk", "name"))
