@@ -26,9 +26,9 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field, StringConstraints
 
+import competitions.api.dumping as dumping
 import competitions.api.schemas as schemas
 from competitions import reports, tallies
-from competitions.api import dumping
 from competitions.models import (
     Category,
     Competition,
