@@ -1,12 +1,15 @@
-"""The body of every django-tables2 table, written in Python: the same markup as the library's
-template (`<tr>` attributes, each column's `td` attributes, values localized and escaped), without
-a template loop and an attribute computation per cell. Rendering the rows was two thirds of a list
-page's time (benchmarks/profile_page.py, issue 13).
+"""The body, head and page links of every django-tables2 table, written in Python: the same
+markup as the library's template (`<tr>` attributes, each column's `td` and `th` attributes, values
+localized and escaped, the sort and page links' query strings), without a template loop and an
+attribute computation per cell. Rendering the rows was two thirds of a list page's time, and the
+head and page links with their query strings a tenth (benchmarks/profile_page.py, issue 13).
 
     {% load fast_tables %}<tbody>{% table_rows table %}</tbody>   (templates/tables/table.html)
+    {% table_head table %}  {% table_pagination table %}
 """
 
 import html
+import types
 
 import django_tables2 as tables
 import django_tables2.utils
@@ -16,8 +19,12 @@ from django.db.models import Model
 from django.template.base import render_value_in_context
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django_tables2.columns.base import LinkTransform
+from django_tables2.templatetags import django_tables2 as django_tables2_tags
+from django_tables2.utils import AttributeDict
 
 from competitions import labels
 
@@ -32,14 +39,44 @@ def esc(value) -> str:
     return html.escape(str(value))
 
 
-def static_td_attrs(column) -> str | None:
-    """A column's `td` attributes as HTML when they are the same for every row (no callable in
-    them); None when they depend on the row."""
-    attrs = {**column._table.attrs, **column.column.attrs}
-    source = attrs.get("td", attrs.get("cell", {}))
-    if any(callable(value) for value in source.values()):
-        return None
-    return column.attrs["td"].as_html()
+class CellAttrs:
+    """A column's `td` attributes for each row, as BoundColumn.attrs["td"] computes them: written
+    once when they are the same for every row (no callable in them); else their fixed part and class
+    worked out once, and only the callables called for each cell (the library works out the `th`,
+    `td` and `tf` attributes and their classes again for every cell: a third of a row's time)."""
+
+    def __init__(self, column):
+        attrs = {**column._table.attrs, **column.column.attrs}
+        self.source = attrs.get("td", attrs.get("cell", {}))
+        self.column = column
+        self.fixed = (
+            None if any(callable(value) for value in self.source.values()) else column.attrs["td"].as_html()
+        )
+        # The library's way for what this does not do: a class given by a callable, nested values.
+        self.library = self.fixed is None and (
+            callable(self.source.get("class")) or any(isinstance(v, dict) for v in self.source.values())
+        )
+        if self.fixed is None and not self.library:
+            self.css = column.get_td_class({k: v for k, v in self.source.items() if not callable(v)})
+
+    def html(self, record, value) -> str:
+        if self.fixed is not None:
+            return self.fixed
+        column = self.column
+        if self.library:  # as BoundRow.items() lets them be computed
+            column.current_value, column.current_record = value, record
+            return column.attrs["td"].as_html()
+        given = {"table": column._table, "bound_column": column}
+        if record is not None and value is not None:
+            given.update(record=record, value=value)
+        computed = AttributeDict(
+            {
+                key: django_tables2.utils.call_with_appropriate(attr, given) if callable(attr) else attr
+                for key, attr in self.source.items()
+            }
+        )
+        computed["class"] = self.css
+        return computed.as_html()
 
 
 def plain_field(column, record) -> str | None:
@@ -97,7 +134,7 @@ def cell_text(column, value, context) -> str:
 @register.simple_tag(takes_context=True)
 def table_rows(context, table) -> SafeString:
     columns = list(table.columns)
-    td = {column.name: static_td_attrs(column) for column in columns}
+    td = {column.name: CellAttrs(column) for column in columns}
     plain = None  # column name → field name, worked out on the first row
     rows = []
     for row in table.paginated_rows:
@@ -107,29 +144,101 @@ def table_rows(context, table) -> SafeString:
         for column in columns:
             field = plain[column.name]
             value = row.get_cell(column.name) if field is None else plain_cell(column, row, field)
-            attrs = td[column.name]
-            if attrs is None:  # computed from this row, as BoundRow.items() lets them be
-                column.current_value, column.current_record = value, row.record
-                attrs = column.attrs["td"].as_html()
-            cells.append(f"<td {attrs}>{cell_text(column, value, context)}</td>")
+            cells.append(
+                f"<td {td[column.name].html(row.record, value)}>{cell_text(column, value, context)}</td>"
+            )
         rows.append(f"<tr {row.attrs.as_html()}>{''.join(cells)}</tr>")
     if not rows and table.empty_text:
         rows.append(format_html('<tr><td colspan="{}">{}</td></tr>', len(columns), table.empty_text))
     return mark_safe("\n".join(rows))
 
 
-# django-tables2 works out the signature of a column's render method for every cell
-# (utils.call_with_appropriate), with inspect.signature; a method's signature does not change, so
-# it is worked out once per method and class (installed by CompetitionsConfig.ready).
+def element_attrs(attrs) -> str:
+    """`{{ table.attrs.thead.as_html }}` as the template writes it: nothing unless an AttributeDict."""
+    as_html = getattr(attrs, "as_html", None)
+    return as_html() if as_html is not None else ""
+
+
+class QueryStrings:
+    """`{% querystring_replace name=value %}` for one table's links: the request's parameters read
+    once, each link's query string escaped as the library's tag writes it."""
+
+    def __init__(self, context):
+        self.params = dict(context["request"].GET)
+
+    def replace(self, name: str, value) -> str:
+        return html.escape("?" + urlencode({**self.params, name: value}, doseq=True))
+
+
+@register.simple_tag(takes_context=True)
+def table_head(context, table) -> SafeString:
+    """The library template's `<thead>`: each column's `th` attributes (its sort classes), and a
+    sort link around an orderable column's header."""
+    if not table.show_header:
+        return mark_safe("")
+    links = QueryStrings(context)
+    cells = []
+    for column in table.columns:
+        header = render_value_in_context(column.header, context)
+        if column.orderable:
+            href = links.replace(table.prefixed_order_by_field, column.order_by_alias.next)
+            header = f'<a href="{href}">{header}</a>'
+        cells.append(f'<th {column.attrs["th"].as_html()} scope="col">{header}</th>')
+    return mark_safe(
+        f"<thead {element_attrs(table.attrs.get('thead'))}>\n<tr>{''.join(cells)}</tr>\n</thead>"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def table_pagination(context, table) -> SafeString:
+    """The library template's page links (none for one page): previous, the page range, next."""
+    page = getattr(table, "page", None)
+    if not page or table.paginator.num_pages <= 1:
+        return mark_safe("")
+    links = QueryStrings(context)
+    field = table.prefixed_page_field
+    items = []
+    if page.has_previous():
+        href = links.replace(field, page.previous_page_number())
+        items.append(
+            f'<li class="previous page-item"><a href="{href}" class="page-link">'
+            f'<span aria-hidden="true">&laquo;</span> {esc(gettext("previous"))}</a></li>'
+        )
+    if page.has_previous() or page.has_next():
+        for number in django_tables2_tags.table_page_range(page, table.paginator):
+            active = " active" if page.number == number else ""
+            href = "" if number == "..." else f' href="{links.replace(field, number)}"'
+            shown = render_value_in_context(number, context)
+            items.append(f'<li class="page-item{active}"><a class="page-link"{href}>{shown}</a></li>')
+    if page.has_next():
+        href = links.replace(field, page.next_page_number())
+        items.append(
+            f'<li class="next page-item"><a href="{href}" class="page-link">'
+            f'{esc(gettext("next"))} <span aria-hidden="true">&raquo;</span></a></li>'
+        )
+    return mark_safe(
+        '<nav aria-label="Table navigation"><ul class="pagination justify-content-center">'
+        f"{''.join(items)}</ul></nav>"
+    )
+
+
+# django-tables2 works out the signature of a column's render method or attribute function for every
+# cell (utils.call_with_appropriate), with inspect.signature; it does not change, so it is worked
+# out once per method and class, or per function's code (installed by CompetitionsConfig.ready).
 library_signature = django_tables2.utils.signature
 method_signatures: dict = {}
 
 
 def cached_signature(fn):
     function = getattr(fn, "__func__", None)
-    if function is None:  # a plain function or a callable object: as the library does
-        return library_signature(fn)
-    key = (function, type(fn.__self__))
+    if function is None:
+        if type(fn) is not types.FunctionType or hasattr(fn, "__wrapped__") or hasattr(fn, "__signature__"):
+            return library_signature(fn)  # a callable object, or one that says its own signature
+        # Its parameters' names come from its code (a function made afresh for each table has the
+        # same code: kept once).
+        key = (fn.__code__, None)
+    else:
+        key = (function, type(fn.__self__))
     found = method_signatures.get(key)
     if found is None:
         found = method_signatures[key] = library_signature(fn)
