@@ -111,3 +111,29 @@ def test_compiled_options_write_the_select_the_queryset_writes(db):
     assert options(str(compiled["skill"])) == options(str(plain["skill"]))
     assert f'value="{chosen}" selected' in str(compiled["skill"]) and "&lt;车工&gt;" in str(compiled["skill"])
     assert SKILL_OPTIONS() == list(Skill.objects.values_list("pk", "name"))
+
+
+class Inputs(forms.Form):
+    name = forms.CharField(max_length=20, widget=forms.TextInput(attrs={"placeholder": 'e.g. "zzx" <&>'}))
+    year = forms.IntegerField(required=False, min_value=1900)
+    typed = forms.CharField(
+        required=False, widget=forms.TextInput(attrs={"type": "search", "autofocus": True})
+    )
+
+
+def test_fast_inputs_write_what_djangos_templates_write():
+    from django.utils.safestring import mark_safe
+
+    for data in ({"name": 'a"<b>&', "year": "1800", "typed": "x"}, {}, {"name": mark_safe("<i>")}):
+        plain, fast = Inputs(data), fast_selects(Inputs(data))
+        plain.is_valid(), fast.is_valid()
+        assert type(fast.fields["name"].widget).__name__ == "FastTextInput"
+        assert type(fast.fields["year"].widget).__name__ == "FastNumberInput"
+        for name in ("name", "year", "typed"):
+            assert str(fast[name]) == str(plain[name])
+    bound = str(fast_selects(Inputs({"name": 'a"<b>&', "year": "1800"}))["name"])
+    assert (
+        'value="a&quot;&lt;b&gt;&amp;"' in bound
+        and 'placeholder="e.g. &quot;zzx&quot; &lt;&amp;&gt;"' in bound
+    )
+    assert 'type="search"' in str(fast_selects(Inputs({}))["typed"])
