@@ -14,6 +14,7 @@ import types
 import django_tables2 as tables
 import django_tables2.utils
 from django import template
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.template.base import render_value_in_context
@@ -76,7 +77,7 @@ class CellAttrs:
             }
         )
         computed["class"] = self.css
-        return computed.as_html()
+        return attrs_html(computed)
 
 
 def plain_field(column, record) -> str | None:
@@ -125,10 +126,23 @@ def plain_cell(column, row, accessor: str):
 
 def cell_text(column, value, context) -> str:
     """A cell's value as the library's template writes it: `{{ cell }}`, or with |localize or
-    |unlocalize where the column says."""
+    |unlocalize where the column says. A plain string is escaped, and an int written as localize()
+    writes it when numbers are not grouped (USE_THOUSAND_SEPARATOR), without Django's wrappers for
+    lazy values and its format look-ups (a fifth of a list's rows)."""
+    kind = type(value)
+    if kind is str:
+        return html.escape(value)
+    if kind is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
     if column.localize is None:
         return render_value_in_context(value, context)
     return conditional_escape(localize(value, use_l10n=bool(column.localize)))
+
+
+def attrs_html(attrs: AttributeDict) -> str:
+    """AttributeDict.as_html() (`key="value"` escaped, a None value left out) without format_html's
+    wrappers for lazy values."""
+    return " ".join(f'{esc(key)}="{esc(value)}"' for key, value in attrs._iteritems())
 
 
 @register.simple_tag(takes_context=True)
@@ -147,7 +161,7 @@ def table_rows(context, table) -> SafeString:
             cells.append(
                 f"<td {td[column.name].html(row.record, value)}>{cell_text(column, value, context)}</td>"
             )
-        rows.append(f"<tr {row.attrs.as_html()}>{''.join(cells)}</tr>")
+        rows.append(f"<tr {attrs_html(row.attrs)}>{''.join(cells)}</tr>")
     if not rows and table.empty_text:
         rows.append(format_html('<tr><td colspan="{}">{}</td></tr>', len(columns), table.empty_text))
     return mark_safe("\n".join(rows))

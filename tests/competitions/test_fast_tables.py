@@ -48,7 +48,9 @@ def body(template: str, table) -> str:
     return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", tbody)).strip()
 
 
-def test_the_rows_equal_the_library_templates_rows():
+@pytest.mark.parametrize("grouped", [False, True])
+def test_the_rows_equal_the_library_templates_rows(grouped, settings):
+    settings.USE_THOUSAND_SEPARATOR = grouped  # ints are written as localize() writes them
     first = make_competition("甲<赛>", year=2023, host="广州&<深圳>", notes="备注")
     make_competition("乙赛", year=2024, edition=12345, host="无")
     make_competition("丙赛", year=2025, host="", level=Level.PROVINCIAL)
@@ -61,6 +63,7 @@ def test_the_rows_equal_the_library_templates_rows():
     assert '<a href="/host?a=1&amp;b=&lt;广州&amp;&lt;深圳&gt;&gt;">广州&amp;&lt;深圳&gt;</a>' in ours
     assert ">无<" in ours and 'class="x"' in ours and 'class="lvl" lang="zh"' in ours
     assert ours == library
+    assert ("2,024" in ours) is grouped and ">12345<" in ours  # edition: unlocalized
 
 
 def test_plain_and_linked_columns_take_the_fast_path():
