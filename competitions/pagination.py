@@ -6,7 +6,8 @@ number from 1 up gives the page's own default size, and a larger one is cut to M
 Every table view takes BoundedPaginationMixin; a function view configures its table with
 BoundedRequestConfig. Their tables' pages are counted by CountingPaginator: from what the view
 knows, else from the count the database keeps when the table shows every row of a counted table
-(students.counting), else, on a first page that holds every row (a search, a short filtered list),
+(students.counting), with the page's own rows for rows that read their number with them
+(tallies.TallyRows: one query), else, on a first page that holds every row (a search, a short filtered list),
 from that page's own rows, with no COUNT query.
 """
 
@@ -50,6 +51,7 @@ class CountingPaginator(Paginator):
         return data._length
 
     def page(self, number):
+        self.read_counted(number)
         data = self.queryset_data()
         pinned = any(getattr(self.object_list, "pinned_data", {}).values())
         already_counted = data is None or getattr(data, "_length", None) is not None
@@ -60,6 +62,23 @@ class CountingPaginator(Paginator):
         if len(rows) <= self.per_page:
             data._length = self.count = len(rows)
         return self._get_page(rows[: self.per_page], 1, self)
+
+    def read_counted(self, number) -> None:
+        """For rows that read a slice with their number (`counted_slice`: tallies.TallyRows), the
+        page asked for read with the count in one query, kept by the rows for Paginator's count
+        and slice; nothing for other rows, orphans, or a page number that is not a whole number
+        from 1 (Paginator refuses it)."""
+        # A table's BoundRows, their TableData (PagedRows), and the rows it holds.
+        rows = getattr(getattr(self.object_list, "data", None), "data", None)
+        if not hasattr(rows, "counted_slice") or self.orphans:
+            return
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            return
+        if number >= 1:
+            bottom = (number - 1) * self.per_page
+            rows.counted_slice(bottom, bottom + self.per_page)
 
 
 class BoundedRequestConfig(RequestConfig):

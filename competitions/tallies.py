@@ -757,11 +757,20 @@ class TallyRows:
         self._length = None
         self._fetched = None  # (start, stop, rows) of the last slice read
 
+    def size(self) -> QuerySet:
+        """The table's number of rows, as stored with them (TallySize), not counted on every view."""
+        return TallySize.objects.filter(kind=self.kind).values("rows")
+
     def __len__(self) -> int:
-        if self._length is None:  # stored with the rows (TallySize), not counted on every view
-            size = TallySize.objects.filter(kind=self.kind).values_list("rows", flat=True).first()
-            self._length = size or 0
+        if self._length is None:
+            self._length = self.size().values_list("rows", flat=True).first() or 0
         return self._length
+
+    def counted_slice(self, start: int, stop: int) -> list[MedalRow]:
+        """The rows from `start` to `stop`, with the number of rows in the table when it is not
+        known yet, in the rows' one query (read): a page counted and read in one round trip
+        (CountingPaginator); both are kept for the table's len() and slice that follow."""
+        return self[start:stop]
 
     def __iter__(self):
         return iter(self[0 : len(self)])
@@ -775,14 +784,24 @@ class TallyRows:
         if fetched and fetched[0] <= start and index.stop is not None and index.stop <= fetched[1]:
             return fetched[2][start - fetched[0] : index.stop - fetched[0]]
         rows = self.read(start, index.stop)
-        self._fetched = (start, start + len(rows), rows) if index.stop is not None else None
+        if index.stop is not None:
+            # Fewer rows than asked for: the table ends there, and a later stop reads no more.
+            end = start + len(rows) if len(rows) == index.stop - start else float("inf")
+            self._fetched = (start, end, rows)
+        else:
+            self._fetched = None
         return rows
 
     def read(self, start: int, stop: int | None) -> list[MedalRow]:
-        rows = [
-            MedalRow(*values)
-            for values in self.rows.annotate(name=group_name(self.by)).values_list(*ROW_FIELDS)[start:stop]
-        ]
+        # The table's size comes with the rows (a subquery), when it is not known yet.
+        query, fields = self.rows.annotate(name=group_name(self.by)), ROW_FIELDS
+        if self._length is None:
+            query, fields = query.annotate(size=Subquery(self.size()[:1])), (*ROW_FIELDS, "size")
+        rows = []
+        for values in query.values_list(*fields)[start:stop]:
+            rows.append(MedalRow(*values[: len(ROW_FIELDS)]))
+            if len(values) > len(ROW_FIELDS):
+                self._length = values[-1] or 0
         if not rows:
             return []
         for row in rows:

@@ -267,3 +267,42 @@ def test_all_time_pages_from_the_tally_tables_equal_the_recounted_table(order):
         got = [(row.key, row.rank, row.tier_counts(), row.points) for row in paged]
         assert sorted(got) == sorted(expected)
         assert [rank for _key, rank, _counts, _points in got] == sorted(r for _k, r, _c, _p in expected)
+
+
+def test_a_page_of_an_all_time_table_is_read_and_counted_in_one_query(django_assert_num_queries):
+    """A table of TallyRows paged by CountingPaginator reads a page with the table's stored size
+    in the rows' query; the pages agree with the table read whole, and a page past the last is
+    refused as Paginator refuses it."""
+    import django_tables2
+    from django.core.paginator import EmptyPage
+
+    from competitions.pagination import CountingPaginator
+    from competitions.tables import PagedRows
+    from competitions.tallies import TallyRows
+
+    class Table(django_tables2.Table):
+        name = django_tables2.Column()
+
+    def paged(by: str, number: int) -> Table:
+        table = Table(PagedRows(TallyRows(by, "tiers")))
+        table.paginate(paginator_class=CountingPaginator, per_page=3, page=number)
+        return table
+
+    home_organization()
+    for index in range(7):
+        make_entry(make_event(), award=["金牌", "银牌", "铜牌"][index % 3], organization=f"单位{index}")
+    whole = list(TallyRows("organization", "tiers"))
+    assert len(whole) == 7
+    for number, expected in ((1, whole[:3]), (2, whole[3:6]), (3, whole[6:])):
+        # The rows, their names and the table's size in one query; below the first page, one more
+        # for the first row's rank (the rows better than it).
+        with django_assert_num_queries(1 if number == 1 else 2):
+            table = paged("organization", number)
+            assert table.paginator.count == 7
+        shown = [(row.record.key, row.record.rank) for row in table.page.object_list]
+        assert shown == [(row.key, row.rank) for row in expected]
+        assert (table.paginator.num_pages, table.page.has_next()) == (3, number < 3)
+    with pytest.raises(EmptyPage):
+        paged("organization", 4)
+    empty = paged("coach", 1)
+    assert (list(empty.page.object_list), empty.paginator.count) == ([], 0)

@@ -458,6 +458,10 @@ QUERY_BUDGETS = {
     "leaderboard-coaches": BASE + 5,
     "leaderboard-skills": BASE + 5,
     "leaderboard-organizations": BASE + 4,
+    # all-time: years, skill choices, a page of the stored tallies with their names and the table's
+    # size (one query: CountingPaginator.counted_page) + the "未署名" line of a person table
+    "leaderboard-all-time-organizations": BASE + 3,
+    "leaderboard-all-time-students": BASE + 4,
     # years, skill lookup, medal table, unnamed line: an export has no navigation bar, but the role
     # check reads the permissions (2)
     "leaderboard-csv": BASE + 4,
@@ -527,6 +531,8 @@ def budget_urls() -> dict[str, str]:
             for by in ["students", "departments", "coaches", "skills", "organizations"]
         },
         "leaderboard-students": board,
+        "leaderboard-all-time-organizations": f"{LEADERBOARD}?by=organizations",
+        "leaderboard-all-time-students": f"{LEADERBOARD}?by=students",
         "leaderboard-csv": f"{board}&_export=csv",
         "pivot": PIVOT,
         "pivot-department": f"{PIVOT}?department={department.pk}",
