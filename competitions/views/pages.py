@@ -3,7 +3,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -211,18 +212,14 @@ PAGE_MARK = mark_safe("<!--events-page-->")
 
 
 def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    competition = get_object_or_404(Competition.objects.prefetch_related("photos"), pk=pk)
-
-    # Results waiting for a second office user (None: the office confirms nothing); one count.
-    unconfirmed = (
-        Entry.objects.for_competition(competition).unconfirmed().count() if confirming.required() else None
+    competition = get_object_or_404(
+        Competition.objects.prefetch_related("photos").annotate(**competition_notices()), pk=pk
     )
-
+    # Results waiting for a second office user (None: the office confirms nothing).
+    unconfirmed = getattr(competition, "unconfirmed", None)
     # The public page's link for the office to copy to the college website, while the public switch
-    # is on: True once the competition has a confirmed result (public), False before (one query).
-    public = (
-        Competition.objects.public().filter(pk=competition.pk).exists() if settings.PUBLIC_RESULTS else None
-    )
+    # is on: True once the competition has a confirmed result (public), False before.
+    public = getattr(competition, "public", None)
 
     results_html = read_results(competition, ResultsView.of(request.GET), fragments.granted(request.user))
     return render(
@@ -235,6 +232,26 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "results_html": results_html,
         },
     )
+
+
+def competition_notices() -> dict:
+    """For annotate() on the page's competition, in its one query: `unconfirmed`, the number of its
+    results waiting for a second office user (only while the office confirms results), and
+    `public`, whether the public pages show it (only while they are on)."""
+    notices = {}
+    if confirming.required():
+        waiting = (
+            Entry.objects.for_competition(OuterRef("pk"))
+            .unconfirmed()
+            .order_by()
+            .values("event__competition")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        notices["unconfirmed"] = Coalesce(Subquery(waiting), 0)
+    if settings.PUBLIC_RESULTS:
+        notices["public"] = Exists(Competition.objects.public().filter(pk=OuterRef("pk")))
+    return notices
 
 
 def read_results(competition: Competition, view: ResultsView, granted: fragments.Granted) -> SafeString:

@@ -385,6 +385,31 @@ def test_the_competition_page_counts_and_links_the_unconfirmed_results(alice, bo
         assert reverse("competitions:unconfirmed", args=[event.competition_id]) in page
 
 
+def test_the_competition_page_reads_its_notices_with_the_competition(alice, bob, settings):
+    """The waiting results' count and whether the public pages show the competition come in the
+    competition's own query (competition_notices), not in one query each; both still right."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.PUBLIC_RESULTS = True
+    event = make_event(is_team=True)
+    entered_by(alice, event, members=["甲"], rank=1)
+    entered_by(alice, event, members=["乙"], rank=2)
+    url = reverse("competitions:competition-detail", args=[event.competition_id])
+    client = client_for(alice)
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url).content.decode()
+    assert "2 results are not confirmed yet by a second office user." in page
+    assert "Not on the public pages yet" in page
+    counts = [q["sql"] for q in captured if q["sql"].startswith(("SELECT COUNT(*)", "SELECT 1 AS"))]
+    assert counts == []
+    confirm_as(bob, Entry.objects.get(members__name="甲"))
+    page = client.get(url).content.decode()
+    assert "1 result is not confirmed yet by a second office user." in page
+    assert reverse("public:competition", args=[event.competition_id]) in page
+
+
 # ---------------------------------------------------------------------------------------------
 # Counting confirmed results only
 
