@@ -206,13 +206,15 @@ def quick_search(request: HttpRequest) -> JsonResponse:
 
 # A history's entries, read as values (issue 13): the columns its pages show, not every column of
 # five joined tables; each competition, event, skill, organization and award one instance however
-# many entries share it.
+# many entries share it. The organization's and the skill's names are read by a subquery each
+# (NAMES_BY_SUBQUERY), not joined: PostgreSQL took 1.1-1.5 ms to plan the seven tables' join and
+# 0.2 ms to run it; five tables and two subqueries plan in 0.45 ms and run in 0.3 ms.
 HISTORY_FIELDS = (
     "pk",
     "rank",
     "score",
     "organization_id",
-    "organization__name",
+    "organization_name",
     "award_id",
     "award__label",
     "award__normalized",
@@ -220,7 +222,7 @@ HISTORY_FIELDS = (
     "event_id",
     "event__name",
     "event__skill_id",
-    "event__skill__name",
+    "skill_name",
     "event__competition_id",
     "event__competition__name",
     "event__competition__year",
@@ -282,12 +284,24 @@ def history(lookup: str, key: int, *, person: Student | Coach | None = None) -> 
     return list(rows.values())
 
 
+def name_of(model, key: str) -> Subquery:
+    """The name of the `model` row the outer row's `key` points at, as a subquery."""
+    return Subquery(model.objects.filter(pk=OuterRef(key)).order_by().values("name")[:1])
+
+
+NAMES_BY_SUBQUERY = {
+    "organization_name": name_of(Organization, "organization_id"),
+    "skill_name": name_of(Skill, "event__skill_id"),
+}
+
+
 @cache
 def history_query(lookup: str) -> CompiledQuery:
     """The entries whose `lookup` is a key, in a history's order, as HISTORY_FIELDS."""
     return CompiledQuery(
         lambda key: (
             Entry.objects.filter(**{lookup: key})
+            .annotate(**NAMES_BY_SUBQUERY)
             .order_by(
                 "-event__competition__year",
                 "-event__competition__start_date",
