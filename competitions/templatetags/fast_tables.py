@@ -20,7 +20,6 @@ from django.db.models import Model
 from django.template.base import render_value_in_context
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html
-from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django_tables2.columns.base import LinkTransform
@@ -28,6 +27,7 @@ from django_tables2.templatetags import django_tables2 as django_tables2_tags
 from django_tables2.utils import AttributeDict
 
 from competitions import labels
+from competitions.templatetags.page_links import QueryStrings
 
 register = template.Library()
 
@@ -173,24 +173,13 @@ def element_attrs(attrs) -> str:
     return as_html() if as_html is not None else ""
 
 
-class QueryStrings:
-    """`{% querystring_replace name=value %}` for one table's links: the request's parameters read
-    once, each link's query string escaped as the library's tag writes it."""
-
-    def __init__(self, context):
-        self.params = dict(context["request"].GET)
-
-    def replace(self, name: str, value) -> str:
-        return html.escape("?" + urlencode({**self.params, name: value}, doseq=True))
-
-
 @register.simple_tag(takes_context=True)
 def table_head(context, table) -> SafeString:
     """The library template's `<thead>`: each column's `th` attributes (its sort classes), and a
     sort link around an orderable column's header."""
     if not table.show_header:
         return mark_safe("")
-    links = QueryStrings(context)
+    links = QueryStrings(context["request"].GET)
     cells = []
     for column in table.columns:
         header = render_value_in_context(column.header, context)
@@ -209,7 +198,7 @@ def table_pagination(context, table) -> SafeString:
     page = getattr(table, "page", None)
     if not page or table.paginator.num_pages <= 1:
         return mark_safe("")
-    links = QueryStrings(context)
+    links = QueryStrings(context["request"].GET)
     field = table.prefixed_page_field
     items = []
     if page.has_previous():

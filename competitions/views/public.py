@@ -100,6 +100,8 @@ def layout_context(path: str, *, page: int | None = None, section: str = "") -> 
         "college": home.name if home else "",
         "lang": current,
         "lang_query": f"?{urlencode({'lang': current})}",
+        # What a public page's links keep (competitions.templatetags.page_links).
+        "lang_params": {"lang": current},
         "languages": languages,
         "section": section,
     }
