@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import cache, wraps
 
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import Model, OuterRef, QuerySet, Subquery
 
 
 def built_once(build: Callable[[], QuerySet]) -> Callable[[], QuerySet]:
@@ -23,6 +23,14 @@ def built_once(build: Callable[[], QuerySet]) -> Callable[[], QuerySet]:
         return built().all()
 
     return clone
+
+
+def column_of(model: type[Model], key: str, field: str = "name") -> Subquery:
+    """`field` of the `model` row that the outer row's `key` points at, as a subquery for annotate(),
+    not a join: PostgreSQL plans each table joined into a query (a history's or the API's entries,
+    six or seven tables) in about a fifth of a millisecond more than it runs the query, a subquery
+    on a key far less (issue 13). None where `key` is None or names no row."""
+    return Subquery(model.objects.filter(pk=OuterRef(key)).order_by().values(field)[:1])
 
 
 class SharedInstances:

@@ -57,7 +57,7 @@ from competitions.models import (
     TallyTotal,
     Tier,
 )
-from competitions.querysets import CompiledQuery
+from competitions.querysets import CompiledQuery, column_of
 from students.models import Coach, Department, Student
 from students.names import pinyin_key
 
@@ -708,8 +708,7 @@ def group_name(by: str, key: str = "key") -> Coalesce:
     tables' key is no foreign key): group_names in the rows' own query. "?" for a missing group."""
     if by == "college":  # as Organization.home() finds it
         return Coalesce(Subquery(Organization.objects.filter(is_home=True).values("name")[:1]), Value(""))
-    names = GROUP_MODELS[by].objects.filter(pk=OuterRef(key)).order_by().values("name")[:1]
-    return Coalesce(Subquery(names), Value("?"))
+    return Coalesce(column_of(GROUP_MODELS[by], key), Value("?"))
 
 
 # ---------------------------------------------------------------------------------------------

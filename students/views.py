@@ -50,7 +50,7 @@ from competitions.models import (
     Tier,
 )
 from competitions.pagination import BoundedPaginationMixin, BoundedRequestConfig
-from competitions.querysets import CompiledQuery, SharedInstances, built_once
+from competitions.querysets import CompiledQuery, SharedInstances, built_once, column_of
 from students.filters import CoachFilter, StudentFilter
 from students.forms import MergeForm
 from students.merging import check_merge, merge_coaches, merge_students
@@ -284,14 +284,9 @@ def history(lookup: str, key: int, *, person: Student | Coach | None = None) -> 
     return list(rows.values())
 
 
-def name_of(model, key: str) -> Subquery:
-    """The name of the `model` row the outer row's `key` points at, as a subquery."""
-    return Subquery(model.objects.filter(pk=OuterRef(key)).order_by().values("name")[:1])
-
-
 NAMES_BY_SUBQUERY = {
-    "organization_name": name_of(Organization, "organization_id"),
-    "skill_name": name_of(Skill, "event__skill_id"),
+    "organization_name": column_of(Organization, "organization_id"),
+    "skill_name": column_of(Skill, "event__skill_id"),
 }
 
 

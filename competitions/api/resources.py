@@ -24,7 +24,7 @@ from ninja.errors import HttpError
 import competitions.api.schemas as schemas
 from competitions import models, tallies
 from competitions.api.schemas import Id, Paging, SearchText, Year
-from competitions.querysets import CompiledQuery, SharedInstances
+from competitions.querysets import CompiledQuery, SharedInstances, column_of
 from students import counting
 from students.models import Coach, Department, Major, Student
 
@@ -78,11 +78,18 @@ ENTRY_VALUES = (
     "event__competition__year",
     "event__competition__level",
     "organization_id",
-    "organization__name",
+    "organization_name",
     "award_id",
-    "award__label",
-    "award__tier",
+    "award_label",
+    "award_tier",
 )
+# The organization's and award's columns by subquery, not joined: PostgreSQL planned the six
+# tables' join in 1.2 ms (for 0.2 ms to run it), with three subqueries in 0.46 ms (issue 13).
+ENTRY_SUBQUERIES = {
+    "organization_name": column_of(models.Organization, "organization_id"),
+    "award_label": column_of(models.Award, "award_id", "label"),
+    "award_tier": column_of(models.Award, "award_id", "tier"),
+}
 
 
 def entries_to_show(
@@ -97,7 +104,7 @@ def entries_to_show(
     fields = ENTRY_VALUES
     if personal:
         entries, fields = entries.with_confirmed(), (*fields, "confirmed")
-    values = entries.values_list(*fields)
+    values = entries.annotate(**ENTRY_SUBQUERIES).values_list(*fields)
     if rows is not None:
         values = values[rows]
     one = SharedInstances()
